@@ -41,9 +41,8 @@ bool SetLogLevel(const std::string& level) {
   auto& state = State();
   std::lock_guard lock(state.mutex);
   state.level = parsed;
-  spdlog::apply_all([parsed](const std::shared_ptr<spdlog::logger>& logger) {
-    logger->set_level(parsed);
-  });
+  spdlog::apply_all(
+      [parsed](const std::shared_ptr<spdlog::logger>& logger) { logger->set_level(parsed); });
   return true;
 }
 
@@ -51,9 +50,8 @@ void SetLogSink(spdlog::sink_ptr sink) {
   auto& state = State();
   std::lock_guard lock(state.mutex);
   state.sink = sink;
-  spdlog::apply_all([&sink](const std::shared_ptr<spdlog::logger>& logger) {
-    logger->sinks().assign(1, sink);
-  });
+  spdlog::apply_all(
+      [&sink](const std::shared_ptr<spdlog::logger>& logger) { logger->sinks().assign(1, sink); });
 }
 
 }  // namespace core

@@ -9,14 +9,20 @@ namespace mcp {
 namespace {
 
 // Names a property must not take: some clients mistake such properties for schema keywords.
-constexpr std::array<std::string_view, 22> kKeywordNames = {
-    "type",     "properties", "required", "items",    "enum",      "const",     "default",
-    "format",   "pattern",    "minimum",  "maximum",  "minLength", "maxLength", "minItems",
-    "maxItems", "anyOf",      "oneOf",    "allOf",    "not",       "$ref",      "$schema",
-    "additionalProperties"};
+constexpr std::array<std::string_view, 22> kKeywordNames = {"type",      "properties",
+                                                            "required",  "items",
+                                                            "enum",      "const",
+                                                            "default",   "format",
+                                                            "pattern",   "minimum",
+                                                            "maximum",   "minLength",
+                                                            "maxLength", "minItems",
+                                                            "maxItems",  "anyOf",
+                                                            "oneOf",     "allOf",
+                                                            "not",       "$ref",
+                                                            "$schema",   "additionalProperties"};
 
-constexpr std::array<std::string_view, 6> kForbiddenKeywords = {"anyOf", "oneOf",       "allOf",
-                                                                "not",   "$ref", "patternProperties"};
+constexpr std::array<std::string_view, 6> kForbiddenKeywords = {
+    "anyOf", "oneOf", "allOf", "not", "$ref", "patternProperties"};
 
 bool IsKeywordName(std::string_view name) {
   for (const auto keyword : kKeywordNames) {
@@ -55,8 +61,8 @@ void CheckSchema(const Json& schema, const std::string& path, bool root,
   if (schema.contains("properties")) {
     for (const auto& [name, sub] : schema["properties"].items()) {
       if (IsKeywordName(name)) {
-        problems.push_back(fmt::format("{}: property '{}' is named like a schema keyword", path,
-                                       name));
+        problems.push_back(
+            fmt::format("{}: property '{}' is named like a schema keyword", path, name));
       }
       CheckSchema(sub, path + "." + name, false, problems);
     }
@@ -65,8 +71,8 @@ void CheckSchema(const Json& schema, const std::string& path, bool root,
     for (const auto& name : schema["required"]) {
       if (!name.is_string() || !schema.contains("properties") ||
           !schema["properties"].contains(name.get<std::string>())) {
-        problems.push_back(fmt::format("{}: required '{}' is not a declared property", path,
-                                       name.dump()));
+        problems.push_back(
+            fmt::format("{}: required '{}' is not a declared property", path, name.dump()));
       }
     }
   }
@@ -84,8 +90,8 @@ bool HasType(const Json& value, const std::string& type) {
   }
   if (type == "integer") {
     return value.is_number_integer() ||
-           (value.is_number_float() && value.get<double>() == static_cast<double>(
-                                                                  value.get<std::int64_t>()));
+           (value.is_number_float() &&
+            value.get<double>() == static_cast<double>(value.get<std::int64_t>()));
   }
   if (type == "number") {
     return value.is_number();
@@ -152,7 +158,8 @@ core::Status ValidateBounds(const Json& schema, const Json& value, const std::st
   if (value.is_string()) {
     const auto length = value.get_ref<const std::string&>().size();
     if (schema.contains("minLength") && length < schema["minLength"].get<std::size_t>()) {
-      return Fail(path, fmt::format("must have at least {} characters", schema["minLength"].dump()));
+      return Fail(path,
+                  fmt::format("must have at least {} characters", schema["minLength"].dump()));
     }
     if (schema.contains("maxLength") && length > schema["maxLength"].get<std::size_t>()) {
       return Fail(path, fmt::format("must have at most {} characters", schema["maxLength"].dump()));

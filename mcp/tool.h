@@ -4,10 +4,9 @@
 // CallContext, and return a ToolResult. The protocol layer turns that into the era's result.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +27,7 @@ struct ToolAnnotations {
 };
 
 struct ToolResult {
-  Json content = Json::array();   // MCP content blocks
+  Json content = Json::array();    // MCP content blocks
   std::optional<Json> structured;  // structuredContent; must match the output schema
   bool is_error = false;
 
@@ -43,8 +42,8 @@ struct ToolResult {
 // Per-call facts and services for a handler. Thread-safe for the duration of the call.
 class CallContext {
  public:
-  using ProgressFn = std::function<void(double progress, std::optional<double> total,
-                                        const std::string& message)>;
+  using ProgressFn =
+      std::function<void(double progress, std::optional<double> total, const std::string& message)>;
 
   CallContext(std::string request_id, core::Principal principal,
               const std::atomic<bool>* cancelled = nullptr, ProgressFn progress = nullptr)
