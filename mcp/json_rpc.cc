@@ -1,0 +1,129 @@
+#include "mcp/json_rpc.h"
+
+#include <fmt/format.h>
+
+#include <variant>
+
+namespace mcp {
+namespace {
+
+// nlohmann's parser recurses once per nesting level; refuse deep input before parsing so a
+// hostile message cannot exhaust the stack.
+bool NestingWithin(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        return false;
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+bool IsValidId(const Json& id) { return id.is_string() || id.is_number(); }
+
+Rejection Invalid(const Json& id, const std::string& why) {
+  return {MakeError(id, rpc::kInvalidRequest, "Invalid Request: " + why), why};
+}
+
+std::variant<Message, Rejection> Classify(Json&& json) {
+  const bool has_id = json.contains("id");
+  const Json id = has_id && IsValidId(json["id"]) ? json["id"] : Json();
+  if (json.value("jsonrpc", Json()) != "2.0") {
+    return Invalid(id, "\"jsonrpc\" must be \"2.0\"");
+  }
+  if (has_id && !IsValidId(json["id"])) {
+    return Invalid(nullptr, "\"id\" must be a string or a number");
+  }
+
+  Message message;
+  message.id = id;
+  if (!json.contains("method")) {
+    if (!has_id || (!json.contains("result") && !json.contains("error"))) {
+      return Invalid(id, "a message needs \"method\", or \"id\" with \"result\" or \"error\"");
+    }
+    message.kind = Message::Kind::kResponse;
+    return message;
+  }
+  if (!json["method"].is_string()) {
+    return Invalid(id, "\"method\" must be a string");
+  }
+  message.method = json["method"].get<std::string>();
+  message.kind = has_id ? Message::Kind::kRequest : Message::Kind::kNotification;
+  if (json.contains("params")) {
+    if (!json["params"].is_object()) {
+      // MCP params are always objects; positional (array) params are not used.
+      return Rejection{MakeError(id, rpc::kInvalidParams, "Invalid params: must be an object"),
+                       "params not an object"};
+    }
+    message.params = std::move(json["params"]);
+  }
+  return message;
+}
+
+}  // namespace
+
+std::variant<Message, Rejection> ParseMessage(std::string_view text, int max_depth) {
+  if (!NestingWithin(text, max_depth)) {
+    return Invalid(nullptr, fmt::format("nested deeper than {} levels", max_depth));
+  }
+  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return Rejection{MakeError(nullptr, rpc::kParseError, "Parse error: not valid JSON (UTF-8)"),
+                     "parse error"};
+  }
+  if (json.is_array()) {
+    return Invalid(nullptr, "batches are not supported; send one message per line");
+  }
+  if (!json.is_object()) {
+    return Invalid(nullptr, "a message must be a JSON object");
+  }
+  const bool notification = !json.contains("id") && json.contains("method");
+  auto classified = Classify(std::move(json));
+  if (auto* rejection = std::get_if<Rejection>(&classified); rejection && notification) {
+    // A notification never gets an answer, even a malformed one: there is no id to answer.
+    rejection->answer.reset();
+  }
+  return classified;
+}
+
+Json MakeResult(const Json& id, Json result) {
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+}
+
+Json MakeError(const Json& id, int code, std::string message, Json data) {
+  Json error = {{"code", code}, {"message", std::move(message)}};
+  if (!data.is_null()) {
+    error["data"] = std::move(data);
+  }
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}};
+}
+
+Json MakeNotification(std::string method, Json params) {
+  return {{"jsonrpc", "2.0"}, {"method", std::move(method)}, {"params", std::move(params)}};
+}
+
+std::string Serialize(const Json& message) {
+  return message.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+}
+
+std::string IdForLog(const Json& id) { return id.is_null() ? "-" : Serialize(id); }
+
+}  // namespace mcp

@@ -1,0 +1,56 @@
+// JSON-RPC 2.0 framing for MCP: parsing one message, building answers, and writing JSON that is
+// valid UTF-8 whatever the input held.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "mcp/tool.h"
+
+namespace mcp {
+
+namespace rpc {
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+// 2026-07-28 (spec-reserved range -32020..-32099).
+inline constexpr int kHeaderMismatch = -32020;
+inline constexpr int kMissingRequiredClientCapability = -32021;
+inline constexpr int kUnsupportedProtocolVersion = -32022;
+}  // namespace rpc
+
+struct Message {
+  enum class Kind { kRequest, kNotification, kResponse };
+  Kind kind = Kind::kRequest;
+  Json id;  // as sent: string or number (integer or not); null for notifications
+  std::string method;
+  Json params = Json::object();
+};
+
+// A message that could not be accepted, with the error answer to send (if any: a broken
+// notification gets none, and a parse error answers with id null).
+struct Rejection {
+  std::optional<Json> answer;
+  std::string reason;  // for logs
+};
+
+// Parses one message. Rejects batches (-32600), invalid JSON and invalid UTF-8 (-32700), nesting
+// deeper than `max_depth` (-32600), and anything that is not a JSON-RPC 2.0 request,
+// notification or response (-32600, echoing the id when one can be read).
+std::variant<Message, Rejection> ParseMessage(std::string_view text, int max_depth = 64);
+
+Json MakeResult(const Json& id, Json result);
+Json MakeError(const Json& id, int code, std::string message, Json data = nullptr);
+Json MakeNotification(std::string method, Json params);
+
+// Compact serialization that never throws: invalid UTF-8 from upstream is replaced with U+FFFD.
+std::string Serialize(const Json& message);
+
+// The id as short text for logs ("7", "\"abc\"").
+std::string IdForLog(const Json& id);
+
+}  // namespace mcp

@@ -1,0 +1,195 @@
+#include "mcp/stdio_transport.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "core/log.h"
+
+namespace mcp {
+namespace {
+
+std::shared_ptr<spdlog::logger> Log() { return core::GetLogger("stdio"); }
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t written = ::write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(written));
+  }
+  return true;
+}
+
+}  // namespace
+
+StdioTransport::StdioTransport(const Server& server, Options options)
+    : server_(server), options_(options) {
+  if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) {
+    wake_pipe_[0] = wake_pipe_[1] = -1;
+  }
+}
+
+StdioTransport::~StdioTransport() {
+  WaitForCalls();
+  for (const int fd : wake_pipe_) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+}
+
+void StdioTransport::RequestStop() {
+  stop_ = true;
+  if (wake_pipe_[1] >= 0) {
+    const char byte = 1;
+    [[maybe_unused]] const auto ignored = ::write(wake_pipe_[1], &byte, 1);
+  }
+}
+
+int StdioTransport::Run() {
+  Log()->info("serving MCP on stdio");
+  std::string buffer;
+  bool discarding = false;  // inside a line that exceeded max_message_bytes
+  char chunk[65536];
+  while (!stop_) {
+    pollfd fds[2] = {{options_.input_fd, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
+    if (::poll(fds, wake_pipe_[0] >= 0 ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      break;
+    }
+    if (stop_) {
+      break;
+    }
+    const ssize_t got = ::read(options_.input_fd, chunk, sizeof(chunk));
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
+      continue;
+    }
+    if (got <= 0) {
+      break;  // end of input: the host closed our stdin
+    }
+    buffer.append(chunk, static_cast<std::size_t>(got));
+    std::size_t start = 0;
+    for (std::size_t newline; (newline = buffer.find('\n', start)) != std::string::npos;
+         start = newline + 1) {
+      if (discarding) {
+        discarding = false;
+        continue;
+      }
+      HandleLine(buffer.substr(start, newline - start));
+    }
+    buffer.erase(0, start);
+    if (!discarding && buffer.size() > options_.max_message_bytes) {
+      Log()->warn("message_too_large bytes>{}", options_.max_message_bytes);
+      Write(MakeError(nullptr, rpc::kInvalidRequest,
+                      "Invalid Request: message larger than the limit of " +
+                          std::to_string(options_.max_message_bytes) + " bytes"));
+      discarding = true;
+      buffer.clear();
+    }
+    if (discarding) {
+      buffer.clear();
+    }
+  }
+  if (!discarding && !buffer.empty()) {
+    HandleLine(std::move(buffer));  // a last message without its newline
+  }
+  WaitForCalls();
+  Log()->info("stdio closed; exiting");
+  return 0;
+}
+
+void StdioTransport::HandleLine(std::string line) {
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  if (line.find_first_not_of(" \t") == std::string::npos) {
+    return;
+  }
+  auto parsed = ParseMessage(line);
+  if (auto* rejection = std::get_if<Rejection>(&parsed)) {
+    Log()->warn("rejected reason={}", rejection->reason);
+    if (rejection->answer) {
+      Write(*rejection->answer);
+    }
+    return;
+  }
+  Dispatch(std::get<Message>(std::move(parsed)));
+}
+
+void StdioTransport::Dispatch(Message message) {
+  if (message.kind == Message::Kind::kNotification && message.method == "notifications/cancelled") {
+    Cancel(message);
+    return;
+  }
+  if (message.kind == Message::Kind::kRequest && message.method == "tools/call") {
+    StartCall(std::move(message));
+    return;
+  }
+  const RequestScope scope{principal_, &session_, nullptr,
+                           [this](const Json& notification) { Write(notification); }};
+  if (auto answer = server_.Handle(message, scope)) {
+    Write(*answer);
+  }
+}
+
+void StdioTransport::StartCall(Message message) {
+  const std::string key = Serialize(message.id);
+  auto flight = std::make_shared<InFlight>();
+  {
+    std::unique_lock lock(calls_mutex_);
+    calls_changed_.wait(lock, [this] { return running_ < options_.max_concurrent_calls; });
+    calls_[key] = flight;
+    ++running_;
+  }
+  std::thread([this, key, flight, message = std::move(message)] {
+    const RequestScope scope{principal_, &session_, &flight->cancelled,
+                             [this](const Json& notification) { Write(notification); }};
+    auto answer = server_.Handle(message, scope);
+    // A cancelled request gets no answer (MCP cancellation): the client has moved on.
+    if (answer && !flight->cancelled) {
+      Write(*answer);
+    }
+    std::lock_guard lock(calls_mutex_);
+    calls_.erase(key);
+    --running_;
+    calls_changed_.notify_all();
+  }).detach();
+}
+
+void StdioTransport::Cancel(const Message& message) {
+  const Json id = message.params.value("requestId", Json());
+  std::lock_guard lock(calls_mutex_);
+  const auto it = calls_.find(Serialize(id));
+  if (it == calls_.end()) {
+    return;  // finished already, or never ours: nothing to do
+  }
+  it->second->cancelled = true;
+  Log()->debug("cancelled id={} reason={}", IdForLog(id),
+               message.params.value("reason", std::string()));
+}
+
+void StdioTransport::Write(const Json& message) {
+  std::string line = Serialize(message);
+  line += '\n';
+  std::lock_guard lock(write_mutex_);
+  if (!WriteAll(options_.output_fd, line)) {
+    Log()->warn("stdout_write_failed errno={}", errno);
+  }
+}
+
+void StdioTransport::WaitForCalls() {
+  std::unique_lock lock(calls_mutex_);
+  calls_changed_.wait(lock, [this] { return running_ == 0; });
+}
+
+}  // namespace mcp

@@ -1,0 +1,64 @@
+// StdioTransport: MCP over a pair of file descriptors (stdin/stdout), one compact JSON message
+// per line (MCP stdio transport).
+//
+// stdout carries protocol only; each line is written whole under a lock, ends in LF (never
+// CR LF), and is valid UTF-8. Input lines may end in CR LF. tools/call runs on a worker thread so
+// that notifications/cancelled and other requests are read while it runs. At end of input the
+// transport stops reading, lets running calls finish, and returns.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "mcp/server.h"
+
+namespace mcp {
+
+class StdioTransport {
+ public:
+  struct Options {
+    int input_fd = 0;
+    int output_fd = 1;
+    std::size_t max_message_bytes = 4U << 20;
+    std::size_t max_concurrent_calls = 16;
+  };
+
+  StdioTransport(const Server& server, Options options);
+  ~StdioTransport();
+
+  // Serves until end of input or RequestStop(); returns 0 on a clean end.
+  int Run();
+
+  // Ends Run() at the next opportunity (from a signal-watching thread, for example).
+  void RequestStop();
+
+ private:
+  struct InFlight {
+    std::atomic<bool> cancelled{false};
+  };
+
+  void HandleLine(std::string line);
+  void Dispatch(Message message);
+  void StartCall(Message message);
+  void Cancel(const Message& message);
+  void Write(const Json& message);
+  void WaitForCalls();
+
+  const Server& server_;
+  Options options_;
+  Session session_;
+  core::Principal principal_;
+  std::mutex write_mutex_;
+  std::mutex calls_mutex_;
+  std::condition_variable calls_changed_;
+  std::map<std::string, std::shared_ptr<InFlight>> calls_;  // by serialized id
+  std::size_t running_ = 0;
+  std::atomic<bool> stop_{false};
+  int wake_pipe_[2] = {-1, -1};
+};
+
+}  // namespace mcp

@@ -1,0 +1,95 @@
+#include "mcp/json_rpc.h"
+
+#include <gtest/gtest.h>
+
+#include <variant>
+
+namespace mcp {
+namespace {
+
+Message Parsed(std::string_view text) {
+  auto parsed = ParseMessage(text);
+  EXPECT_TRUE(std::holds_alternative<Message>(parsed)) << text;
+  return std::holds_alternative<Message>(parsed) ? std::get<Message>(parsed) : Message{};
+}
+
+Rejection Rejected(std::string_view text) {
+  auto parsed = ParseMessage(text);
+  EXPECT_TRUE(std::holds_alternative<Rejection>(parsed)) << text;
+  return std::holds_alternative<Rejection>(parsed) ? std::get<Rejection>(parsed) : Rejection{};
+}
+
+// C25: every id comes back exactly as sent, same type and value.
+TEST(JsonRpc, KeepsIdTypeAndValue) {
+  for (const char* id : {R"("abc")", "0", "-7", "1.5", R"("1")"}) {
+    const std::string text = std::string(R"({"jsonrpc":"2.0","method":"ping","id":)") + id + "}";
+
+    const Message message = Parsed(text);
+    const std::string answer = Serialize(MakeResult(message.id, Json::object()));
+
+    EXPECT_NE(answer.find(std::string("\"id\":") + id), std::string::npos) << answer;
+  }
+}
+
+TEST(JsonRpc, ClassifiesRequestNotificationAndResponse) {
+  EXPECT_EQ(Parsed(R"({"jsonrpc":"2.0","id":1,"method":"ping"})").kind, Message::Kind::kRequest);
+  EXPECT_EQ(Parsed(R"({"jsonrpc":"2.0","method":"notifications/initialized"})").kind,
+            Message::Kind::kNotification);
+  EXPECT_EQ(Parsed(R"({"jsonrpc":"2.0","id":1,"result":{}})").kind, Message::Kind::kResponse);
+}
+
+TEST(JsonRpc, RejectsBatchWithInvalidRequest) {
+  const Rejection rejection = Rejected(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])");
+
+  ASSERT_TRUE(rejection.answer.has_value());
+  EXPECT_EQ((*rejection.answer)["error"]["code"], rpc::kInvalidRequest);
+  EXPECT_TRUE((*rejection.answer)["id"].is_null());
+}
+
+TEST(JsonRpc, AnswersParseErrorWithNullId) {
+  for (const char* text : {"{not json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\"}"}) {
+    const Rejection rejection = Rejected(text);
+
+    ASSERT_TRUE(rejection.answer.has_value());
+    EXPECT_EQ((*rejection.answer)["error"]["code"], rpc::kParseError);
+    EXPECT_TRUE((*rejection.answer)["id"].is_null());
+  }
+}
+
+TEST(JsonRpc, RejectsDeepNestingBeforeParsing) {
+  const std::string deep = R"({"jsonrpc":"2.0","id":1,"method":"x","params":{"a":)" +
+                           std::string(10000, '[') + std::string(10000, ']') + "}}";
+
+  const Rejection rejection = Rejected(deep);
+
+  ASSERT_TRUE(rejection.answer.has_value());
+  EXPECT_EQ((*rejection.answer)["error"]["code"], rpc::kInvalidRequest);
+}
+
+TEST(JsonRpc, EchoesIdOfInvalidRequest) {
+  const Rejection rejection = Rejected(R"({"jsonrpc":"1.0","id":"x","method":"ping"})");
+
+  ASSERT_TRUE(rejection.answer.has_value());
+  EXPECT_EQ((*rejection.answer)["id"], "x");
+  EXPECT_EQ((*rejection.answer)["error"]["code"], rpc::kInvalidRequest);
+}
+
+// C24: a malformed notification gets no answer at all.
+TEST(JsonRpc, MalformedNotificationGetsNoAnswer) {
+  for (const char* text : {R"({"jsonrpc":"2.0","method":"notifications/x","params":"bad"})",
+                           R"({"jsonrpc":"1.0","method":"notifications/initialized"})",
+                           R"({"jsonrpc":"2.0","method":7})"}) {
+    EXPECT_FALSE(Rejected(text).answer.has_value()) << text;
+  }
+}
+
+// C5: text survives byte for byte, and output stays valid UTF-8 even from invalid input.
+TEST(JsonRpc, SerializesUnicodeIntactAndReplacesInvalidBytes) {
+  const std::string text = "line\u2028sep \U0001F469\u200D\U0001F4BB \u05E9\u05DC\u05D5\u05DD";
+
+  EXPECT_EQ(Json::parse(Serialize(Json{{"t", text}}))["t"], text);
+  EXPECT_EQ(Serialize(Json{{"t", std::string("a\xff")}}), "{\"t\":\"a\xEF\xBF\xBD\"}");
+}
+
+}  // namespace
+}  // namespace mcp

@@ -1,0 +1,68 @@
+#include "mcp/schema_profile.h"
+
+#include <gtest/gtest.h>
+
+namespace mcp {
+namespace {
+
+const Json kSchema = Json::parse(R"({
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["jql"],
+  "properties": {
+    "jql": {"type": "string", "minLength": 1},
+    "max_results": {"type": "integer", "minimum": 1, "maximum": 100},
+    "fields": {"type": "array", "items": {"type": "string"}},
+    "order": {"type": "string", "enum": ["asc", "desc"]}
+  }
+})");
+
+TEST(PortabilityProblems, AcceptsPortableSchema) {
+  EXPECT_TRUE(PortabilityProblems(kSchema).empty());
+}
+
+TEST(PortabilityProblems, FlagsEachNonPortableConstruct) {
+  const Json bad = Json::parse(R"({
+    "type": "object",
+    "properties": {
+      "a": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+      "b": {"type": "array"},
+      "c": {"type": "object", "additionalProperties": false},
+      "format": {"type": "string"}
+    },
+    "required": ["missing"]
+  })");
+
+  const auto problems = PortabilityProblems(bad);
+
+  EXPECT_EQ(problems.size(), 6U);  // anyOf, a's missing type, b's items, c's nested
+                                   // additionalProperties, keyword name, undeclared required
+}
+
+TEST(ValidateArguments, AcceptsGoodArguments) {
+  EXPECT_TRUE(ValidateArguments(kSchema, {{"jql", "project = X"}, {"max_results", 5}}).ok());
+  EXPECT_TRUE(ValidateArguments(kSchema, {{"jql", "x"}, {"max_results", 5.0}}).ok());
+}
+
+TEST(ValidateArguments, NamesTheArgumentAndTheFix) {
+  const auto missing = ValidateArguments(kSchema, Json::object());
+  const auto wrong_type = ValidateArguments(kSchema, {{"jql", 5}});
+  const auto unknown = ValidateArguments(kSchema, {{"jql", "x"}, {"jqll", "y"}});
+  const auto range = ValidateArguments(kSchema, {{"jql", "x"}, {"max_results", 500}});
+  const auto item = ValidateArguments(kSchema, {{"jql", "x"}, {"fields", {"a", 1}}});
+  const auto choice = ValidateArguments(kSchema, {{"jql", "x"}, {"order", "up"}});
+
+  EXPECT_EQ(missing.message(), "argument 'jql' is required");
+  EXPECT_EQ(wrong_type.message(), "argument 'jql' must be of type string, not 5");
+  EXPECT_NE(unknown.message().find("'jqll' is not a known argument (known: "), std::string::npos);
+  EXPECT_EQ(range.message(), "argument 'max_results' must be at most 100");
+  EXPECT_EQ(item.message(), "argument 'fields[1]' must be of type string, not 1");
+  EXPECT_EQ(choice.message(), R"(argument 'order' must be one of ["asc","desc"])");
+}
+
+TEST(ValidateArguments, RejectsNonObject) {
+  EXPECT_FALSE(ValidateArguments(kSchema, Json::array()).ok());
+}
+
+}  // namespace
+}  // namespace mcp

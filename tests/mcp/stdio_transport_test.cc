@@ -1,0 +1,171 @@
+#include "mcp/stdio_transport.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "tests/mcp/test_tools.h"
+
+namespace mcp {
+namespace {
+
+// Runs a StdioTransport on two pipes; the test writes client lines and reads server lines.
+class StdioHarness {
+ public:
+  StdioHarness() {
+    EXPECT_EQ(::pipe(to_server_), 0);
+    EXPECT_EQ(::pipe(from_server_), 0);
+    transport_ = std::make_unique<StdioTransport>(
+        server_, StdioTransport::Options{.input_fd = to_server_[0], .output_fd = from_server_[1]});
+    thread_ = std::thread([this] { exit_code_ = transport_->Run(); });
+  }
+
+  ~StdioHarness() {
+    CloseInput();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+    transport_.reset();
+    ::close(to_server_[0]);
+    ::close(from_server_[0]);
+    ::close(from_server_[1]);
+  }
+
+  void Send(const std::string& bytes) {
+    ASSERT_EQ(::write(to_server_[1], bytes.data(), bytes.size()),
+              static_cast<ssize_t>(bytes.size()));
+  }
+
+  void CloseInput() {
+    if (to_server_[1] >= 0) {
+      ::close(to_server_[1]);
+      to_server_[1] = -1;
+    }
+  }
+
+  // The next output line without its LF, or "" after `timeout_ms` of silence.
+  std::string ReadLine(int timeout_ms = 5000) {
+    while (true) {
+      if (const auto newline = pending_.find('\n'); newline != std::string::npos) {
+        std::string line = pending_.substr(0, newline);
+        pending_.erase(0, newline + 1);
+        return line;
+      }
+      pollfd fd{from_server_[0], POLLIN, 0};
+      if (::poll(&fd, 1, timeout_ms) <= 0) {
+        return "";
+      }
+      char chunk[4096];
+      const ssize_t got = ::read(from_server_[0], chunk, sizeof(chunk));
+      if (got <= 0) {
+        return "";
+      }
+      pending_.append(chunk, static_cast<std::size_t>(got));
+    }
+  }
+
+  void Join() { thread_.join(); }
+  int exit_code() const { return exit_code_; }
+
+ private:
+  Server server_{ServerInfo{.version = "test"}, testing::TestRegistry()};
+  int to_server_[2] = {-1, -1};
+  int from_server_[2] = {-1, -1};
+  std::unique_ptr<StdioTransport> transport_;
+  std::thread thread_;
+  int exit_code_ = -1;
+  std::string pending_;
+};
+
+constexpr const char* kInitialize =
+    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})";
+
+TEST(StdioTransport, AnswersOneLinePerMessage) {
+  StdioHarness harness;
+
+  harness.Send(std::string(kInitialize) + "\n");
+  const Json answer = Json::parse(harness.ReadLine());
+
+  EXPECT_EQ(answer["id"], 1);
+  EXPECT_EQ(answer["result"]["protocolVersion"], "2025-11-25");
+}
+
+// C26: CR LF input is accepted; output lines end in LF only.
+TEST(StdioTransport, AcceptsCrLfAndWritesLfOnly) {
+  StdioHarness harness;
+
+  harness.Send(std::string(kInitialize) + "\r\n");
+  harness.Send(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo",)"
+               R"("arguments":{"text":"a\nb"}}})"
+               "\r\n");
+  const std::string first = harness.ReadLine();
+  const std::string second = harness.ReadLine();
+
+  EXPECT_EQ(first.find('\r'), std::string::npos);
+  EXPECT_EQ(Json::parse(second)["result"]["structuredContent"]["text"], "a\nb");
+  EXPECT_EQ(second.find('\r'), std::string::npos);
+}
+
+// C24: notifications, known, unknown or malformed, get no reply of any kind.
+TEST(StdioTransport, NotificationsGetNoReply) {
+  StdioHarness harness;
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+
+  harness.Send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+  harness.Send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/whatever\",\"params\":{}}\n");
+  harness.Send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\",\"params\":[1]}\n");
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}\n");
+
+  EXPECT_EQ(Json::parse(harness.ReadLine())["id"], 5);
+}
+
+TEST(StdioTransport, ParseErrorAndBatchAreAnswered) {
+  StdioHarness harness;
+
+  harness.Send("{oops\n");
+  harness.Send("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]\n");
+
+  EXPECT_EQ(Json::parse(harness.ReadLine())["error"]["code"], rpc::kParseError);
+  EXPECT_EQ(Json::parse(harness.ReadLine())["error"]["code"], rpc::kInvalidRequest);
+}
+
+TEST(StdioTransport, CancelledCallGetsNoAnswerAndOthersContinue) {
+  StdioHarness harness;
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+
+  harness.Send(R"({"jsonrpc":"2.0","id":"slow-1","method":"tools/call","params":{"name":"slow",)"
+               R"("arguments":{},"_meta":{"progressToken":"p1"}}})"
+               "\n");
+  const Json progress = Json::parse(harness.ReadLine());
+  harness.Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled",)"
+               R"("params":{"requestId":"slow-1","reason":"user"}})"
+               "\n");
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}\n");
+
+  EXPECT_EQ(progress["method"], "notifications/progress");
+  EXPECT_EQ(progress["params"]["progressToken"], "p1");
+  EXPECT_EQ(Json::parse(harness.ReadLine())["id"], 7);
+  EXPECT_EQ(harness.ReadLine(300), "");
+}
+
+TEST(StdioTransport, EndOfInputFinishesRunningCallsThenExits) {
+  StdioHarness harness;
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+
+  harness.Send(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo",)"
+               R"("arguments":{"text":"last"}}})");  // no trailing newline
+  harness.CloseInput();
+  const Json answer = Json::parse(harness.ReadLine());
+  harness.Join();
+
+  EXPECT_EQ(answer["result"]["structuredContent"]["text"], "last");
+  EXPECT_EQ(harness.exit_code(), 0);
+}
+
+}  // namespace
+}  // namespace mcp
