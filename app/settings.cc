@@ -1,0 +1,265 @@
+#include "app/settings.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace app {
+namespace {
+
+enum class Kind { kText, kFlag };
+
+struct Option {
+  const char* flag;  // without the leading "--"
+  const char* env;   // may be empty
+  Kind kind;
+  std::string Settings::*field;  // for kText options stored as text
+  const char* help;
+};
+
+// Options held as plain text in Settings; the rest are handled one by one below.
+const std::vector<Option>& TextOptions() {
+  static const std::vector<Option> kOptions = {
+      {"transport", "JIRA_MCP_TRANSPORT", Kind::kText, &Settings::transport,
+       "stdio (default) or http"},
+      {"host", "JIRA_MCP_HOST", Kind::kText, &Settings::host,
+       "HTTP listen address (default 127.0.0.1)"},
+      {"auth", "JIRA_MCP_AUTH", Kind::kText, &Settings::auth,
+       "HTTP: keycard (verify bearer tokens, default) or none (single user, loopback only)"},
+      {"public-url", "JIRA_MCP_PUBLIC_URL", Kind::kText, &Settings::public_url,
+       "this server's resource URL, e.g. https://mcp.example.com/mcp"},
+      {"keycard-zone-url", "KEYCARD_ZONE_URL", Kind::kText, &Settings::keycard_zone_url,
+       "the Keycard zone, https://<zone-id>.keycard.cloud"},
+      {"keycard-client-id", "KEYCARD_CLIENT_ID", Kind::kText, &Settings::keycard_client_id,
+       "this server's application client id in the zone"},
+      {"atlassian-api-url", "ATLASSIAN_API_URL", Kind::kText, &Settings::atlassian_api_url,
+       "default https://api.atlassian.com"},
+      {"jira-site", "JIRA_SITE", Kind::kText, &Settings::jira_site,
+       "site name, URL or cloudId when several sites are accessible"},
+      {"subject-token-file", "KEYCARD_SUBJECT_TOKEN_FILE", Kind::kText,
+       &Settings::subject_token_file, "stdio: file holding the user's Keycard token (re-read)"},
+      {"subject-token-command", "KEYCARD_SUBJECT_TOKEN_COMMAND", Kind::kText,
+       &Settings::subject_token_command,
+       "stdio: command printing the user's Keycard token, e.g. 'keycard credential read ...'"},
+      {"log-level", "JIRA_MCP_LOG_LEVEL", Kind::kText, &Settings::log_level,
+       "trace, debug, info (default), warn, error, critical or off; logs go to stderr"},
+      {"ca-bundle", "JIRA_MCP_CA_BUNDLE", Kind::kText, &Settings::ca_bundle,
+       "PEM file of extra trusted CAs for outgoing TLS"},
+  };
+  return kOptions;
+}
+
+constexpr const char* kSecretFlags[] = {"keycard-client-secret", "client-secret", "subject-token"};
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) {
+      items.push_back(item);
+    }
+  }
+  return items;
+}
+
+core::Status Bad(const std::string& text) { return {core::Code::kInvalidArgument, text}; }
+
+core::Result<bool> ParseBool(const std::string& name, const std::string& value) {
+  std::string lower = value;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") {
+    return true;
+  }
+  if (lower == "0" || lower == "false" || lower == "no" || lower == "off" || lower.empty()) {
+    return false;
+  }
+  return Bad(fmt::format("{} must be true or false, not '{}'", name, value));
+}
+
+core::Result<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    return Bad(fmt::format("cannot read KEYCARD_CLIENT_SECRET_FILE '{}'", path));
+  }
+  std::string value((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  value.erase(value.find_last_not_of(" \t\r\n") + 1);
+  return value;
+}
+
+bool IsTextFlag(const std::string& name) {
+  static const std::vector<std::string> kOthers = {"port", "toolsets", "tools"};
+  return std::any_of(TextOptions().begin(), TextOptions().end(),
+                     [&name](const Option& option) { return name == option.flag; }) ||
+         std::find(kOthers.begin(), kOthers.end(), name) != kOthers.end();
+}
+
+// Collects "--name value" / "--name=value" pairs and bare switches.
+core::Result<std::map<std::string, std::string>> ReadFlags(const std::vector<std::string>& args) {
+  static const std::vector<std::string> kSwitches = {"read-only", "help", "version"};
+  std::map<std::string, std::string> flags;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h") {
+      flags["help"] = "true";
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      return Bad(fmt::format("unexpected argument '{}'; see jira-mcp --help", arg));
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.erase(eq);
+    }
+    for (const char* secret : kSecretFlags) {
+      if (name == secret) {
+        return Bad(
+            fmt::format("--{} is not accepted: secrets never go on the command line, where "
+                        "other users can read them. Set KEYCARD_CLIENT_SECRET, "
+                        "KEYCARD_CLIENT_SECRET_FILE or KEYCARD_SUBJECT_TOKEN(_FILE) instead",
+                        name));
+      }
+    }
+    const bool is_switch = std::find(kSwitches.begin(), kSwitches.end(), name) != kSwitches.end();
+    if (!is_switch && !IsTextFlag(name)) {
+      return Bad(fmt::format("unknown option --{}; see jira-mcp --help", name));
+    }
+    if (!value && is_switch) {
+      value = "true";
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) {
+        return Bad(fmt::format("--{} needs a value", name));
+      }
+      value = args[++i];
+    }
+    flags[name] = *value;
+  }
+  return flags;
+}
+
+core::Status Validate(const Settings& s) {
+  if (s.transport != "stdio" && s.transport != "http") {
+    return Bad(fmt::format("--transport must be stdio or http, not '{}'", s.transport));
+  }
+  if (s.auth != "keycard" && s.auth != "none") {
+    return Bad(fmt::format("--auth must be keycard or none, not '{}'", s.auth));
+  }
+  if (s.port < 0 || s.port > 65535) {
+    return Bad(fmt::format("--port must be 0 to 65535, not {}", s.port));
+  }
+  static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
+                                                   "error", "critical", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), s.log_level) == kLevels.end()) {
+    return Bad(
+        fmt::format("--log-level must be one of trace, debug, info, warn, error, "
+                    "critical, off; not '{}'",
+                    s.log_level));
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const EnvLookup& env) {
+  auto flags = ReadFlags(args);
+  if (!flags.ok()) {
+    return flags.status();
+  }
+  auto take = [&](const std::string& flag, const char* env_name) -> std::optional<std::string> {
+    if (auto it = flags->find(flag); it != flags->end()) {
+      std::string value = it->second;
+      flags->erase(it);
+      return value;
+    }
+    return env_name[0] != '\0' ? env(env_name) : std::nullopt;
+  };
+
+  Settings settings;
+  for (const Option& option : TextOptions()) {
+    if (auto value = take(option.flag, option.env)) {
+      settings.*option.field = *value;
+    }
+  }
+  if (auto port = take("port", "JIRA_MCP_PORT")) {
+    try {
+      std::size_t used = 0;
+      settings.port = std::stoi(*port, &used);
+      if (used != port->size()) {
+        return Bad(fmt::format("--port must be a number, not '{}'", *port));
+      }
+    } catch (const std::exception&) {
+      return Bad(fmt::format("--port must be a number, not '{}'", *port));
+    }
+  }
+  for (const auto& [flag, env_name, field] :
+       {std::tuple{"toolsets", "JIRA_MCP_TOOLSETS", &Settings::toolsets},
+        std::tuple{"tools", "JIRA_MCP_TOOLS", &Settings::tools}}) {
+    if (auto value = take(flag, env_name)) {
+      settings.*field = SplitList(*value);
+    }
+  }
+  for (const auto& [flag, env_name, field] :
+       {std::tuple{"read-only", "JIRA_MCP_READ_ONLY", &Settings::read_only},
+        std::tuple{"help", "", &Settings::show_help},
+        std::tuple{"version", "", &Settings::show_version}}) {
+    if (auto value = take(flag, env_name)) {
+      auto parsed = ParseBool(std::string("--") + flag, *value);
+      if (!parsed.ok()) {
+        return parsed.status();
+      }
+      settings.*field = *parsed;
+    }
+  }
+  if (auto secret = env("KEYCARD_CLIENT_SECRET")) {
+    settings.keycard_client_secret = core::Secret(*secret);
+  } else if (auto file = env("KEYCARD_CLIENT_SECRET_FILE")) {
+    auto value = ReadSecretFile(*file);
+    if (!value.ok()) {
+      return value.status();
+    }
+    settings.keycard_client_secret = core::Secret(*std::move(value));
+  }
+  if (auto token = env("KEYCARD_SUBJECT_TOKEN"); token && !token->empty()) {
+    settings.subject_token = core::Secret(*token);
+  }
+  if (auto status = Validate(settings); !status.ok()) {
+    return status;
+  }
+  return settings;
+}
+
+std::string HelpText() {
+  std::string text =
+      "jira-mcp: Jira Cloud tools for AI agents over the Model Context Protocol.\n"
+      "Every call acts as the calling user: their Keycard token is exchanged (RFC 8693)\n"
+      "for a Jira-scoped token before Atlassian is called.\n\n"
+      "Usage:\n"
+      "  jira-mcp [options]              serve MCP (stdio by default)\n"
+      "  jira-mcp sandbox [--port N]     run the local Jira and Keycard stand-in\n\n"
+      "Options (flag / environment variable):\n";
+  auto line = [&text](const std::string& flag, const std::string& env, const std::string& help) {
+    text += fmt::format("  {:<26} {:<32}\n      {}\n", flag, env, help);
+  };
+  for (const Option& option : TextOptions()) {
+    line(fmt::format("--{}", option.flag), option.env, option.help);
+  }
+  line("--port", "JIRA_MCP_PORT", "HTTP listen port (default 8080; 0 picks a free port)");
+  line("--toolsets", "JIRA_MCP_TOOLSETS", "comma-separated toolsets to expose");
+  line("--tools", "JIRA_MCP_TOOLS", "comma-separated tool names to expose (allow-list)");
+  line("--read-only", "JIRA_MCP_READ_ONLY", "expose no tool that writes");
+  line("(environment only)", "KEYCARD_CLIENT_SECRET", "this server's client secret in the zone");
+  line("(environment only)", "KEYCARD_CLIENT_SECRET_FILE", "file holding the client secret");
+  line("(environment only)", "KEYCARD_SUBJECT_TOKEN", "stdio: the user's Keycard token itself");
+  line("--help", "", "print this text");
+  line("--version", "", "print the version");
+  return text;
+}
+
+}  // namespace app

@@ -1,0 +1,48 @@
+// Settings: every option as a flag and an environment variable (DESIGN.md §7). Flags win over
+// the environment. Secrets come only from the environment or files, never from flags.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/secret.h"
+#include "core/status.h"
+
+namespace app {
+
+struct Settings {
+  std::string transport = "stdio";  // stdio | http
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string auth = "keycard";  // keycard | none
+  std::string public_url;
+  std::string keycard_zone_url;
+  std::string keycard_client_id;
+  core::Secret keycard_client_secret;
+  std::string atlassian_api_url = "https://api.atlassian.com";
+  std::string jira_site;
+  core::Secret subject_token;  // KEYCARD_SUBJECT_TOKEN
+  std::string subject_token_file;
+  std::string subject_token_command;
+  std::vector<std::string> toolsets;
+  std::vector<std::string> tools;
+  bool read_only = false;
+  std::string log_level = "info";
+  std::string ca_bundle;  // JIRA_MCP_CA_BUNDLE: extra trust anchors for TLS (tests, proxies)
+
+  bool show_help = false;
+  bool show_version = false;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// Reads flags (`--name value` or `--name=value`; args exclude the program name) over the
+// environment. Errors name the setting and what is accepted.
+core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const EnvLookup& env);
+
+// The text `jira-mcp --help` prints.
+std::string HelpText();
+
+}  // namespace app

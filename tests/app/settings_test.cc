@@ -1,0 +1,85 @@
+#include "app/settings.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace app {
+namespace {
+
+EnvLookup Env(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+    const auto it = values.find(name);
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+}
+
+TEST(ParseSettings, DefaultsFollowTheDesign) {
+  auto settings = ParseSettings({}, Env({}));
+
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings->transport, "stdio");
+  EXPECT_EQ(settings->host, "127.0.0.1");
+  EXPECT_EQ(settings->port, 8080);
+  EXPECT_EQ(settings->auth, "keycard");
+  EXPECT_EQ(settings->atlassian_api_url, "https://api.atlassian.com");
+  EXPECT_FALSE(settings->read_only);
+}
+
+TEST(ParseSettings, FlagsWinOverEnvironment) {
+  auto settings = ParseSettings({"--port", "0", "--jira-site=acme", "--read-only"},
+                                Env({{"JIRA_MCP_PORT", "9000"},
+                                     {"JIRA_SITE", "other"},
+                                     {"JIRA_MCP_TOOLS", "get_issue, search_issues"}}));
+
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings->port, 0);
+  EXPECT_EQ(settings->jira_site, "acme");
+  EXPECT_TRUE(settings->read_only);
+  EXPECT_EQ(settings->tools, (std::vector<std::string>{"get_issue", "search_issues"}));
+}
+
+TEST(ParseSettings, SecretsComeFromEnvironmentOnly) {
+  auto from_env = ParseSettings(
+      {}, Env({{"KEYCARD_CLIENT_SECRET", "s3cret"}, {"KEYCARD_SUBJECT_TOKEN", "tok"}}));
+  auto from_flag = ParseSettings({"--keycard-client-secret", "s3cret"}, Env({}));
+
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->keycard_client_secret.Reveal(), "s3cret");
+  EXPECT_EQ(from_env->subject_token.Reveal(), "tok");
+  ASSERT_FALSE(from_flag.ok());
+  EXPECT_NE(from_flag.status().message().find("KEYCARD_CLIENT_SECRET"), std::string::npos);
+  EXPECT_EQ(from_flag.status().message().find("s3cret"), std::string::npos);
+}
+
+TEST(ParseSettings, RejectsBadValuesWithTheFix) {
+  EXPECT_NE(ParseSettings({"--transport", "carrier-pigeon"}, Env({}))
+                .status()
+                .message()
+                .find("stdio or http"),
+            std::string::npos);
+  EXPECT_NE(ParseSettings({"--port", "80x"}, Env({})).status().message().find("number"),
+            std::string::npos);
+  EXPECT_NE(ParseSettings({"--log-level", "loud"}, Env({})).status().message().find("trace"),
+            std::string::npos);
+  EXPECT_NE(ParseSettings({"--bogus"}, Env({})).status().message().find("unknown option --bogus"),
+            std::string::npos);
+  EXPECT_NE(ParseSettings({"--host"}, Env({})).status().message().find("needs a value"),
+            std::string::npos);
+  EXPECT_FALSE(ParseSettings({}, Env({{"JIRA_MCP_READ_ONLY", "maybe"}})).ok());
+}
+
+TEST(HelpText, NamesEveryFixedSetting) {
+  const std::string help = HelpText();
+
+  for (const char* name :
+       {"--transport", "--host", "--port", "--auth", "--public-url", "--keycard-zone-url",
+        "KEYCARD_CLIENT_ID", "KEYCARD_CLIENT_SECRET", "KEYCARD_CLIENT_SECRET_FILE",
+        "--atlassian-api-url", "--jira-site", "--subject-token-file", "--subject-token-command",
+        "KEYCARD_SUBJECT_TOKEN", "--toolsets", "--tools", "--read-only", "--log-level"}) {
+    EXPECT_NE(help.find(name), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace app
