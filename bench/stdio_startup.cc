@@ -4,6 +4,7 @@
 // usage: bench_stdio_startup [--runs N] [--] SERVER [ARGS...]
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -19,7 +20,8 @@ double Millis(Clock::duration d) { return std::chrono::duration<double, std::mil
 
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  const auto index =
+      static_cast<std::size_t>(std::lround(p * static_cast<double>(values.size() - 1)));
   return values[index];
 }
 

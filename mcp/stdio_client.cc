@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 extern char** environ;  // NOLINT(readability-identifier-naming): POSIX name
@@ -41,6 +42,11 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   return out;
 }
 
+// strerror() is not thread-safe; the error_code category's message() is.
+std::string ErrorText(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
+
 core::Status Failed(const std::string& text) { return {core::Code::kUnavailable, text}; }
 
 }  // namespace
@@ -52,7 +58,7 @@ core::Result<std::unique_ptr<StdioClient>> StdioClient::Launch(const Options& op
   int to_child[2];
   int from_child[2];
   if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) {
-    return Failed(fmt::format("pipe: {}", std::strerror(errno)));
+    return Failed(fmt::format("pipe: {}", ErrorText(errno)));
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -77,7 +83,7 @@ core::Result<std::unique_ptr<StdioClient>> StdioClient::Launch(const Options& op
   if (error != 0) {
     ::close(to_child[1]);
     ::close(from_child[0]);
-    return Failed(fmt::format("cannot start {}: {}", argv[0], std::strerror(error)));
+    return Failed(fmt::format("cannot start {}: {}", argv[0], ErrorText(error)));
   }
   return std::unique_ptr<StdioClient>(new StdioClient(pid, to_child[1], from_child[0]));
 }
@@ -95,7 +101,7 @@ core::Status StdioClient::WriteLine(const std::string& line) {
       continue;
     }
     if (written < 0) {
-      return Failed(fmt::format("write to server: {}", std::strerror(errno)));
+      return Failed(fmt::format("write to server: {}", ErrorText(errno)));
     }
     data.remove_prefix(static_cast<std::size_t>(written));
   }
