@@ -4,7 +4,8 @@
 add_library(jira_auth_jwt
   ${CMAKE_CURRENT_LIST_DIR}/jwks.cc
   ${CMAKE_CURRENT_LIST_DIR}/jwt.cc
-  ${CMAKE_CURRENT_LIST_DIR}/jwt_openssl.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/jwt_openssl.cc
+  ${CMAKE_CURRENT_LIST_DIR}/jwt_verifier.cc)
 target_include_directories(jira_auth_jwt PUBLIC ${PROJECT_SOURCE_DIR})
 # OpenSSL is public: jwks.h hands out EVP_PKEY handles.
 target_link_libraries(jira_auth_jwt PUBLIC jira_core OpenSSL::Crypto)
