@@ -126,14 +126,15 @@ bool SetRsaPadding(EVP_PKEY_CTX* ctx, Alg alg) {
 }
 
 std::optional<TokenFailure> CheckSignature(const Jws& jws, Alg alg, const Jwk& key) {
-  std::string signature = jws.signature;
+  std::optional<std::string> der;
+  std::string_view signature = jws.signature;
   if (alg == Alg::kEs256) {
-    auto der = EcdsaRawToDer(jws.signature);
+    der = EcdsaRawToDer(jws.signature);
     if (!der) {
       ossl::TakeErrors();
       return Fail(TokenError::kBadSignature, "ES256 signature is not 64 bytes of r || s");
     }
-    signature = std::move(*der);
+    signature = *der;
   }
 
   const ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
