@@ -26,10 +26,13 @@ function specPath() {
   return spec;
 }
 
+// E2E_LOG_DIR, kept; or a temporary folder, removed after a run that passed.
 function logDir() {
-  const dir = process.env.E2E_LOG_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'jira-mcp-e2e-'));
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
+  if (process.env.E2E_LOG_DIR) {
+    fs.mkdirSync(process.env.E2E_LOG_DIR, { recursive: true });
+    return { dir: process.env.E2E_LOG_DIR, temporary: false };
+  }
+  return { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'jira-mcp-e2e-logs-')), temporary: true };
 }
 
 function testEnv(state) {
@@ -71,10 +74,24 @@ function waitForSignal() {
   });
 }
 
+// A named binary that is not there is a failure before anything starts, not a skip.
+function checkBinary() {
+  const binary = process.env.JIRA_MCP_BINARY;
+  if (!binary) {
+    return;
+  }
+  try {
+    fs.accessSync(binary, fs.constants.X_OK);
+  } catch {
+    throw new Error(`JIRA_MCP_BINARY=${binary} is not an executable file; build jira-mcp first`);
+  }
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  checkBinary();
   const standinsOnly = args.includes('--standins-only');
-  const dir = logDir();
+  const { dir, temporary } = logDir();
   const prismLog = fs.createWriteStream(path.join(dir, 'prism.log'));
 
   const standins = await startStandins({
@@ -101,10 +118,13 @@ async function main() {
     await standins.stop();
     prismLog.end();
   }
+  if (temporary && code === 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   process.exitCode = code;
 }
 
 main().catch((e) => {
-  console.error(`e2e: ${e.stack ?? e}`);
+  console.error(`e2e: ${e.message}`);
   process.exitCode = 1;
 });

@@ -33,9 +33,11 @@ export function jiraRequestProblems(jira, { exchanges, subjectToken, cloudId }) 
       problems.push(`${where}: carries the subject token (${fingerprint(subjectToken)})`);
     }
     if (token === undefined) {
-      problems.push(`${where}: no Bearer token (Authorization: ${r.authorization ? 'other' : 'none'})`);
+      const kind = r.authorization ? 'another scheme' : 'none';
+      problems.push(`${where}: no Bearer token (Authorization: ${kind})`);
     } else if (!issued.has(token)) {
-      problems.push(`${where}: Bearer ${fingerprint(token)} is not a token the zone issued for this subject`);
+      problems.push(
+        `${where}: Bearer ${fingerprint(token)} is not a token the zone issued for this subject`);
     }
     const pathname = r.path.split('?')[0];
     if (pathname !== kAccessibleResources && !pathname.startsWith(`/ex/jira/${cloudId}/`)) {

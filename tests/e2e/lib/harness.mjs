@@ -71,23 +71,40 @@ export function uniqueSub(label) {
 export function serverEnv(subjectToken, extra = {}) {
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? os.tmpdir(),
+    // Not the developer's home: nothing kept there (a login, a token file) may take part.
+    HOME: scratchDir('home'),
     KEYCARD_ZONE_URL: process.env.E2E_ZONE_URL,
     KEYCARD_CLIENT_ID: process.env.E2E_CLIENT_ID,
     KEYCARD_CLIENT_SECRET: process.env.E2E_CLIENT_SECRET,
     ATLASSIAN_API_URL: process.env.E2E_JIRA_URL,
     JIRA_MCP_LOG_LEVEL: 'debug',
-    ...extra,
   };
+  // A sanitizer build reads its options from the environment the test runs in.
+  for (const name of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) {
+    if (process.env[name] !== undefined) {
+      env[name] = process.env[name];
+    }
+  }
+  Object.assign(env, extra);
   if (subjectToken !== undefined) {
     env.KEYCARD_SUBJECT_TOKEN = subjectToken;
   }
   return env;
 }
 
-// An empty working folder, so no .env or settings file of the repository is picked up.
+const scratch = [];
+process.on('exit', () => {
+  for (const dir of scratch) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// An empty folder, removed when the test file ends: a working folder where no .env or settings
+// file of the repository is picked up, or a home.
 export function scratchDir(label) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `jira-mcp-e2e-${label}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `jira-mcp-e2e-${label}-`));
+  scratch.push(dir);
+  return dir;
 }
 
 // The SDK's stdio transport, with every message in both directions kept in `log`.
@@ -229,7 +246,7 @@ export class RawSession {
       this.taken.add(found);
       return Promise.resolve(found);
     }
-    return new Promise((resolve) => {
+    const waiting = new Promise((resolve) => {
       this.waiters.push({
         match: (m) => !this.taken.has(m) && match(m),
         resolve: (m) => {
@@ -238,6 +255,14 @@ export class RawSession {
         },
       });
     });
+    // 'close' comes after the last stdout byte, so a process that ended without the message
+    // will never send it.
+    const ended = this.exited.then(({ code, signal }) => {
+      throw new Error(`jira-mcp ended (code ${code}, signal ${signal}) without the awaited `
+        + `message; stderr tail:\n${this.stderr.slice(-3000)}`);
+    });
+    ended.catch(() => {});
+    return Promise.race([waiting, ended]);
   }
 
   // The line `message` came in, as text.

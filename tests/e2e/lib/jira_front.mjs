@@ -38,7 +38,8 @@ function prismProblem(res, buf) {
   try {
     const problem = JSON.parse(buf.toString('utf8'));
     if (String(problem.type).includes('stoplight.io/prism/errors')) {
-      return [{ code: problem.type.split('#').pop(), message: `${problem.title}: ${problem.detail}` }];
+      const code = problem.type.split('#').pop();
+      return [{ code, message: `${problem.title}: ${problem.detail}` }];
     }
   } catch {
     // Not Prism's own problem document: Atlassian's error bodies are recorded through status.

@@ -45,14 +45,28 @@ class Records {
   }
 }
 
-// Starts everything. `specPath` is the derived Jira spec; `log` takes Prism's output.
+// Starts everything. `specPath` is the derived Jira spec; `log` takes Prism's output. If a part
+// fails to start, the parts already running are stopped before the error is passed on.
 export async function startStandins({ specPath, nodePath, log }) {
+  const started = [];
+  try {
+    return await startAll({ specPath, nodePath, log, started });
+  } catch (e) {
+    for (const part of started.reverse()) {
+      await part.stop();
+    }
+    throw e;
+  }
+}
+
+async function startAll({ specPath, nodePath, log, started }) {
   const records = new Records();
   const policies = new Map();
   const siteOverrides = new Map();
 
   const t0 = performance.now();
   const prism = await startPrism({ specPath, nodePath, log });
+  started.push(prism);
   const zone = await startZone({
     clientId: kClientId,
     clientSecret: kClientSecret,
@@ -60,6 +74,7 @@ export async function startStandins({ specPath, nodePath, log }) {
     recordRequest: (e) => records.add('zoneRequests', e),
     policyFor: (sub) => policies.get(sub),
   });
+  started.push(zone);
   const sitesFor = (token) => {
     const grant = zone.issued.get(token);
     return grant ? (siteOverrides.get(grant.sub) ?? kDefaultSites) : undefined;
@@ -69,6 +84,7 @@ export async function startStandins({ specPath, nodePath, log }) {
     sitesFor,
     record: (e) => records.add('jira', e),
   });
+  started.push(jira);
 
   const state = {
     jiraUrl: jira.url,
@@ -80,26 +96,27 @@ export async function startStandins({ specPath, nodePath, log }) {
     startupMs: Math.round(performance.now() - t0),
   };
   const control = await startControl({ state, records, zone, policies, siteOverrides });
+  started.push(control);
   state.controlUrl = control.url;
 
   async function stop() {
-    await control.stop();
-    await jira.stop();
-    await zone.stop();
-    await prism.stop();
+    for (const part of [...started].reverse()) {
+      await part.stop();
+    }
   }
   return { state, stop };
 }
 
 function startControl({ state, records, zone, policies, siteOverrides }) {
+  const name = (m) => decodeURIComponent(m[1]);
   const routes = [
     ['GET', /^\/state$/, () => state],
     ['GET', /^\/records$/, (m, q) => records.since(Number(q.get('since') ?? 0))],
     ['POST', /^\/subjects$/, async (m, q, body) => ({ token: await zone.mintSubjectToken(body) })],
-    ['PUT', /^\/policies\/(.+)$/, (m, q, body) => (policies.set(decodeURIComponent(m[1]), body), {})],
-    ['DELETE', /^\/policies\/(.+)$/, (m) => (policies.delete(decodeURIComponent(m[1])), {})],
-    ['PUT', /^\/sites\/(.+)$/, (m, q, body) => (siteOverrides.set(decodeURIComponent(m[1]), body), {})],
-    ['DELETE', /^\/sites\/(.+)$/, (m) => (siteOverrides.delete(decodeURIComponent(m[1])), {})],
+    ['PUT', /^\/policies\/(.+)$/, (m, q, body) => (policies.set(name(m), body), {})],
+    ['DELETE', /^\/policies\/(.+)$/, (m) => (policies.delete(name(m)), {})],
+    ['PUT', /^\/sites\/(.+)$/, (m, q, body) => (siteOverrides.set(name(m), body), {})],
+    ['DELETE', /^\/sites\/(.+)$/, (m) => (siteOverrides.delete(name(m)), {})],
   ];
 
   const server = http.createServer(async (req, res) => {

@@ -133,16 +133,19 @@ export async function startZone({ clientId, clientSecret, record, recordRequest,
       throw new OAuthError(405, 'invalid_request', 'the token endpoint takes POST only');
     }
     if (!/^application\/x-www-form-urlencoded\b/.test(req.headers['content-type'] ?? '')) {
-      throw new OAuthError(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
+      throw new OAuthError(400, 'invalid_request',
+        'the body must be application/x-www-form-urlencoded');
     }
 
     const client = parseBasic(req.headers.authorization);
     entry.clientId = client?.id ?? null;
     if (!client || client.id !== clientId || client.secret !== clientSecret) {
-      throw new OAuthError(401, 'invalid_client', 'client authentication failed (HTTP Basic required)',
+      throw new OAuthError(401, 'invalid_client',
+        'client authentication failed (HTTP Basic required)',
         { 'www-authenticate': 'Basic realm="zone"' });
     }
-    if (form.has('client_secret') || (form.has('client_id') && form.get('client_id') !== clientId)) {
+    const otherId = form.has('client_id') && form.get('client_id') !== clientId;
+    if (form.has('client_secret') || otherId) {
       throw new OAuthError(400, 'invalid_request', 'use exactly one client authentication method');
     }
 
@@ -150,7 +153,8 @@ export async function startZone({ clientId, clientSecret, record, recordRequest,
       throw new OAuthError(400, 'unsupported_grant_type', `grant_type ${form.get('grant_type')}`);
     }
     if (!form.get('subject_token') || form.get('subject_token_type') !== kAccessTokenType) {
-      throw new OAuthError(400, 'invalid_request', 'subject_token and an access_token subject_token_type are required');
+      throw new OAuthError(400, 'invalid_request',
+        'subject_token and an access_token subject_token_type are required');
     }
 
     const jwks = (await getJson(`${mockUrl}/jwks`)).json;

@@ -15,6 +15,7 @@ import {
 
 const kTimeout = { timeout: 60000 };
 const kSecondCloudId = '0c7f3e21-9a5b-4d6e-8f10-2b3c4d5e6f70';
+const kScopes = ['read:jira-work', 'write:jira-work'];
 
 // Runs one list_projects call as a fresh subject under `setup` and returns what happened.
 async function callAs(label, setup, args = {}) {
@@ -90,14 +91,14 @@ describe('exchange refusals and site lookup as tool errors', { skip: kSkipWithou
 
     assertRefused(outcome, /site/i);
     assert.match(outcome.text, /authori[sz]/i);
-    assert.ok(outcome.window.jira.some((r) => r.path.startsWith('/oauth/token/accessible-resources')));
+    assert.ok(outcome.window.jira.some((r) => r.path.startsWith('/oauth/token/accessible-')));
   });
 
   async function twoSites(sub) {
     const { cloudId } = await control.state();
     await control.setSites(sub, [
-      { id: cloudId, name: 'e2e-site', url: 'https://e2e-site.example', scopes: ['read:jira-work'] },
-      { id: kSecondCloudId, name: 'e2e-other', url: 'https://e2e-other.example', scopes: ['read:jira-work'] },
+      { id: cloudId, name: 'e2e-site', url: 'https://e2e-site.example', scopes: kScopes },
+      { id: kSecondCloudId, name: 'e2e-other', url: 'https://e2e-other.example', scopes: kScopes },
     ]);
   }
 

@@ -108,22 +108,24 @@ describe('jira-mcp over stdio with the MCP SDK client', { skip: kSkipWithoutBina
     const window = await control.records(mark);
     const exchanges = exchangesOf(await control.records(0), subjectToken);
 
-    assert.ok(!result.isError, `${name} failed: ${resultText(result)}${context()}`);
+    const jiraProblems =
+      jiraRequestProblems(window.jira, { exchanges, subjectToken, cloudId: state.cloudId });
+    assert.ok(!result.isError,
+      `${name} failed: ${resultText(result)}\n${jiraProblems.join('\n')}${context()}`);
     assert.ok(resultText(result).length > 0, `${name}: no text content`);
     assert.equal(typeof result.structuredContent, 'object', `${name}: no structuredContent`);
     assert.deepEqual(schemaProblems(tools.get(name).outputSchema, result.structuredContent), [],
       `${name}: structuredContent against outputSchema`);
     assert.ok(apiRequests(window.jira).length > 0, `${name}: Jira received no /ex/jira request`);
-    assert.deepEqual(
-      jiraRequestProblems(window.jira, { exchanges, subjectToken, cloudId: state.cloudId }), [],
-      `${name}: Jira requests`);
+    assert.deepEqual(jiraProblems, [], `${name}: Jira requests`);
     assert.deepEqual(exchangeProblems(exchanges, { clientId: state.clientId }), [],
       `${name}: exchanges`);
     return { result, sc: result.structuredContent, window, exchanges };
   }
 
   function scopesOfApiCalls(window, exchanges) {
-    return apiRequests(window.jira).map((r) => ({ r, scopes: scopeSet(exchangeFor(r, exchanges)) }));
+    return apiRequests(window.jira)
+      .map((r) => ({ r, scopes: scopeSet(exchangeFor(r, exchanges)) }));
   }
 
   function assertReadScopes(name, window, exchanges) {
@@ -136,8 +138,9 @@ describe('jira-mcp over stdio with the MCP SDK client', { skip: kSkipWithoutBina
   }
 
   test('initialize negotiates 2025-11-25', () => {
-    const init = session.transport.log.find((e) => e.dir === 'out' && e.message.method === 'initialize');
-    const reply = session.transport.log.find((e) => e.dir === 'in' && e.message.id === init.message.id);
+    const { log } = session.transport;
+    const init = log.find((e) => e.dir === 'out' && e.message.method === 'initialize');
+    const reply = log.find((e) => e.dir === 'in' && e.message.id === init.message.id);
     assert.equal(reply.message.result.protocolVersion, kProtocolVersion);
     assert.equal(typeof reply.message.result.serverInfo?.name, 'string');
     assert.ok(reply.message.result.capabilities?.tools, 'the server declares the tools capability');
@@ -151,8 +154,8 @@ describe('jira-mcp over stdio with the MCP SDK client', { skip: kSkipWithoutBina
       assert.equal(typeof tool.annotations, 'object', `${name}: annotations`);
       assert.equal(typeof (tool.title ?? tool.annotations.title), 'string', `${name}: title`);
       const [properties, required] = kArguments[name];
-      assert.deepEqual(Object.keys(tool.inputSchema.properties ?? {}).sort(), [...properties].sort(),
-        `${name}: arguments`);
+      const declared = Object.keys(tool.inputSchema.properties ?? {});
+      assert.deepEqual(declared.sort(), [...properties].sort(), `${name}: arguments`);
       assert.deepEqual([...(tool.inputSchema.required ?? [])].sort(), [...required].sort(),
         `${name}: required arguments`);
     }
@@ -253,7 +256,8 @@ describe('jira-mcp over stdio with the MCP SDK client', { skip: kSkipWithoutBina
     assert.equal(body.fields.summary, summary);
     assert.deepEqual(body.fields.labels, ['e2e']);
     assert.ok(body.fields.project?.key === 'ED' || typeof body.fields.project?.id === 'string');
-    assert.ok(body.fields.issuetype?.name === 'Task' || typeof body.fields.issuetype?.id === 'string');
+    const { issuetype } = body.fields;
+    assert.ok(issuetype?.name === 'Task' || typeof issuetype?.id === 'string');
     const adf = body.fields.description;
     assert.equal(adf.type, 'doc');
     const types = nodeTypes(adf);
@@ -312,7 +316,7 @@ describe('jira-mcp over stdio with the MCP SDK client', { skip: kSkipWithoutBina
     assert.ok(!log.includes(subjectToken), 'the subject token is in the log');
     assert.ok(!log.includes(state.clientSecret), 'the client secret is in the log');
     for (const e of exchanges.filter((x) => x.ok)) {
-      assert.ok(!log.includes(e.issuedToken), `exchanged token ${e.issuedFingerprint} is in the log`);
+      assert.ok(!log.includes(e.issuedToken), `token ${e.issuedFingerprint} is in the log`);
     }
   });
 });

@@ -28,7 +28,8 @@ async function exchange(fields, { auth = basic(state.clientId, state.clientSecre
   if (auth) {
     headers.authorization = auth;
   }
-  const res = await request(metadata.token_endpoint, { method: 'POST', headers, body: form.toString() });
+  const body = form.toString();
+  const res = await request(metadata.token_endpoint, { method: 'POST', headers, body });
   return { status: res.status, headers: res.headers, json: JSON.parse(res.body.toString('utf8')) };
 }
 
@@ -91,7 +92,8 @@ describe('Jira stand-in: Prism behind the recording front', () => {
   });
 
   test('accessible-resources refuses a token the zone did not issue', async () => {
-    const { res } = await jira('/oauth/token/accessible-resources', { authorization: 'Bearer forged' });
+    const { res } = await jira('/oauth/token/accessible-resources',
+      { authorization: 'Bearer forged' });
 
     assert.equal(res.status, 401);
   });
@@ -121,9 +123,10 @@ describe('Keycard zone stand-in: mock issuer behind the token-exchange front', (
 
   test('exchanges a subject token for a Jira token with the asked scope', async () => {
     const subject = await control.mintSubject('standins-ok', { expiresIn: 600 });
+    const scope = 'read:jira-work write:jira-work';
     const mark = await control.mark();
 
-    const { status, json } = await exchange(exchangeFields(subject, { scope: 'read:jira-work write:jira-work' }));
+    const { status, json } = await exchange(exchangeFields(subject, { scope }));
 
     assert.equal(status, 200);
     assert.equal(json.token_type, 'Bearer');
@@ -134,11 +137,11 @@ describe('Keycard zone stand-in: mock issuer behind the token-exchange front', (
     assert.ok(verdict.ok, verdict.reason);
     assert.equal(verdict.payload.aud, kJiraResource);
     assert.equal(verdict.payload.sub, 'standins-ok');
-    assert.equal(verdict.payload.scope, 'read:jira-work write:jira-work');
+    assert.equal(verdict.payload.scope, scope);
     assert.ok(verdict.payload.exp <= decodeJwt(subject).payload.exp, 'never outlives the subject');
     const [rec] = (await control.records(mark)).exchanges;
     assert.equal(rec.ok, true);
-    assert.equal(rec.scope, 'read:jira-work write:jira-work');
+    assert.equal(rec.scope, scope);
     assert.deepEqual(rec.resource, [kJiraResource]);
     assert.equal(rec.subjectSub, 'standins-ok');
     assert.equal(typeof rec.subjectFingerprint, 'string');
@@ -150,7 +153,8 @@ describe('Keycard zone stand-in: mock issuer behind the token-exchange front', (
     ['client_secret_post instead of Basic', { client_id: 'jira-mcp-e2e', client_secret: 'x' },
       { auth: null }, 401, 'invalid_client'],
     ['another grant type', { grant_type: 'client_credentials' }, {}, 400, 'unsupported_grant_type'],
-    ['a resource with a trailing slash', { resource: `${kJiraResource}/` }, {}, 400, 'invalid_target'],
+    ['a resource with a trailing slash', { resource: `${kJiraResource}/` }, {}, 400,
+      'invalid_target'],
     ['no resource', { resource: '' }, {}, 400, 'invalid_target'],
     ['an ID token type', { subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' }, {},
       400, 'invalid_request'],

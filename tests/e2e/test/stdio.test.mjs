@@ -54,7 +54,8 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
       const cwd = scratchDir('c11');
       fs.writeFileSync(path.join(cwd, '.env'),
         'JIRA_MCP_LOG_LEVEL=trace\nE2E_DOTENV_MARKER=loaded\n');
-      const s = new RawSession({ env: serverEnv(subjectToken, { JIRA_MCP_LOG_LEVEL: 'trace' }), cwd });
+      const env = serverEnv(subjectToken, { JIRA_MCP_LOG_LEVEL: 'trace' });
+      const s = new RawSession({ env, cwd });
 
       const init = await s.initialize();
       const list = await s.request({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
@@ -80,17 +81,18 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
     const created = await s.request(toolCall(`create ${kHardText}`, 'create_issue', {
       project_key: 'ED', issue_type: 'Task', summary: kHardText, description: kHardText,
     }));
-    const read = await s.request(toolCall(`get ${kHardText}`, 'get_issue', { issue_key: kHardText }));
+    const read = await s.request(
+      toolCall(`get ${kHardText}`, 'get_issue', { issue_key: kHardText }));
     const end = await s.finish();
     const jira = (await control.records(mark)).jira;
 
     assert.deepEqual(stdoutProblems(end.stdout), []);
     assert.equal(echoed.id, kHardText, 'the request id comes back intact');
-    assert.ok(created.result && !created.result.isError, `create_issue: ${JSON.stringify(created)}`);
+    assert.ok(created.result && !created.result.isError, `create: ${JSON.stringify(created)}`);
     assert.equal(created.id, `create ${kHardText}`);
     const post = apiRequests(jira).find((r) => r.method === 'POST' && /\/issue(\?|$)/.test(r.path));
     assert.ok(post, 'Jira received the create request');
-    assert.equal(JSON.parse(post.body).fields.summary, kHardText, 'Jira received the summary intact');
+    assert.equal(JSON.parse(post.body).fields.summary, kHardText, 'the summary Jira received');
     assert.ok(post.body.includes('\u05E9\u05DC\u05D5\u05DD') || post.body.includes('\\u05e9'),
       'the description reached Jira');
     // Wherever a reply repeats the text, it repeats all of it.
@@ -175,7 +177,11 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
         jsonrpc: '2.0',
         id: 1,
         method: 'initialize',
-        params: { protocolVersion: asked, capabilities: {}, clientInfo: { name: 'e2e', version: '0' } },
+        params: {
+          protocolVersion: asked,
+          capabilities: {},
+          clientInfo: { name: 'e2e', version: '0' },
+        },
       });
       const end = await s.finish();
 
