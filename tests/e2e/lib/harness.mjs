@@ -188,6 +188,7 @@ export class RawSession {
     this.stderr = '';
     this.pending = '';
     this.messages = [];
+    this.taken = new Set();
     this.waiters = [];
     this.exited = new Promise((resolve) => {
       this.child.on('close', (code, signal) => {
@@ -228,7 +229,12 @@ export class RawSession {
     }
     this.messages.push(message);
     this.rawLines.set(message, text);
-    this.waiters = this.waiters.filter((w) => !(w.match(message) && (w.resolve(message), true)));
+    const waiter = this.waiters.find((w) => w.match(message));
+    if (waiter) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      this.taken.add(message);
+      waiter.resolve(message);
+    }
   }
 
   // Writes one line; `message` is an object (compact JSON) or a string sent as is.
@@ -240,20 +246,13 @@ export class RawSession {
   // Resolves with the first message (already received or still to come) that `match` accepts
   // and that no earlier call took.
   next(match) {
-    this.taken ??= new Set();
     const found = this.messages.find((m) => !this.taken.has(m) && match(m));
     if (found) {
       this.taken.add(found);
       return Promise.resolve(found);
     }
     const waiting = new Promise((resolve) => {
-      this.waiters.push({
-        match: (m) => !this.taken.has(m) && match(m),
-        resolve: (m) => {
-          this.taken.add(m);
-          resolve(m);
-        },
-      });
+      this.waiters.push({ match, resolve });
     });
     // 'close' comes after the last stdout byte, so a process that ended without the message
     // will never send it.
@@ -270,9 +269,12 @@ export class RawSession {
     return this.rawLines.get(message);
   }
 
-  // The next reply (a message without `method`).
-  nextReply() {
-    return this.next((m) => !('method' in m));
+  // Sends a message and resolves with the next reply (a message without `method`), whatever
+  // its id.
+  async sendForReply(message, eol) {
+    const reply = this.next((m) => !('method' in m));
+    this.send(message, eol);
+    return reply;
   }
 
   // Sends a request and resolves with its reply, matched by id with type and value.

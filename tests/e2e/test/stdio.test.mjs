@@ -128,12 +128,13 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
       const s = new RawSession({ env: serverEnv(subjectToken) });
       await s.initialize();
 
+      // One request at a time, each reply taken whatever its id, so a changed id shows as such.
       const replies = [];
       for (const id of ['abc', 0, -7, 1.5, '1']) {
-        replies.push([id, await s.request(ping(id))]);
+        replies.push([id, await s.sendForReply(ping(id))]);
       }
       for (const id of ['abc', 0, -7, 1.5, '1']) {
-        replies.push([id, await s.request({ jsonrpc: '2.0', id, method: 'no/such_method' })]);
+        replies.push([id, await s.sendForReply({ jsonrpc: '2.0', id, method: 'no/such_method' })]);
       }
       const end = await s.finish();
 
