@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { apiRequests, resultText } from '../lib/checks.mjs';
+import { apiRequests, exchangesOf, jiraRequestProblems, resultText } from '../lib/checks.mjs';
 import {
   RawSession,
   control,
@@ -42,10 +42,19 @@ function rawIdIs(line, id) {
 
 describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
   let subjectToken;
+  let cloudId;
 
   before(async () => {
     subjectToken = await control.mintSubject(uniqueSub('stdio'));
+    ({ cloudId } = await control.state());
   });
+
+  // What Jira received since `mark`: only exchanged tokens, no contract violation.
+  async function jiraProblemsSince(mark) {
+    const window = await control.records(mark);
+    const exchanges = exchangesOf(await control.records(0), subjectToken);
+    return jiraRequestProblems(window.jira, { exchanges, subjectToken, cloudId });
+  }
 
   after(() => killLeftovers());
 
@@ -56,6 +65,7 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
         'JIRA_MCP_LOG_LEVEL=trace\nE2E_DOTENV_MARKER=loaded\n');
       const env = serverEnv(subjectToken, { JIRA_MCP_LOG_LEVEL: 'trace' });
       const s = new RawSession({ env, cwd });
+      const mark = await control.mark();
 
       const init = await s.initialize();
       const list = await s.request({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
@@ -69,6 +79,7 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
       assert.deepEqual(stdoutProblems(end.stdout), []);
       assert.equal(end.code, 0, `exit code when stdin closed; stderr: ${end.stderr.slice(-2000)}`);
       assert.ok(end.stderr.length > 0, 'trace logs go to stderr');
+      assert.deepEqual(await jiraProblemsSince(mark), []);
     });
 
   test('C5: under LC_ALL=C, U+2028, a ZWJ emoji and RTL text stay intact', kTimeout, async () => {
@@ -103,6 +114,7 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
       }
       assert.ok(!text.includes('\uFFFD'), 'a replacement character in the reply');
     }
+    assert.deepEqual(await jiraProblemsSince(mark), []);
   });
 
   test('C24: notifications, known, unknown or malformed, get no reply', kTimeout, async () => {
@@ -167,6 +179,7 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
       'the escaped newline in the JQL reached Jira as a newline');
     assert.deepEqual(stdoutProblems(end.stdout), []);
     assert.ok(!end.stdout.includes('\r'), 'no CR on stdout');
+    assert.deepEqual(await jiraProblemsSince(mark), []);
   });
 
   for (const [asked, expected] of [['2025-06-18', '2025-06-18'], ['2025-03-26', '2025-03-26'],
