@@ -4,15 +4,10 @@ import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
-import { kJiraResource } from './harness.mjs';
+import { bearerOf } from './http_util.mjs';
+import { kAccessibleResources } from './jira_front.mjs';
 import { fingerprint } from './jwt.mjs';
-
-const kAccessibleResources = '/oauth/token/accessible-resources';
-
-function bearerOf(authorization) {
-  const match = /^Bearer (.+)$/.exec(authorization ?? '');
-  return match ? match[1] : undefined;
-}
+import { kJiraResource } from './zone.mjs';
 
 // The exchanges a subject token took part in, successful or not.
 export function exchangesOf(records, subjectToken) {

@@ -12,8 +12,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 
 import { getJson } from './http_util.mjs';
 
+export { kJiraResource } from './zone.mjs';
 export const kProtocolVersion = '2025-11-25';
-export const kJiraResource = 'https://api.atlassian.com/ex/jira';
 
 // The jira-mcp binary under test, or undefined when JIRA_MCP_BINARY is not set (the tests that
 // need it are then skipped; run.mjs says so). A set but missing path is an error.

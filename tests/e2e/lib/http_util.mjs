@@ -3,6 +3,11 @@ import http from 'node:http';
 
 export const kLoopback = '127.0.0.1';
 
+// The token of an `Authorization: Bearer …` header value, or undefined.
+export function bearerOf(authorization) {
+  return /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+}
+
 // Starts `server` on 127.0.0.1 with a port the system picks; resolves to its base URL.
 export function listenOnLoopback(server) {
   return new Promise((resolve, reject) => {

@@ -7,15 +7,10 @@
 //   `sl-violations` header by which Prism reports a contract violation.
 import http from 'node:http';
 
-import { closeServer, listenOnLoopback, readBody, sendJson } from './http_util.mjs';
+import { bearerOf, closeServer, listenOnLoopback, readBody, sendJson } from './http_util.mjs';
 
-const kAccessibleResources = '/oauth/token/accessible-resources';
+export const kAccessibleResources = '/oauth/token/accessible-resources';
 const kMaxRecordedBody = 256 * 1024;
-
-function bearerOf(authorization) {
-  const match = /^Bearer (.+)$/.exec(authorization ?? '');
-  return match ? match[1] : undefined;
-}
 
 function parseViolations(header) {
   if (header === undefined) {

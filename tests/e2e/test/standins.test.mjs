@@ -3,12 +3,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
-import { control, kJiraResource } from '../lib/harness.mjs';
+import { control } from '../lib/harness.mjs';
 import { getJson, request } from '../lib/http_util.mjs';
 import { decodeJwt, verifyRs256 } from '../lib/jwt.mjs';
-
-const kGrant = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const kTokenType = 'urn:ietf:params:oauth:token-type:access_token';
+import {
+  kAccessTokenType as kTokenType,
+  kJiraResource,
+  kTokenExchangeGrant as kGrant,
+} from '../lib/zone.mjs';
 
 let state;
 let metadata;

@@ -4,10 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { control, kSkipWithoutBinary } from '../lib/harness.mjs';
-
-function bearerOf(authorization) {
-  return /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
-}
+import { bearerOf } from '../lib/http_util.mjs';
 
 test('no request from jira-mcp broke the Jira contract', { skip: kSkipWithoutBinary },
   async () => {
