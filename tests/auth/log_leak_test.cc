@@ -1,7 +1,6 @@
 // Runs every token path at trace level and fails if a credential reaches the log.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 
 #include "auth/exchanging_broker.h"
@@ -45,10 +44,9 @@ TEST(AuthLogging, NoCredentialReachesTheLogAtTraceLevel) {
     static_cast<void>(broker.AccessToken(caller, {"read:jira-work"}, nullptr));
   }
 
-  const std::string dir = (std::filesystem::temp_directory_path() / "jira-mcp-auth-leak").string();
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/token") << kSubjectToken << "\n";
-  FileSubjectTokenSource file({.path = dir + "/token"});
+  const testing::TempDir dir;
+  std::ofstream(dir.File("token")) << kSubjectToken << "\n";
+  FileSubjectTokenSource file({.path = dir.File("token")});
   EnvSubjectTokenSource env("KEYCARD_SUBJECT_TOKEN", kSubjectToken);
   CommandSubjectTokenSource command(clock, {.command = std::string("echo ") + kSubjectToken});
   CommandSubjectTokenSource failing(clock,
@@ -58,7 +56,6 @@ TEST(AuthLogging, NoCredentialReachesTheLogAtTraceLevel) {
   const auto from_command = command.Current();
   command.Rejected(*from_command);
   static_cast<void>(failing.Current());
-  std::filesystem::remove_all(dir);
 
   ASSERT_TRUE(issued.ok());
   ASSERT_TRUE(cached.ok());
