@@ -274,7 +274,7 @@ void MoveIssues(JiraCall& call, const std::vector<Issue*>& issues, std::int64_t 
     issue->updated = now;
   }
   call.mutated = true;
-  call.res.status = 204;
+  SendEmpty(call.res, 204);
 }
 
 void PostSprintIssues(JiraCall& call) {

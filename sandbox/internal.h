@@ -72,6 +72,8 @@ struct ServerCore {
 // ---- HTTP helpers ----
 
 void SendJson(httplib::Response& res, int status, const Json& body);
+// A status with no body but Jira's JSON content type (as Jira answers 204s; see CASES.md C14).
+void SendEmpty(httplib::Response& res, int status);
 // Jira's error shape {"errorMessages":[...],"errors":{...}}.
 void SendJiraError(httplib::Response& res, int status, const std::vector<std::string>& messages,
                    const Json& errors = Json::object());

@@ -42,6 +42,11 @@ std::string RefOf(const Json& value, std::initializer_list<const char*> keys) {
   return {};
 }
 
+// body[key] when it is an object, else an empty object (a copy: callers iterate it).
+Json ObjectMember(const Json& body, const char* key) {
+  return body.contains(key) && body[key].is_object() ? body[key] : Json::object();
+}
+
 Issue* LookupIssue(JiraCall& call, std::size_t param = 1) {
   Issue* issue = call.site.FindIssue(call.Param(param));
   if (issue == nullptr) {
@@ -214,7 +219,9 @@ void ApplyUpdate(const JiraCall& call, const Project& project, Issue& issue, con
         errors[field] = "Each update operation must be one of set, add, remove or edit.";
         continue;
       }
-      const auto& [verb, value] = *operation.items().begin();
+      const auto first = operation.begin();
+      const std::string verb = first.key();
+      const Json& value = first.value();
       if (field == "comment" && verb == "add") {
         comments.push_back(value.is_object() ? value.value("body", Json()) : Json());
       } else if (field == "labels" && (verb == "add" || verb == "remove") && value.is_string()) {
@@ -367,7 +374,8 @@ void PutIssue(JiraCall& call) {
   Issue edited = *issue;
   Json errors = Json::object();
   std::vector<Json> comments;
-  for (const auto& [id, value] : body.value("fields", Json::object()).items()) {
+  const Json fields = ObjectMember(body, "fields");
+  for (const auto& [id, value] : fields.items()) {
     ApplyField(call, *project, edited, id, value, errors);
   }
   if (body.contains("update") && body["update"].is_object()) {
@@ -394,7 +402,7 @@ void PutIssue(JiraCall& call) {
     SendJson(call.res, 200, RenderIssue(call, *issue, ParseFields({}, true), {}));
     return;
   }
-  call.res.status = 204;
+  SendEmpty(call.res, 204);
 }
 
 void DeleteIssue(JiraCall& call) {
@@ -430,7 +438,7 @@ void DeleteIssue(JiraCall& call) {
     return removed.contains(link.inward_issue_id) || removed.contains(link.outward_issue_id);
   });
   call.mutated = true;
-  call.res.status = 204;
+  SendEmpty(call.res, 204);
 }
 
 void PutAssignee(JiraCall& call) {
@@ -457,7 +465,7 @@ void PutAssignee(JiraCall& call) {
   const Issue before = *issue;
   issue->assignee = assignee;
   Record(call, before, *issue);
-  call.res.status = 204;
+  SendEmpty(call.res, 204);
 }
 
 // ---- transitions ----
@@ -516,7 +524,8 @@ void PostTransition(JiraCall& call) {
     moved.resolution_id = Resolutions().front().id;
     moved.resolved = call.core.NowMillis();
   }
-  for (const auto& [field, value] : body.value("fields", Json::object()).items()) {
+  const Json fields = ObjectMember(body, "fields");
+  for (const auto& [field, value] : fields.items()) {
     const NamedDef* resolution = FindResolution(RefOf(value, {"id", "name"}));
     if (!transition->resolution_screen || field != "resolution") {
       errors[field] = CannotSet(field);
@@ -527,7 +536,8 @@ void PostTransition(JiraCall& call) {
     }
   }
   std::vector<Json> comments;
-  for (const auto& [field, operations] : body.value("update", Json::object()).items()) {
+  const Json update = ObjectMember(body, "update");
+  for (const auto& [field, operations] : update.items()) {
     if (!transition->resolution_screen || field != "comment" || !operations.is_array()) {
       errors[field] = CannotSet(field);
       continue;
@@ -556,7 +566,7 @@ void PostTransition(JiraCall& call) {
   const Issue before = *issue;
   *issue = std::move(moved);
   Record(call, before, *issue);
-  call.res.status = 204;
+  SendEmpty(call.res, 204);
 }
 
 // ---- comments ----
@@ -670,7 +680,7 @@ void DeleteComment(JiraCall& call) {
   const std::string id = comment->id;
   std::erase_if(issue->comments, [&](const Comment& c) { return c.id == id; });
   call.mutated = true;
-  call.res.status = 204;
+  SendEmpty(call.res, 204);
 }
 
 // ---- worklogs ----
@@ -809,7 +819,9 @@ void PostLink(JiraCall& call) {
   }
   inward->updated = outward->updated = now;
   call.mutated = true;
-  call.res.status = 201;
+  // Jira answers 201 with an empty body; the OpenAPI document promises JSON, and a contract
+  // checker cannot parse nothing, so the sandbox sends an empty object. Clients must accept both.
+  SendJson(call.res, 201, Json::object());
   call.res.set_header("Location", call.api + "/rest/api/3/issueLink/" + call.site.links.back().id);
 }
 
@@ -838,7 +850,7 @@ void DeleteLink(JiraCall& call) {
   const std::string id = link->id;
   std::erase_if(call.site.links, [&](const Link& l) { return l.id == id; });
   call.mutated = true;
-  call.res.status = 204;
+  SendEmpty(call.res, 204);
 }
 
 void GetLinkTypes(JiraCall& call) {

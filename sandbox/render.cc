@@ -352,14 +352,19 @@ bool FieldApplies(const JiraCall& call, const Issue& issue, const FieldDef& fiel
 Json RenderChangelog(const JiraCall& call, const History& history) {
   Json items = Json::array();
   for (const auto& item : history.items) {
-    items.push_back({{"field", item.field},
-                     {"fieldtype", "jira"},
-                     {"fieldId", item.field},
-                     {"from", item.from.empty() ? Json(nullptr) : Json(item.from)},
-                     {"fromString", item.from_string.empty() ? Json(nullptr)
-                                                             : Json(item.from_string)},
-                     {"to", item.to.empty() ? Json(nullptr) : Json(item.to)},
-                     {"toString", item.to_string.empty() ? Json(nullptr) : Json(item.to_string)}});
+    // Jira sends null for an empty side; the OpenAPI document types them as strings, so an
+    // empty side is left out instead.
+    Json entry = {{"field", item.field}, {"fieldtype", "jira"}, {"fieldId", item.field}};
+    const std::pair<const char*, const std::string*> sides[] = {{"from", &item.from},
+                                                                 {"fromString", &item.from_string},
+                                                                 {"to", &item.to},
+                                                                 {"toString", &item.to_string}};
+    for (const auto& [name, value] : sides) {
+      if (!value->empty()) {
+        entry[name] = *value;
+      }
+    }
+    items.push_back(std::move(entry));
   }
   return {{"id", history.id},
           {"author", RenderUserDetails(call, history.author)},

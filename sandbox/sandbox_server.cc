@@ -125,6 +125,11 @@ void SendJson(httplib::Response& res, int status, const Json& body) {
                   "application/json;charset=UTF-8");
 }
 
+void SendEmpty(httplib::Response& res, int status) {
+  res.status = status;
+  res.set_header("Content-Type", "application/json;charset=UTF-8");
+}
+
 void SendJiraError(httplib::Response& res, int status, const std::vector<std::string>& messages,
                    const Json& errors) {
   SendJson(res, status, {{"errorMessages", messages}, {"errors", errors}});
@@ -134,7 +139,8 @@ std::vector<std::string> ListParam(const httplib::Request& req, const std::strin
   std::vector<std::string> values;
   const std::size_t count = req.get_param_value_count(name);
   for (std::size_t i = 0; i < count; ++i) {
-    std::string_view rest = req.get_param_value(name, i);
+    const std::string value = req.get_param_value(name, i);
+    std::string_view rest = value;
     while (!rest.empty()) {
       const auto comma = rest.find(',');
       std::string_view item = rest.substr(0, comma);
