@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -276,6 +277,7 @@ struct SandboxServer::Impl {
   std::unique_ptr<ServerCore> core;
   int port = 0;
   bool running = false;
+  std::atomic<bool> listen_returned{false};
 };
 
 SandboxServer::SandboxServer(Options options) : options_(std::move(options)) {}
@@ -366,7 +368,15 @@ Status SandboxServer::Start() {
   RegisterAgile(server, *impl_->core);
 
   impl_->running = true;
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    impl->server.listen_after_bind();
+    impl->listen_returned = true;
+  });
+  // httplib's stop() is a no-op until the accept loop has started, so a Stop() right after
+  // Start() would hang in join(). The loop starts within microseconds; wait for it here.
+  while (!impl_->server.is_running() && !impl_->listen_returned) {
+    std::this_thread::yield();
+  }
   Log()->info("event=sandbox_started url={} state={}", impl_->core->settings.base_url,
               options_.state_file.empty() ? "memory" : options_.state_file);
   return Status::Ok();
