@@ -40,15 +40,14 @@ Json RenderBoard(const JiraCall& call, const Board& board) {
               {"name", board.name},
               {"type", board.type}};
   if (project != nullptr) {
-    out["location"] = {
-        {"projectId", std::stoll(project->id)},
-        {"displayName", fmt::format("{} ({})", project->name, project->key)},
-        {"projectName", project->name},
-        {"projectKey", project->key},
-        {"projectTypeKey", project->type},
-        {"avatarURI", fmt::format("{}/avatars/project/{}?s=48", call.core.settings.base_url,
-                                  project->id)},
-        {"name", fmt::format("{} ({})", project->name, project->key)}};
+    out["location"] = {{"projectId", std::stoll(project->id)},
+                       {"displayName", fmt::format("{} ({})", project->name, project->key)},
+                       {"projectName", project->name},
+                       {"projectKey", project->key},
+                       {"projectTypeKey", project->type},
+                       {"avatarURI", fmt::format("{}/avatars/project/{}?s=48",
+                                                 call.core.settings.base_url, project->id)},
+                       {"name", fmt::format("{} ({})", project->name, project->key)}};
   }
   return out;
 }
@@ -73,8 +72,9 @@ Json RenderSprint(const JiraCall& call, const Sprint& sprint) {
 const Board* LookupBoard(JiraCall& call) {
   const Board* board = call.site.FindBoard(IdParam(call, 1));
   if (board == nullptr) {
-    SendJiraError(call.res, 404, {"The requested board cannot be viewed because it either does "
-                                  "not exist or you do not have permission to view it."});
+    SendJiraError(call.res, 404,
+                  {"The requested board cannot be viewed because it either does "
+                   "not exist or you do not have permission to view it."});
   }
   return board;
 }
@@ -82,8 +82,9 @@ const Board* LookupBoard(JiraCall& call) {
 Sprint* LookupSprint(JiraCall& call) {
   Sprint* sprint = call.site.FindSprint(IdParam(call, 1));
   if (sprint == nullptr) {
-    SendJiraError(call.res, 404, {"The requested sprint cannot be viewed because it either does "
-                                  "not exist or you do not have permission to view it."});
+    SendJiraError(call.res, 404,
+                  {"The requested sprint cannot be viewed because it either does "
+                   "not exist or you do not have permission to view it."});
   }
   return sprint;
 }
@@ -99,7 +100,8 @@ void GetBoards(JiraCall& call) {
   const std::string project = call.req.get_param_value("projectKeyOrId");
   const Project* wanted = project.empty() ? nullptr : call.site.FindProject(project);
   if (!project.empty() && wanted == nullptr) {
-    SendJiraError(call.res, 400, {fmt::format("No project could be found with key '{}'.", project)});
+    SendJiraError(call.res, 400,
+                  {fmt::format("No project could be found with key '{}'.", project)});
     return;
   }
   Json values = Json::array();
@@ -116,8 +118,11 @@ void GetBoards(JiraCall& call) {
     ++total;
   }
   SendJson(call.res, 200,
-           {{"maxResults", max}, {"startAt", start}, {"total", total},
-            {"isLast", start + max >= total}, {"values", values}});
+           {{"maxResults", max},
+            {"startAt", start},
+            {"total", total},
+            {"isLast", start + max >= total},
+            {"values", values}});
 }
 
 void GetBoard(JiraCall& call) {
@@ -142,7 +147,8 @@ void GetBoardSprints(JiraCall& call) {
   std::int64_t total = 0;
   for (const auto& sprint : call.site.sprints) {
     if (sprint.board_id != board->id ||
-        (!states.empty() && std::find(states.begin(), states.end(), sprint.state) == states.end())) {
+        (!states.empty() &&
+         std::find(states.begin(), states.end(), sprint.state) == states.end())) {
       continue;
     }
     if (total >= start && total < start + max) {
@@ -151,7 +157,9 @@ void GetBoardSprints(JiraCall& call) {
     ++total;
   }
   SendJson(call.res, 200,
-           {{"maxResults", max}, {"startAt", start}, {"isLast", start + max >= total},
+           {{"maxResults", max},
+            {"startAt", start},
+            {"isLast", start + max >= total},
             {"values", values}});
 }
 
@@ -176,7 +184,8 @@ void SendIssues(JiraCall& call, const std::function<bool(const Issue&)>& keep) {
       SendJiraError(call.res, 400, {query.status().message()});
       return;
     }
-    auto result = RunQuery(*query, SearchContext{.state = call.core.state, .site = call.site,
+    auto result = RunQuery(*query, SearchContext{.state = call.core.state,
+                                                 .site = call.site,
                                                  .current_account = call.user.account_id,
                                                  .now = call.core.NowMillis()});
     if (!result.ok()) {
@@ -203,8 +212,11 @@ void SendIssues(JiraCall& call, const std::function<bool(const Issue&)>& keep) {
     ++total;
   }
   SendJson(call.res, 200,
-           {{"expand", "schema,names"}, {"startAt", start}, {"maxResults", max},
-            {"total", total}, {"issues", issues}});
+           {{"expand", "schema,names"},
+            {"startAt", start},
+            {"maxResults", max},
+            {"total", total},
+            {"issues", issues}});
 }
 
 void GetSprintIssues(JiraCall& call) {
@@ -249,8 +261,9 @@ bool ReadMove(JiraCall& call, std::vector<Issue*>& issues) {
   for (const auto& item : list) {
     Issue* issue = item.is_string() ? call.site.FindIssue(item.get<std::string>()) : nullptr;
     if (issue == nullptr) {
-      SendJiraError(call.res, 400, {fmt::format("Issue '{}' does not exist.",
-                                                item.is_string() ? item.get<std::string>() : item.dump())});
+      SendJiraError(call.res, 400,
+                    {fmt::format("Issue '{}' does not exist.",
+                                 item.is_string() ? item.get<std::string>() : item.dump())});
       return false;
     }
     issues.push_back(issue);

@@ -82,8 +82,8 @@ std::vector<ChangeItem> Diff(const JiraCall& call, const Issue& before, const Is
       name_of(FindStatus(after.status_id)));
   add("assignee", before.assignee, UserName(call, before.assignee), after.assignee,
       UserName(call, after.assignee));
-  add("priority", before.priority_id, name_of(FindPriority(before.priority_id)),
-      after.priority_id, name_of(FindPriority(after.priority_id)));
+  add("priority", before.priority_id, name_of(FindPriority(before.priority_id)), after.priority_id,
+      name_of(FindPriority(after.priority_id)));
   add("resolution", before.resolution_id,
       before.resolution_id.empty() ? "" : name_of(FindResolution(before.resolution_id)),
       after.resolution_id,
@@ -178,7 +178,8 @@ void ApplyField(const JiraCall& call, const Project& project, Issue& issue, cons
     }
     const Issue* parent = call.site.FindIssue(RefOf(value, {"key", "id"}));
     const IssueTypeDef* type = FindIssueType(issue.issue_type_id);
-    const IssueTypeDef* parent_type = parent == nullptr ? nullptr : FindIssueType(parent->issue_type_id);
+    const IssueTypeDef* parent_type =
+        parent == nullptr ? nullptr : FindIssueType(parent->issue_type_id);
     if (parent == nullptr || type == nullptr || parent_type == nullptr ||
         parent_type->hierarchy_level != type->hierarchy_level + 1 || parent->id == issue.id ||
         (type->hierarchy_level < 0 && parent->project_id != project.id)) {
@@ -197,9 +198,8 @@ void ApplyField(const JiraCall& call, const Project& project, Issue& issue, cons
       issue.sprint_id = 0;
       return;
     }
-    const Sprint* sprint = value.is_number_integer()
-                               ? call.site.FindSprint(value.get<std::int64_t>())
-                               : nullptr;
+    const Sprint* sprint =
+        value.is_number_integer() ? call.site.FindSprint(value.get<std::int64_t>()) : nullptr;
     if (sprint == nullptr || sprint->state == "closed") {
       errors[id] = "Sprint with the given id does not exist or is closed.";
     } else {
@@ -249,21 +249,21 @@ const Issue* CreateIssue(JiraCall& call, const Json& body, Json& errors) {
     errors["fields"] = "fields must be an object.";
     return nullptr;
   }
-  Project* project =
-      fields.contains("project") ? call.site.FindProject(RefOf(fields["project"], {"id", "key"}))
-                                 : nullptr;
+  Project* project = fields.contains("project")
+                         ? call.site.FindProject(RefOf(fields["project"], {"id", "key"}))
+                         : nullptr;
   if (project == nullptr) {
     errors["project"] = "Specify a valid project ID or key";
   }
-  const IssueTypeDef* type =
-      fields.contains("issuetype") ? FindIssueType(RefOf(fields["issuetype"], {"id", "name"}))
-                                   : nullptr;
+  const IssueTypeDef* type = fields.contains("issuetype")
+                                 ? FindIssueType(RefOf(fields["issuetype"], {"id", "name"}))
+                                 : nullptr;
   if (!fields.contains("issuetype")) {
     errors["issuetype"] = "Specify an issue type";
   } else if (type == nullptr ||
-             (project != nullptr && std::find(project->issue_type_ids.begin(),
-                                              project->issue_type_ids.end(),
-                                              type->id) == project->issue_type_ids.end())) {
+             (project != nullptr &&
+              std::find(project->issue_type_ids.begin(), project->issue_type_ids.end(), type->id) ==
+                  project->issue_type_ids.end())) {
     errors["issuetype"] = "The issue type selected is invalid.";
   }
   if (!fields.contains("summary")) {
@@ -308,7 +308,8 @@ const Issue* CreateIssue(JiraCall& call, const Json& body, Json& errors) {
 }
 
 Json Created(const JiraCall& call, const Issue& issue) {
-  return {{"id", issue.id}, {"key", issue.key}, {"self", call.api + "/rest/api/3/issue/" + issue.id}};
+  return {
+      {"id", issue.id}, {"key", issue.key}, {"self", call.api + "/rest/api/3/issue/" + issue.id}};
 }
 
 void PostIssue(JiraCall& call) {
@@ -392,8 +393,11 @@ void PutIssue(JiraCall& call) {
   }
   const std::int64_t now = call.core.NowMillis();
   for (const auto& comment : comments) {
-    edited.comments.push_back(Comment{.id = call.site.NewId(), .author = call.user.account_id,
-                                      .body = comment, .created = now, .updated = now});
+    edited.comments.push_back(Comment{.id = call.site.NewId(),
+                                      .author = call.user.account_id,
+                                      .body = comment,
+                                      .created = now,
+                                      .updated = now});
   }
   const Issue before = *issue;
   *issue = std::move(edited);
@@ -512,7 +516,8 @@ void PostTransition(JiraCall& call) {
   }
   const TransitionDef* transition = AvailableTransition(*issue, id);
   if (transition == nullptr) {
-    SendJiraError(call.res, 400, {fmt::format("Transition id '{}' is not valid for this issue.", id)});
+    SendJiraError(call.res, 400,
+                  {fmt::format("Transition id '{}' is not valid for this issue.", id)});
     return;
   }
 
@@ -560,8 +565,11 @@ void PostTransition(JiraCall& call) {
   moved.status_id = transition->to_status_id;
   const std::int64_t now = call.core.NowMillis();
   for (const auto& comment : comments) {
-    moved.comments.push_back(Comment{.id = call.site.NewId(), .author = call.user.account_id,
-                                     .body = comment, .created = now, .updated = now});
+    moved.comments.push_back(Comment{.id = call.site.NewId(),
+                                     .author = call.user.account_id,
+                                     .body = comment,
+                                     .created = now,
+                                     .updated = now});
   }
   const Issue before = *issue;
   *issue = std::move(moved);
@@ -602,12 +610,14 @@ void GetComments(JiraCall& call) {
   }
   Json comments = Json::array();
   for (std::size_t i = static_cast<std::size_t>(start);
-       i < ordered.size() && comments.size() < static_cast<std::size_t>(std::min<std::int64_t>(max, 5000));
+       i < ordered.size() &&
+       comments.size() < static_cast<std::size_t>(std::min<std::int64_t>(max, 5000));
        ++i) {
     comments.push_back(RenderComment(call, *issue, *ordered[i]));
   }
-  SendJson(call.res, 200,
-           {{"startAt", start}, {"maxResults", max}, {"total", ordered.size()}, {"comments", comments}});
+  SendJson(
+      call.res, 200,
+      {{"startAt", start}, {"maxResults", max}, {"total", ordered.size()}, {"comments", comments}});
 }
 
 bool ReadCommentBody(JiraCall& call, Json& body) {
@@ -619,7 +629,8 @@ bool ReadCommentBody(JiraCall& call, Json& body) {
     return false;
   }
   if (!IsAdf(body["body"])) {
-    SendJiraError(call.res, 400, {}, {{"comment", "Comment body is not a valid Atlassian Document."}});
+    SendJiraError(call.res, 400, {},
+                  {{"comment", "Comment body is not a valid Atlassian Document."}});
     return false;
   }
   return true;
@@ -728,8 +739,9 @@ void GetWorklogs(JiraCall& call) {
   for (const auto& worklog : issue->worklogs) {
     worklogs.push_back(RenderWorklog(call, *issue, worklog));
   }
-  SendJson(call.res, 200,
-           {{"startAt", 0}, {"maxResults", 5000}, {"total", worklogs.size()}, {"worklogs", worklogs}});
+  SendJson(
+      call.res, 200,
+      {{"startAt", 0}, {"maxResults", 5000}, {"total", worklogs.size()}, {"worklogs", worklogs}});
 }
 
 void PostWorklog(JiraCall& call) {
@@ -794,7 +806,8 @@ void PostLink(JiraCall& call) {
   const std::string type_name = RefOf(body.value("type", Json()), {"name", "id"});
   const LinkTypeDef* type = FindLinkType(type_name);
   if (type == nullptr) {
-    SendJiraError(call.res, 404, {fmt::format("No issue link type with name '{}' found.", type_name)});
+    SendJiraError(call.res, 404,
+                  {fmt::format("No issue link type with name '{}' found.", type_name)});
     return;
   }
   Issue* inward = call.site.FindIssue(RefOf(body.value("inwardIssue", Json()), {"key", "id"}));
@@ -814,8 +827,11 @@ void PostLink(JiraCall& call) {
   const Json comment = body.value("comment", Json());
   const std::int64_t now = call.core.NowMillis();
   if (comment.is_object() && IsAdf(comment.value("body", Json()))) {
-    inward->comments.push_back(Comment{.id = call.site.NewId(), .author = call.user.account_id,
-                                       .body = comment["body"], .created = now, .updated = now});
+    inward->comments.push_back(Comment{.id = call.site.NewId(),
+                                       .author = call.user.account_id,
+                                       .body = comment["body"],
+                                       .created = now,
+                                       .updated = now});
   }
   inward->updated = outward->updated = now;
   call.mutated = true;
@@ -864,7 +880,8 @@ void GetLinkTypes(JiraCall& call) {
 void GetLinkType(JiraCall& call) {
   const LinkTypeDef* type = FindLinkType(call.Param(1));
   if (type == nullptr || type->id != call.Param(1)) {
-    SendJiraError(call.res, 404, {fmt::format("No issue link type with id '{}' exists.", call.Param(1))});
+    SendJiraError(call.res, 404,
+                  {fmt::format("No issue link type with id '{}' exists.", call.Param(1))});
     return;
   }
   SendJson(call.res, 200, RenderLinkType(call, *type));

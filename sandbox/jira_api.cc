@@ -31,7 +31,8 @@ bool Page(JiraCall& call, std::int64_t default_max, std::int64_t& start, std::in
 
 Json Slice(const Json& all, std::int64_t start, std::int64_t max) {
   Json out = Json::array();
-  for (auto i = static_cast<std::size_t>(start); i < all.size() && out.size() < static_cast<std::size_t>(max); ++i) {
+  for (auto i = static_cast<std::size_t>(start);
+       i < all.size() && out.size() < static_cast<std::size_t>(max); ++i) {
     out.push_back(all[i]);
   }
   return out;
@@ -50,7 +51,8 @@ void GetMyself(JiraCall& call) {
 void GetUser(JiraCall& call) {
   const User* user = call.core.state.FindUser(call.req.get_param_value("accountId"));
   if (user == nullptr || !OnSite(*user, call.site)) {
-    SendJiraError(call.res, 404, {"Specified user does not exist or you do not have required permissions"});
+    SendJiraError(call.res, 404,
+                  {"Specified user does not exist or you do not have required permissions"});
     return;
   }
   SendJson(call.res, 200, RenderUser(call, *user));
@@ -100,8 +102,8 @@ void SearchUsers(JiraCall& call, bool assignable) {
 
 // ---- projects ----
 
-Json RenderProject(const JiraCall& call, const Project& project, const std::vector<std::string>& expand,
-                   bool full) {
+Json RenderProject(const JiraCall& call, const Project& project,
+                   const std::vector<std::string>& expand, bool full) {
   const auto wants = [&](const char* what) {
     return full || std::find(expand.begin(), expand.end(), what) != expand.end();
   };
@@ -183,7 +185,8 @@ void SearchProjects(JiraCall& call) {
 const Project* LookupProject(JiraCall& call, const std::string& id_or_key) {
   const Project* project = call.site.FindProject(id_or_key);
   if (project == nullptr) {
-    SendJiraError(call.res, 404, {fmt::format("No project could be found with key '{}'.", id_or_key)});
+    SendJiraError(call.res, 404,
+                  {fmt::format("No project could be found with key '{}'.", id_or_key)});
   }
   return project;
 }
@@ -237,14 +240,20 @@ void GetCreateMetaTypes(JiraCall& call) {
     types.push_back(RenderIssueType(call, *FindIssueType(id)));
   }
   SendJson(call.res, 200,
-           {{"startAt", start}, {"maxResults", max}, {"total", types.size()},
+           {{"startAt", start},
+            {"maxResults", max},
+            {"total", types.size()},
             {"issueTypes", Slice(types, start, max)}});
 }
 
 Json CreateField(const char* id, const char* name, bool required, Json schema,
                  std::vector<std::string> operations) {
-  return {{"required", required}, {"schema", std::move(schema)}, {"name", name},
-          {"key", id},           {"fieldId", id},               {"operations", operations},
+  return {{"required", required},
+          {"schema", std::move(schema)},
+          {"name", name},
+          {"key", id},
+          {"fieldId", id},
+          {"operations", operations},
           {"hasDefaultValue", false}};
 }
 
@@ -266,10 +275,12 @@ void GetCreateMetaFields(JiraCall& call) {
     return Json{{"type", type_name}, {"system", field}};
   };
   Json fields = Json::array();
-  Json issuetype = CreateField("issuetype", "Issue Type", true, system("issuetype", "issuetype"), {});
+  Json issuetype =
+      CreateField("issuetype", "Issue Type", true, system("issuetype", "issuetype"), {});
   issuetype["allowedValues"] = {RenderIssueType(call, *type)};
   fields.push_back(issuetype);
-  Json project_field = CreateField("project", "Project", true, system("project", "project"), {"set"});
+  Json project_field =
+      CreateField("project", "Project", true, system("project", "project"), {"set"});
   project_field["allowedValues"] = {RenderProjectRef(call, *project)};
   fields.push_back(project_field);
   fields.push_back(CreateField("summary", "Summary", true, system("string", "summary"), {"set"}));
@@ -283,7 +294,8 @@ void GetCreateMetaFields(JiraCall& call) {
   assignee["autoCompleteUrl"] =
       call.api + "/rest/api/3/user/assignable/search?project=" + project->key + "&query=";
   fields.push_back(assignee);
-  Json priority = CreateField("priority", "Priority", false, system("priority", "priority"), {"set"});
+  Json priority =
+      CreateField("priority", "Priority", false, system("priority", "priority"), {"set"});
   priority["allowedValues"] = Json::array();
   for (const auto& def : Priorities()) {
     priority["allowedValues"].push_back(RenderPriority(call, def));
@@ -300,7 +312,8 @@ void GetCreateMetaFields(JiraCall& call) {
   }
   if (project->type == "software") {
     fields.push_back(CreateField(kSprintField.data(), "Sprint", false,
-                                 {{"type", "array"}, {"items", "json"},
+                                 {{"type", "array"},
+                                  {"items", "json"},
                                   {"custom", "com.pyxis.greenhopper.jira:gh-sprint"},
                                   {"customId", 10020}},
                                  {"set"}));
@@ -311,7 +324,9 @@ void GetCreateMetaFields(JiraCall& call) {
                                  {"set"}));
   }
   SendJson(call.res, 200,
-           {{"startAt", start}, {"maxResults", max}, {"total", fields.size()},
+           {{"startAt", start},
+            {"maxResults", max},
+            {"total", fields.size()},
             {"fields", Slice(fields, start, max)}});
 }
 

@@ -33,8 +33,8 @@ bool IsReserved(char c) {
 bool IsOperatorStart(char c) { return c == '=' || c == '!' || c == '~' || c == '<' || c == '>'; }
 
 bool IsWordChar(char c) {
-  return !IsSpace(c) && !IsReserved(c) && !IsOperatorStart(c) && c != '(' && c != ')' &&
-         c != ',' && c != '"' && c != '\'';
+  return !IsSpace(c) && !IsReserved(c) && !IsOperatorStart(c) && c != '(' && c != ')' && c != ',' &&
+         c != '"' && c != '\'';
 }
 
 std::string Upper(std::string_view text) {
@@ -88,7 +88,7 @@ class Parser {
       }
       const std::size_t start = i;
       if (c == '(' || c == ')' || c == ',') {
-        tokens_.push_back({c == '(' ? TokenKind::kLeftParen
+        tokens_.push_back({c == '('   ? TokenKind::kLeftParen
                            : c == ')' ? TokenKind::kRightParen
                                       : TokenKind::kComma,
                            std::string(1, c), start});
@@ -191,13 +191,11 @@ class Parser {
     return token.kind == TokenKind::kWord && Upper(token.text) == keyword;
   }
 
-  Result<Node> ParseOr(std::size_t depth) {
-    return ParseJunction(depth, "OR", Node::Kind::kOr);
-  }
+  Result<Node> ParseOr(std::size_t depth) { return ParseJunction(depth, "OR", Node::Kind::kOr); }
 
   Result<Node> ParseJunction(std::size_t depth, std::string_view keyword, Node::Kind kind) {
-    auto first = kind == Node::Kind::kOr ? ParseJunction(depth, "AND", Node::Kind::kAnd)
-                                         : ParseNot(depth);
+    auto first =
+        kind == Node::Kind::kOr ? ParseJunction(depth, "AND", Node::Kind::kAnd) : ParseNot(depth);
     if (!first.ok()) {
       return first;
     }
@@ -208,8 +206,8 @@ class Parser {
     node.children.push_back(std::move(*first));
     while (AtKeyword(keyword)) {
       Take();
-      auto next = kind == Node::Kind::kOr ? ParseJunction(depth, "AND", Node::Kind::kAnd)
-                                          : ParseNot(depth);
+      auto next =
+          kind == Node::Kind::kOr ? ParseJunction(depth, "AND", Node::Kind::kAnd) : ParseNot(depth);
       if (!next.ok()) {
         return next;
       }
@@ -253,9 +251,9 @@ class Parser {
       return Expecting("a field name");
     }
     if (field.kind == TokenKind::kWord && IsReservedWord(field.text)) {
-      return Error(fmt::format("Expecting a field name but got the reserved word '{}'.",
-                               field.text),
-                   field.offset);
+      return Error(
+          fmt::format("Expecting a field name but got the reserved word '{}'.", field.text),
+          field.offset);
     }
     Take();
     Clause clause{.field = field.text, .position = field.offset};
@@ -281,9 +279,9 @@ class Parser {
     const Token& token = Peek();
     if (token.kind == TokenKind::kOperator) {
       static const std::pair<std::string_view, Op> kOps[] = {
-          {"=", Op::kEquals},          {"!=", Op::kNotEquals}, {"~", Op::kContains},
-          {"!~", Op::kNotContains},    {">", Op::kGreater},    {">=", Op::kGreaterOrEquals},
-          {"<", Op::kLess},            {"<=", Op::kLessOrEquals}};
+          {"=", Op::kEquals},       {"!=", Op::kNotEquals},   {"~", Op::kContains},
+          {"!~", Op::kNotContains}, {">", Op::kGreater},      {">=", Op::kGreaterOrEquals},
+          {"<", Op::kLess},         {"<=", Op::kLessOrEquals}};
       for (const auto& [text, op] : kOps) {
         if (token.text == text) {
           Take();
@@ -391,9 +389,9 @@ class Parser {
     const bool list_op = clause.op == Op::kIn || clause.op == Op::kNotIn;
     const bool is_op = clause.op == Op::kIs || clause.op == Op::kIsNot;
     if (list && !list_op) {
-      return Error(fmt::format("The operator '{}' does not support the list value.",
-                               OpText(clause.op)),
-                   clause.position);
+      return Error(
+          fmt::format("The operator '{}' does not support the list value.", OpText(clause.op)),
+          clause.position);
     }
     if (is_op && !empty) {
       return Error(fmt::format("The operator '{}' only supports the EMPTY or NULL value.",

@@ -98,8 +98,8 @@ std::string SigningKey::Sign(const Json& claims, std::string_view typ) const {
     return {};
   }
   return input + "." +
-         core::Base64UrlEncode(std::string_view(
-             reinterpret_cast<const char*>(signature.data()), length));
+         core::Base64UrlEncode(
+             std::string_view(reinterpret_cast<const char*>(signature.data()), length));
 }
 
 Result<Json> SigningKey::Verify(std::string_view token) const {

@@ -50,7 +50,8 @@ manage:jira-project manage:jira-configuration.
 )";
 
 std::optional<std::string> Env(const char* name) {
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before threads start
+  const char* value =
+      std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before threads start
   if (value == nullptr || *value == '\0') {
     return std::nullopt;
   }
@@ -65,10 +66,13 @@ struct Args {
 
 Args ParseArgs(int argc, char** argv) {
   static const std::map<std::string, std::string> kFlags = {
-      {"--host", "JIRA_MCP_SANDBOX_HOST"},   {"--port", "JIRA_MCP_SANDBOX_PORT"},
-      {"--state", "JIRA_MCP_SANDBOX_STATE"}, {"--seed", "JIRA_MCP_SANDBOX_SEED"},
+      {"--host", "JIRA_MCP_SANDBOX_HOST"},
+      {"--port", "JIRA_MCP_SANDBOX_PORT"},
+      {"--state", "JIRA_MCP_SANDBOX_STATE"},
+      {"--seed", "JIRA_MCP_SANDBOX_SEED"},
       {"--client-id", "JIRA_MCP_SANDBOX_CLIENT_ID"},
-      {"--print-token", ""},                 {"--resource", ""},
+      {"--print-token", ""},
+      {"--resource", ""},
       {"--scope", ""}};
   Args args;
   for (const auto& [flag, env] : kFlags) {
@@ -121,23 +125,22 @@ int PrintToken(const Args& args, const std::string& host, int port) {
   }
   const std::string password =
       Env("JIRA_MCP_SANDBOX_PASSWORD").value_or(std::string(kDefaultDemoPassword));
-  std::string body = "grant_type=password&username=" +
-                     core::PercentEncode(args.values.at("--print-token")) +
-                     "&password=" + core::PercentEncode(password);
+  std::string body =
+      "grant_type=password&username=" + core::PercentEncode(args.values.at("--print-token")) +
+      "&password=" + core::PercentEncode(password);
   for (const char* extra : {"--resource", "--scope"}) {
     if (args.values.contains(extra)) {
       body += fmt::format("&{}={}", extra + 2, core::PercentEncode(args.values.at(extra)));
     }
   }
   core::HttplibClient client;
-  const std::string url_host = host.find(':') != std::string::npos && host.front() != '['
-                                   ? "[" + host + "]"
-                                   : host;
-  auto response = client.Send(core::HttpRequest{
-      .method = "POST",
-      .url = fmt::format("http://{}:{}/oauth/2/token", url_host, port),
-      .body = body,
-      .content_type = "application/x-www-form-urlencoded"});
+  const std::string url_host =
+      host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host;
+  auto response = client.Send(
+      core::HttpRequest{.method = "POST",
+                        .url = fmt::format("http://{}:{}/oauth/2/token", url_host, port),
+                        .body = body,
+                        .content_type = "application/x-www-form-urlencoded"});
   if (!response.ok()) {
     std::cerr << "jira-mcp sandbox: " << response.status().message() << "\n";
     return 1;

@@ -101,11 +101,11 @@ Json RenderStatus(const JiraCall& call, const StatusDef& status) {
 }
 
 Json RenderPriority(const JiraCall& call, const NamedDef& priority) {
-  return {{"self", call.api + "/rest/api/3/priority/" + priority.id},
-          {"iconUrl", fmt::format("{}/images/icons/priorities/{}.svg", call.api,
-                                  Lower(priority.name))},
-          {"name", priority.name},
-          {"id", priority.id}};
+  return {
+      {"self", call.api + "/rest/api/3/priority/" + priority.id},
+      {"iconUrl", fmt::format("{}/images/icons/priorities/{}.svg", call.api, Lower(priority.name))},
+      {"name", priority.name},
+      {"id", priority.id}};
 }
 
 Json RenderResolution(const JiraCall& call, const NamedDef& resolution) {
@@ -163,15 +163,15 @@ Json RenderLinkType(const JiraCall& call, const LinkTypeDef& type) {
 }
 
 Json RenderComment(const JiraCall& call, const Issue& issue, const Comment& comment) {
-  Json out = {{"self", fmt::format("{}/rest/api/3/issue/{}/comment/{}", call.api, issue.id,
-                                   comment.id)},
-              {"id", comment.id},
-              {"author", RenderUserDetails(call, comment.author)},
-              {"body", comment.body},
-              {"updateAuthor", RenderUserDetails(call, comment.author)},
-              {"created", FormatTime(comment.created)},
-              {"updated", FormatTime(comment.updated)},
-              {"jsdPublic", true}};
+  Json out = {
+      {"self", fmt::format("{}/rest/api/3/issue/{}/comment/{}", call.api, issue.id, comment.id)},
+      {"id", comment.id},
+      {"author", RenderUserDetails(call, comment.author)},
+      {"body", comment.body},
+      {"updateAuthor", RenderUserDetails(call, comment.author)},
+      {"created", FormatTime(comment.created)},
+      {"updated", FormatTime(comment.updated)},
+      {"jsdPublic", true}};
   if (comment.visibility.is_object()) {
     out["visibility"] = comment.visibility;
   }
@@ -197,17 +197,17 @@ std::string FormatDuration(std::int64_t seconds) {
 }
 
 Json RenderWorklog(const JiraCall& call, const Issue& issue, const Worklog& worklog) {
-  Json out = {{"self", fmt::format("{}/rest/api/3/issue/{}/worklog/{}", call.api, issue.id,
-                                   worklog.id)},
-              {"author", RenderUserDetails(call, worklog.author)},
-              {"updateAuthor", RenderUserDetails(call, worklog.author)},
-              {"created", FormatTime(worklog.created)},
-              {"updated", FormatTime(worklog.updated)},
-              {"started", FormatTime(worklog.started)},
-              {"timeSpent", FormatDuration(worklog.seconds)},
-              {"timeSpentSeconds", worklog.seconds},
-              {"id", worklog.id},
-              {"issueId", issue.id}};
+  Json out = {
+      {"self", fmt::format("{}/rest/api/3/issue/{}/worklog/{}", call.api, issue.id, worklog.id)},
+      {"author", RenderUserDetails(call, worklog.author)},
+      {"updateAuthor", RenderUserDetails(call, worklog.author)},
+      {"created", FormatTime(worklog.created)},
+      {"updated", FormatTime(worklog.updated)},
+      {"started", FormatTime(worklog.started)},
+      {"timeSpent", FormatDuration(worklog.seconds)},
+      {"timeSpentSeconds", worklog.seconds},
+      {"id", worklog.id},
+      {"issueId", issue.id}};
   if (!worklog.comment.is_null()) {
     out["comment"] = worklog.comment;
   }
@@ -221,8 +221,8 @@ Json RenderIssueLinks(const JiraCall& call, const Issue& issue) {
     if (!inward_side && link.outward_issue_id != issue.id) {
       continue;
     }
-    const Issue* other = call.site.FindIssue(inward_side ? link.outward_issue_id
-                                                         : link.inward_issue_id);
+    const Issue* other =
+        call.site.FindIssue(inward_side ? link.outward_issue_id : link.inward_issue_id);
     const LinkTypeDef* type = FindLinkType(link.type_id);
     if (other == nullptr || type == nullptr) {
       continue;
@@ -326,10 +326,7 @@ Json RenderFieldValue(const JiraCall& call, const Issue& issue, const std::strin
     for (const auto& worklog : issue.worklogs) {
       worklogs.push_back(RenderWorklog(call, issue, worklog));
     }
-    return {{"startAt", 0},
-            {"maxResults", 20},
-            {"total", worklogs.size()},
-            {"worklogs", worklogs}};
+    return {{"startAt", 0}, {"maxResults", 20}, {"total", worklogs.size()}, {"worklogs", worklogs}};
   }
   if (id == kSprintField) {
     return RenderSprints(call, issue);
@@ -356,9 +353,9 @@ Json RenderChangelog(const JiraCall& call, const History& history) {
     // empty side is left out instead.
     Json entry = {{"field", item.field}, {"fieldtype", "jira"}, {"fieldId", item.field}};
     const std::pair<const char*, const std::string*> sides[] = {{"from", &item.from},
-                                                                 {"fromString", &item.from_string},
-                                                                 {"to", &item.to},
-                                                                 {"toString", &item.to_string}};
+                                                                {"fromString", &item.from_string},
+                                                                {"to", &item.to},
+                                                                {"toString", &item.to_string}};
     for (const auto& [name, value] : sides) {
       if (!value->empty()) {
         entry[name] = *value;
@@ -377,8 +374,9 @@ Json RenderIssue(const JiraCall& call, const Issue& issue, const FieldSelection&
   const auto expanded = [&](std::string_view name) {
     return std::find(expand.begin(), expand.end(), name) != expand.end();
   };
-  Json out = {{"expand", "renderedFields,names,schema,operations,editmeta,changelog,"
-                         "versionedRepresentations"},
+  Json out = {{"expand",
+               "renderedFields,names,schema,operations,editmeta,changelog,"
+               "versionedRepresentations"},
               {"id", issue.id},
               {"self", call.api + "/rest/api/3/issue/" + issue.id},
               {"key", issue.key}};

@@ -59,8 +59,9 @@ bool AudienceHas(const Json& aud, std::string_view want) {
     return aud.get<std::string>() == want;
   }
   if (aud.is_array()) {
-    return std::any_of(aud.begin(), aud.end(),
-                       [&](const Json& a) { return a.is_string() && a.get<std::string>() == want; });
+    return std::any_of(aud.begin(), aud.end(), [&](const Json& a) {
+      return a.is_string() && a.get<std::string>() == want;
+    });
   }
   return false;
 }
@@ -160,8 +161,7 @@ std::vector<std::string> ListParam(const httplib::Request& req, const std::strin
   return values;
 }
 
-std::int64_t IntParam(const httplib::Request& req, const std::string& name,
-                      std::int64_t fallback) {
+std::int64_t IntParam(const httplib::Request& req, const std::string& name, std::int64_t fallback) {
   if (!req.has_param(name)) {
     return fallback;
   }
@@ -186,14 +186,16 @@ bool JiraCall::Body(Json& out) {
   if (out.is_object()) {
     return true;
   }
-  SendJiraError(res, 400, {"Invalid request payload. Refer to the REST API documentation and try again."});
+  SendJiraError(res, 400,
+                {"Invalid request payload. Refer to the REST API documentation and try again."});
   return false;
 }
 
 Json VerifyJiraToken(ServerCore& core, const httplib::Request& req) {
   const std::string header = req.get_header_value("Authorization");
   static constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || !EqualsIgnoreCase(header.substr(0, kBearer.size()), kBearer)) {
+  if (header.size() <= kBearer.size() ||
+      !EqualsIgnoreCase(header.substr(0, kBearer.size()), kBearer)) {
     return Json::object();
   }
   auto claims = core.key.Verify(std::string_view(header).substr(kBearer.size()));
@@ -251,7 +253,9 @@ void JiraRoute(httplib::Server& server, ServerCore& core, std::string_view metho
       handler(call);
     } catch (const Json::exception& e) {
       Log()->warn("event=bad_jira_request path={} reason=\"{}\"", req.path, e.what());
-      SendJiraError(res, 400, {"Invalid request payload. Refer to the REST API documentation and try again."});
+      SendJiraError(
+          res, 400,
+          {"Invalid request payload. Refer to the REST API documentation and try again."});
     }
     if (call.mutated) {
       core.Save();
@@ -305,8 +309,9 @@ Status SandboxServer::Start() {
     return Status(Code::kFailedPrecondition, "the sandbox is already running");
   }
   if (!IsLoopbackHost(options_.host)) {
-    return Status(Code::kInvalidArgument,
-                  fmt::format("the sandbox binds loopback addresses only, not '{}'", options_.host));
+    return Status(
+        Code::kInvalidArgument,
+        fmt::format("the sandbox binds loopback addresses only, not '{}'", options_.host));
   }
   bool loaded = false;
   auto state = LoadOrSeed(options_, loaded);
@@ -338,7 +343,8 @@ Status SandboxServer::Start() {
       .token_lifetime = options_.token_lifetime,
       .clock = options_.clock != nullptr ? options_.clock : &core::SystemClock::Instance(),
       .state_file = options_.state_file};
-  impl_->core = std::make_unique<ServerCore>(std::move(settings), std::move(*key), std::move(*state));
+  impl_->core =
+      std::make_unique<ServerCore>(std::move(settings), std::move(*key), std::move(*state));
   if (!loaded) {
     impl_->core->Save();
   }
@@ -348,11 +354,11 @@ Status SandboxServer::Start() {
   server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     Log()->debug("method={} path={} status={}", req.method, req.path, res.status);
   });
-  server.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr&) {
-        Log()->error("event=handler_exception method={} path={}", req.method, req.path);
-        SendJson(res, 500, {{"errorMessages", {"Internal server error"}}, {"errors", Json::object()}});
-      });
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                  const std::exception_ptr&) {
+    Log()->error("event=handler_exception method={} path={}", req.method, req.path);
+    SendJson(res, 500, {{"errorMessages", {"Internal server error"}}, {"errors", Json::object()}});
+  });
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) {
       return;

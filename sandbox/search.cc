@@ -28,15 +28,15 @@ struct FieldSpec {
 };
 
 constexpr FieldSpec kFieldSpecs[] = {
-    {"project", FieldKind::kValue},     {"key", FieldKind::kValue},
-    {"status", FieldKind::kValue},      {"statuscategory", FieldKind::kValue},
-    {"assignee", FieldKind::kUser},     {"reporter", FieldKind::kUser},
-    {"summary", FieldKind::kText},      {"description", FieldKind::kText},
-    {"comment", FieldKind::kText},      {"text", FieldKind::kText},
-    {"labels", FieldKind::kLabels},     {"priority", FieldKind::kValue},
-    {"issuetype", FieldKind::kValue},   {"resolution", FieldKind::kValue},
-    {"parent", FieldKind::kValue},      {"sprint", FieldKind::kValue},
-    {"created", FieldKind::kDate},      {"updated", FieldKind::kDate},
+    {"project", FieldKind::kValue},   {"key", FieldKind::kValue},
+    {"status", FieldKind::kValue},    {"statuscategory", FieldKind::kValue},
+    {"assignee", FieldKind::kUser},   {"reporter", FieldKind::kUser},
+    {"summary", FieldKind::kText},    {"description", FieldKind::kText},
+    {"comment", FieldKind::kText},    {"text", FieldKind::kText},
+    {"labels", FieldKind::kLabels},   {"priority", FieldKind::kValue},
+    {"issuetype", FieldKind::kValue}, {"resolution", FieldKind::kValue},
+    {"parent", FieldKind::kValue},    {"sprint", FieldKind::kValue},
+    {"created", FieldKind::kDate},    {"updated", FieldKind::kDate},
     {"resolved", FieldKind::kDate},
 };
 
@@ -191,7 +191,7 @@ class Evaluator {
 
   void CheckOrder(const jql::Query& query, std::vector<std::string>& errors) const {
     static constexpr std::string_view kSortable[] = {
-        "key",      "project", "created",   "updated",  "priority", "status", "summary",
+        "key",      "project",  "created",   "updated",  "priority",   "status", "summary",
         "assignee", "reporter", "issuetype", "resolved", "resolution", "rank"};
     for (const auto& key : query.order_by) {
       const std::string name = Canonical(key.field);
@@ -295,8 +295,8 @@ class Evaluator {
     }
     if (value.kind == Operand::Kind::kFunction) {
       if (!FunctionAllowed(name, spec, value)) {
-        errors.push_back(fmt::format(
-            "Unable to find JQL function '{}({})'.", value.text, fmt::join(value.args, ", ")));
+        errors.push_back(fmt::format("Unable to find JQL function '{}({})'.", value.text,
+                                     fmt::join(value.args, ", ")));
       }
       return;
     }
@@ -316,8 +316,8 @@ class Evaluator {
         errors.push_back(fmt::format("An issue with key '{}' does not exist for field '{}'.",
                                      value.text, written));
       } else {
-        errors.push_back(fmt::format("The value '{}' does not exist for the field '{}'.",
-                                     value.text, written));
+        errors.push_back(
+            fmt::format("The value '{}' does not exist for the field '{}'.", value.text, written));
       }
     }
   }
@@ -511,7 +511,8 @@ class Evaluator {
       const std::string& who = name == "assignee" ? issue.assignee : issue.reporter;
       return !who.empty() && who == context_.current_account;
     }
-    const Sprint* sprint = issue.sprint_id == 0 ? nullptr : context_.site.FindSprint(issue.sprint_id);
+    const Sprint* sprint =
+        issue.sprint_id == 0 ? nullptr : context_.site.FindSprint(issue.sprint_id);
     if (sprint == nullptr) {
       return false;
     }
@@ -600,8 +601,9 @@ class Evaluator {
     const Site& site = context_.site;
     if (name == "project") {
       const Project* project = site.ProjectOf(issue);
-      return project == nullptr ? std::vector<std::string>{}
-                                : std::vector<std::string>{project->id, project->key, project->name};
+      return project == nullptr
+                 ? std::vector<std::string>{}
+                 : std::vector<std::string>{project->id, project->key, project->name};
     }
     if (name == "key") {
       return {issue.key, issue.id};
@@ -620,10 +622,11 @@ class Evaluator {
       return {std::to_string(c), kCategoryKeys[c], kCategoryNames[c]};
     }
     if (name == "assignee" || name == "reporter") {
-      const User* user = context_.state.FindUser(name == "assignee" ? issue.assignee : issue.reporter);
-      return user == nullptr ? std::vector<std::string>{}
-                             : std::vector<std::string>{user->account_id, user->email,
-                                                        user->display_name};
+      const User* user =
+          context_.state.FindUser(name == "assignee" ? issue.assignee : issue.reporter);
+      return user == nullptr
+                 ? std::vector<std::string>{}
+                 : std::vector<std::string>{user->account_id, user->email, user->display_name};
     }
     if (name == "labels") {
       return issue.labels;
@@ -633,7 +636,8 @@ class Evaluator {
 
   std::vector<std::string> NamedValues(const std::string& name, const Issue& issue) const {
     const auto pair = [](const auto* def) {
-      return def == nullptr ? std::vector<std::string>{} : std::vector<std::string>{def->id, def->name};
+      return def == nullptr ? std::vector<std::string>{}
+                            : std::vector<std::string>{def->id, def->name};
     };
     if (name == "priority") {
       return pair(FindPriority(issue.priority_id));
@@ -646,12 +650,14 @@ class Evaluator {
                                          : pair(FindResolution(issue.resolution_id));
     }
     if (name == "parent") {
-      const Issue* parent = issue.parent_id.empty() ? nullptr : context_.site.FindIssue(issue.parent_id);
+      const Issue* parent =
+          issue.parent_id.empty() ? nullptr : context_.site.FindIssue(issue.parent_id);
       return parent == nullptr ? std::vector<std::string>{}
                                : std::vector<std::string>{parent->id, parent->key};
     }
     if (name == "sprint") {
-      const Sprint* sprint = issue.sprint_id == 0 ? nullptr : context_.site.FindSprint(issue.sprint_id);
+      const Sprint* sprint =
+          issue.sprint_id == 0 ? nullptr : context_.site.FindSprint(issue.sprint_id);
       return sprint == nullptr ? std::vector<std::string>{}
                                : std::vector<std::string>{std::to_string(sprint->id), sprint->name};
     }

@@ -113,10 +113,8 @@ constexpr const char* kComments[] = {
 };
 
 constexpr const char* kCriteria[] = {
-    "Works on iOS and Android",
-    "Covered by an automated test",
-    "Copy reviewed by the content team",
-    "Analytics event added",
+    "Works on iOS and Android",          "Covered by an automated test",
+    "Copy reviewed by the content team", "Analytics event added",
     "Accessible with a screen reader",
 };
 
@@ -153,17 +151,16 @@ Json Describe(const Draft& draft, Rng& rng) {
   if (type == "Bug") {
     content.push_back(AdfParagraph(fmt::format("{}.", draft.summary)));
     content.push_back(AdfHeading("Steps to reproduce"));
-    content.push_back(AdfList("orderedList", {"Install the latest beta build",
-                                              "Open the affected screen",
-                                              "Repeat the action described above"}));
+    content.push_back(
+        AdfList("orderedList", {"Install the latest beta build", "Open the affected screen",
+                                "Repeat the action described above"}));
     content.push_back(AdfParagraph("Expected: the app behaves normally. Actual: see summary."));
   } else if (type == "Story") {
-    content.push_back(
-        AdfParagraph(fmt::format("As a customer I want this: {}.", draft.summary)));
+    content.push_back(AdfParagraph(fmt::format("As a customer I want this: {}.", draft.summary)));
     content.push_back(AdfHeading("Acceptance criteria"));
     const std::size_t first = rng.Below(std::size(kCriteria));
-    content.push_back(AdfList("bulletList", {kCriteria[first],
-                                             kCriteria[(first + 2) % std::size(kCriteria)]}));
+    content.push_back(
+        AdfList("bulletList", {kCriteria[first], kCriteria[(first + 2) % std::size(kCriteria)]}));
   } else if (type == "Epic") {
     content.push_back(AdfParagraph(fmt::format(
         "{}: the umbrella for the stories below. Goal for this quarter.", draft.summary)));
@@ -216,8 +213,7 @@ struct Builder {
   }
 
   void SetStatus(Issue& issue) {
-    static constexpr const char* kStatusIds[] = {"10000", "10000", "3", "10001", "10002",
-                                                 "10002"};
+    static constexpr const char* kStatusIds[] = {"10000", "10000", "3", "10001", "10002", "10002"};
     issue.status_id = kStatusIds[rng.Below(std::size(kStatusIds))];
     if (issue.status_id == "10002") {
       issue.resolution_id = rng.Below(8) == 0 ? "10001" : "10000";
@@ -229,14 +225,13 @@ struct Builder {
 void AddComments(Site& site, const std::vector<std::string>& team, Rng& rng, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     Issue& issue = site.issues[rng.Below(site.issues.size())];
-    const std::int64_t when =
-        issue.created + static_cast<std::int64_t>(1 + rng.Below(48)) * kHour;
-    issue.comments.push_back(Comment{.id = site.NewId(),
-                                     .author = team[rng.Below(team.size())],
-                                     .body = AdfDoc({AdfParagraph(kComments[rng.Below(
-                                         std::size(kComments))])}),
-                                     .created = when,
-                                     .updated = when});
+    const std::int64_t when = issue.created + static_cast<std::int64_t>(1 + rng.Below(48)) * kHour;
+    issue.comments.push_back(
+        Comment{.id = site.NewId(),
+                .author = team[rng.Below(team.size())],
+                .body = AdfDoc({AdfParagraph(kComments[rng.Below(std::size(kComments))])}),
+                .created = when,
+                .updated = when});
   }
 }
 
@@ -312,22 +307,33 @@ Site SeedAcme(const std::vector<std::string>& team, Rng& rng) {
 
   site.boards.push_back(
       Board{.id = 1, .name = "MOB board", .type = "scrum", .project_id = site.projects[0].id});
-  site.sprints.push_back(Sprint{.id = 1, .board_id = 1, .name = "MOB Sprint 1", .state = "closed",
+  site.sprints.push_back(Sprint{.id = 1,
+                                .board_id = 1,
+                                .name = "MOB Sprint 1",
+                                .state = "closed",
                                 .goal = "Offline cache spike and onboarding copy",
-                                .start = kEpoch, .end = kEpoch + 14 * kDay,
+                                .start = kEpoch,
+                                .end = kEpoch + 14 * kDay,
                                 .complete = kEpoch + 14 * kDay + 2 * kHour});
-  site.sprints.push_back(Sprint{.id = 2, .board_id = 1, .name = "MOB Sprint 2", .state = "active",
+  site.sprints.push_back(Sprint{.id = 2,
+                                .board_id = 1,
+                                .name = "MOB Sprint 2",
+                                .state = "active",
                                 .goal = "Offline edits and the new welcome carousel",
-                                .start = kEpoch + 14 * kDay, .end = kEpoch + 28 * kDay});
-  site.sprints.push_back(Sprint{.id = 3, .board_id = 1, .name = "MOB Sprint 3", .state = "future",
+                                .start = kEpoch + 14 * kDay,
+                                .end = kEpoch + 28 * kDay});
+  site.sprints.push_back(Sprint{.id = 3,
+                                .board_id = 1,
+                                .name = "MOB Sprint 3",
+                                .state = "future",
                                 .goal = "Payments v2 beta"});
   PlanSprints(site, site.projects[0], rng);
 
-  AddLink(site, "Blocks", 16, 13);      // checkout threat model blocks Apple Pay
-  AddLink(site, "Blocks", 6, 3);        // the database choice blocks the cache
-  AddLink(site, "Relates", 29, 18);     // slow start relates to the rotation crash
-  AddLink(site, "Relates", 26, 25);     // the VoiceOver bug relates to the labels task
-  AddLink(site, "Relates", 55, 2);      // the payments FAQ relates to the epic
+  AddLink(site, "Blocks", 16, 13);   // checkout threat model blocks Apple Pay
+  AddLink(site, "Blocks", 6, 3);     // the database choice blocks the cache
+  AddLink(site, "Relates", 29, 18);  // slow start relates to the rotation crash
+  AddLink(site, "Relates", 26, 25);  // the VoiceOver bug relates to the labels task
+  AddLink(site, "Relates", 55, 2);   // the payments FAQ relates to the epic
   AddComments(site, team, rng, 36);
   AddWorklogs(site, team, rng, 12);
   return site;

@@ -15,23 +15,22 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Comment, id, author, body, visib
                                                 updated)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Worklog, id, author, comment, started, seconds,
                                                 created, updated)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ChangeItem, field, from, from_string, to,
-                                                to_string)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ChangeItem, field, from, from_string, to, to_string)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(History, id, author, created, items)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Issue, id, key, project_id, issue_type_id,
-                                                summary, description, status_id, priority_id,
-                                                resolution_id, assignee, reporter, labels,
-                                                parent_id, sprint_id, custom, created, updated,
-                                                resolved, comments, worklogs, changelog)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Issue, id, key, project_id, issue_type_id, summary,
+                                                description, status_id, priority_id, resolution_id,
+                                                assignee, reporter, labels, parent_id, sprint_id,
+                                                custom, created, updated, resolved, comments,
+                                                worklogs, changelog)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Link, id, type_id, inward_issue_id,
                                                 outward_issue_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Project, id, key, name, type, lead, description,
                                                 issue_type_ids, next_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Board, id, name, type, project_id)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Sprint, id, board_id, name, state, goal, start,
-                                                end, complete)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Site, cloud_id, name, url, projects, issues,
-                                                links, boards, sprints, next_id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Sprint, id, board_id, name, state, goal, start, end,
+                                                complete)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Site, cloud_id, name, url, projects, issues, links,
+                                                boards, sprints, next_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(State, users, sites)
 
 namespace {
@@ -78,7 +77,8 @@ Issue* Site::FindIssue(std::string_view id_or_key) {
 }
 
 const Issue* Site::FindIssue(std::string_view id_or_key) const {
-  return const_cast<Site*>(this)->FindIssue(id_or_key);  // NOLINT(cppcoreguidelines-pro-type-const-cast): one lookup, two constnesses
+  return const_cast<Site*>(this)->FindIssue(
+      id_or_key);  // NOLINT(cppcoreguidelines-pro-type-const-cast): one lookup, two constnesses
 }
 
 Project* Site::FindProject(std::string_view id_or_key) {
@@ -91,7 +91,8 @@ Project* Site::FindProject(std::string_view id_or_key) {
 }
 
 const Project* Site::FindProject(std::string_view id_or_key) const {
-  return const_cast<Site*>(this)->FindProject(id_or_key);  // NOLINT(cppcoreguidelines-pro-type-const-cast): as above
+  return const_cast<Site*>(this)->FindProject(
+      id_or_key);  // NOLINT(cppcoreguidelines-pro-type-const-cast): as above
 }
 
 const Project* Site::ProjectOf(const Issue& issue) const { return FindProject(issue.project_id); }
@@ -102,12 +103,14 @@ const Board* Site::FindBoard(std::int64_t id) const {
 }
 
 Sprint* Site::FindSprint(std::int64_t id) {
-  auto it = std::find_if(sprints.begin(), sprints.end(), [&](const Sprint& s) { return s.id == id; });
+  auto it =
+      std::find_if(sprints.begin(), sprints.end(), [&](const Sprint& s) { return s.id == id; });
   return it == sprints.end() ? nullptr : &*it;
 }
 
 const Sprint* Site::FindSprint(std::int64_t id) const {
-  return const_cast<Site*>(this)->FindSprint(id);  // NOLINT(cppcoreguidelines-pro-type-const-cast): as above
+  return const_cast<Site*>(this)->FindSprint(
+      id);  // NOLINT(cppcoreguidelines-pro-type-const-cast): as above
 }
 
 const User* State::FindUser(std::string_view account_id) const {
@@ -229,26 +232,55 @@ const std::vector<FieldDef>& Fields() {
       {"reporter", "Reporter", false, true, "user", "", "reporter", {"reporter"}},
       {"priority", "Priority", false, true, "priority", "", "priority", {"priority"}},
       {"labels", "Labels", false, true, "array", "string", "labels", {"labels"}},
-      {"issuetype", "Issue Type", false, true, "issuetype", "", "issuetype",
-       {"issuetype", "type"}},
+      {"issuetype", "Issue Type", false, true, "issuetype", "", "issuetype", {"issuetype", "type"}},
       {"project", "Project", false, true, "project", "", "project", {"project"}},
       {"created", "Created", false, true, "datetime", "", "created", {"created", "createdDate"}},
       {"updated", "Updated", false, true, "datetime", "", "updated", {"updated", "updatedDate"}},
       {"resolution", "Resolution", false, true, "resolution", "", "resolution", {"resolution"}},
-      {"resolutiondate", "Resolved", false, true, "datetime", "", "resolutiondate",
+      {"resolutiondate",
+       "Resolved",
+       false,
+       true,
+       "datetime",
+       "",
+       "resolutiondate",
        {"resolutiondate", "resolved"}},
       {"parent", "Parent", false, true, "issuelink", "", "parent", {"parent"}},
       {"subtasks", "Sub-tasks", false, false, "array", "issuelinks", "subtasks", {"subtasks"}},
-      {"issuelinks", "Linked Issues", false, false, "array", "issuelinks", "issuelinks",
+      {"issuelinks",
+       "Linked Issues",
+       false,
+       false,
+       "array",
+       "issuelinks",
+       "issuelinks",
        {"issueLink"}},
       {"comment", "Comment", false, true, "comments-page", "", "comment", {"comment"}},
       {"worklog", "Log Work", false, false, "array", "worklog", "worklog", {"worklog"}},
-      {"statuscategory", "Status Category", false, true, "statusCategory", "", "statusCategory",
+      {"statuscategory",
+       "Status Category",
+       false,
+       true,
+       "statusCategory",
+       "",
+       "statusCategory",
        {"statusCategory"}},
-      {std::string(kSprintField), "Sprint", true, true, "array", "json",
-       "com.pyxis.greenhopper.jira:gh-sprint", {"sprint", "cf[10020]"}},
-      {std::string(kStoryPointsField), "Story point estimate", true, true, "number", "",
-       "com.pyxis.greenhopper.jira:jsw-story-points", {"cf[10016]", "Story point estimate"}},
+      {std::string(kSprintField),
+       "Sprint",
+       true,
+       true,
+       "array",
+       "json",
+       "com.pyxis.greenhopper.jira:gh-sprint",
+       {"sprint", "cf[10020]"}},
+      {std::string(kStoryPointsField),
+       "Story point estimate",
+       true,
+       true,
+       "number",
+       "",
+       "com.pyxis.greenhopper.jira:jsw-story-points",
+       {"cf[10016]", "Story point estimate"}},
   };
   return kFields;
 }
@@ -276,10 +308,10 @@ std::string FormatTime(std::int64_t millis) {
   const auto day = std::chrono::floor<std::chrono::days>(point);
   const std::chrono::year_month_day date{day};
   const std::chrono::hh_mm_ss time{point - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     time.hours().count(), time.minutes().count(), time.seconds().count(),
-                     time.subseconds().count());
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
+                     static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                     static_cast<unsigned>(date.day()), time.hours().count(),
+                     time.minutes().count(), time.seconds().count(), time.subseconds().count());
 }
 
 bool ParseTime(std::string_view text, std::int64_t& millis) {
@@ -291,7 +323,8 @@ bool ParseTime(std::string_view text, std::int64_t& millis) {
     return false;
   }
   ++at;
-  if (!ReadNumber(text, at, 2, month) || at >= text.size() || (text[at] != '-' && text[at] != '/')) {
+  if (!ReadNumber(text, at, 2, month) || at >= text.size() ||
+      (text[at] != '-' && text[at] != '/')) {
     return false;
   }
   ++at;

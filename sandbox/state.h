@@ -82,8 +82,8 @@ struct Issue {
   std::string assignee;       // account id; empty: unassigned
   std::string reporter;
   std::vector<std::string> labels;
-  std::string parent_id;       // empty: no parent
-  std::int64_t sprint_id = 0;  // 0: backlog
+  std::string parent_id;         // empty: no parent
+  std::int64_t sprint_id = 0;    // 0: backlog
   Json custom = Json::object();  // customfield_NNNNN -> value
   std::int64_t created = 0;
   std::int64_t updated = 0;
@@ -209,8 +209,8 @@ struct FieldDef {
   std::string name;
   bool custom;
   bool searchable;
-  std::string type;   // JsonTypeBean type
-  std::string items;  // for arrays
+  std::string type;    // JsonTypeBean type
+  std::string items;   // for arrays
   std::string system;  // system field name, or custom type key
   std::vector<std::string> clause_names;
 };

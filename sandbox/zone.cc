@@ -156,7 +156,8 @@ void Authorize(ServerCore& core, const httplib::Request& req, httplib::Response&
     fail("invalid_request", "PKCE with code_challenge_method=S256 is required.");
     return;
   }
-  const std::string hint = req.has_param("login_hint") ? req.get_param_value("login_hint") : "alice";
+  const std::string hint =
+      req.has_param("login_hint") ? req.get_param_value("login_hint") : "alice";
   const User* user = core.state.FindUserByName(hint);
   if (user == nullptr) {
     fail("access_denied", fmt::format("No demo user '{}'.", hint));
@@ -274,8 +275,8 @@ const User* CheckSubject(ServerCore& core, const std::string& token, std::int64_
     return nullptr;
   }
   const Json& c = *claims;
-  if (c.value("iss", "") != core.settings.base_url || !c.contains("exp") ||
-      !c["exp"].is_number() || c["exp"].get<std::int64_t>() <= core.NowSeconds()) {
+  if (c.value("iss", "") != core.settings.base_url || !c.contains("exp") || !c["exp"].is_number() ||
+      c["exp"].get<std::int64_t>() <= core.NowSeconds()) {
     Log()->warn("event=exchange_rejected reason=\"wrong issuer or expired\"");
     return nullptr;
   }
@@ -340,11 +341,16 @@ void TokenExchange(ServerCore& core, const httplib::Request& req, httplib::Respo
   const std::int64_t now = core.NowSeconds();
   const std::int64_t exp = std::min(now + core.settings.token_lifetime.count(), subject_exp);
   const std::string scope = Join(scopes);
-  const Json claims = {{"iss", core.settings.base_url}, {"sub", user->account_id},
-                       {"aud", kJiraResource},          {"iat", now},
-                       {"nbf", now},                    {"exp", exp},
-                       {"jti", RandomToken(12)},        {"scope", scope},
-                       {"client_id", client.client_id}, {"act", {{"sub", client.client_id}}}};
+  const Json claims = {{"iss", core.settings.base_url},
+                       {"sub", user->account_id},
+                       {"aud", kJiraResource},
+                       {"iat", now},
+                       {"nbf", now},
+                       {"exp", exp},
+                       {"jti", RandomToken(12)},
+                       {"scope", scope},
+                       {"client_id", client.client_id},
+                       {"act", {{"sub", client.client_id}}}};
   Log()->info("event=exchange_granted user={} scope=\"{}\"", user->login, scope);
   SendToken(res, {{"access_token", core.key.Sign(claims, "at+jwt")},
                   {"issued_token_type", kAccessTokenType},
@@ -390,11 +396,13 @@ void AccessibleResources(ServerCore& core, const httplib::Request& req, httplib:
     if (site == nullptr) {
       continue;
     }
-    sites.push_back({{"id", site->cloud_id},
-                     {"name", site->name},
-                     {"url", site->url},
-                     {"scopes", scopes},
-                     {"avatarUrl", "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png"}});
+    sites.push_back(
+        {{"id", site->cloud_id},
+         {"name", site->name},
+         {"url", site->url},
+         {"scopes", scopes},
+         {"avatarUrl",
+          "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png"}});
   }
   SendJson(res, 200, sites);
 }

@@ -1,12 +1,12 @@
 #include "sandbox/sandbox_server.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 
 #include "core/base64.h"
 #include "core/httplib_client.h"
@@ -52,10 +52,10 @@ Json Header(const std::string& jwt) {
 }
 
 Json Adf(const std::string& text) {
-  return {{"type", "doc"},
-          {"version", 1},
-          {"content",
-           {{{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", text}}}}}}}};
+  return {
+      {"type", "doc"},
+      {"version", 1},
+      {"content", {{{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", text}}}}}}}};
 }
 
 class SandboxServerTest : public ::testing::Test {
@@ -80,8 +80,7 @@ class SandboxServerTest : public ::testing::Test {
     return {response->status, Json::parse(response->body, nullptr, false), *response};
   }
 
-  Answer PostForm(const std::string& path, const std::string& body,
-                  const std::string& basic = "") {
+  Answer PostForm(const std::string& path, const std::string& body, const std::string& basic = "") {
     core::HttpRequest request{.method = "POST",
                               .url = path,
                               .body = body,
@@ -172,12 +171,15 @@ TEST_F(SandboxServerTest, PublishesTheSigningKeyAsJwks) {
 }
 
 TEST_F(SandboxServerTest, PasswordGrantIssuesUserTokensForDemoUsersOnly) {
-  const Answer good = PostForm(
-      "/oauth/2/token", Form({{"grant_type", "password"}, {"username", "dana"}, {"password", "sandbox"}}));
-  const Answer wrong = PostForm(
-      "/oauth/2/token", Form({{"grant_type", "password"}, {"username", "dana"}, {"password", "guess"}}));
+  const Answer good =
+      PostForm("/oauth/2/token",
+               Form({{"grant_type", "password"}, {"username", "dana"}, {"password", "sandbox"}}));
+  const Answer wrong =
+      PostForm("/oauth/2/token",
+               Form({{"grant_type", "password"}, {"username", "dana"}, {"password", "guess"}}));
   const Answer stranger = PostForm(
-      "/oauth/2/token", Form({{"grant_type", "password"}, {"username", "mallory"}, {"password", "sandbox"}}));
+      "/oauth/2/token",
+      Form({{"grant_type", "password"}, {"username", "mallory"}, {"password", "sandbox"}}));
 
   ASSERT_EQ(good.status, 200);
   EXPECT_EQ(good.body["token_type"], "Bearer");
@@ -276,14 +278,14 @@ TEST_F(SandboxServerTest, AuthorizationCodeWithPkceAndRefresh) {
   const std::string challenge = core::Base64UrlEncode(Sha256(verifier));
   const std::string redirect = "http://127.0.0.1:9/callback";
 
-  const Answer authorize = Send(
-      {.url = "/oauth/2/authorize?" + Form({{"response_type", "code"},
-                                             {"client_id", "jira-mcp-sandbox"},
-                                             {"redirect_uri", redirect},
-                                             {"code_challenge", challenge},
-                                             {"code_challenge_method", "S256"},
-                                             {"state", "xyz"},
-                                             {"login_hint", "bob"}})});
+  const Answer authorize =
+      Send({.url = "/oauth/2/authorize?" + Form({{"response_type", "code"},
+                                                 {"client_id", "jira-mcp-sandbox"},
+                                                 {"redirect_uri", redirect},
+                                                 {"code_challenge", challenge},
+                                                 {"code_challenge_method", "S256"},
+                                                 {"state", "xyz"},
+                                                 {"login_hint", "bob"}})});
   ASSERT_EQ(authorize.status, 302);
   const std::string location = authorize.raw.Header("Location").value_or("");
   ASSERT_EQ(location.rfind(redirect + "?code=", 0), 0U) << location;
@@ -291,15 +293,18 @@ TEST_F(SandboxServerTest, AuthorizationCodeWithPkceAndRefresh) {
   const auto start = location.find("code=") + 5;
   const std::string code = location.substr(start, location.find('&', start) - start);
 
-  const Answer wrong_verifier = PostForm(
-      "/oauth/2/token", Form({{"grant_type", "authorization_code"}, {"code", code},
-                              {"redirect_uri", redirect}, {"client_id", "jira-mcp-sandbox"},
-                              {"code_verifier", "not-it"}}));
+  const Answer wrong_verifier =
+      PostForm("/oauth/2/token", Form({{"grant_type", "authorization_code"},
+                                       {"code", code},
+                                       {"redirect_uri", redirect},
+                                       {"client_id", "jira-mcp-sandbox"},
+                                       {"code_verifier", "not-it"}}));
   EXPECT_EQ(wrong_verifier.body["error"], "invalid_grant");
-  EXPECT_EQ(PostForm("/oauth/2/token",
-                     Form({{"grant_type", "authorization_code"}, {"code", code},
-                           {"redirect_uri", redirect}, {"client_id", "jira-mcp-sandbox"},
-                           {"code_verifier", verifier}}))
+  EXPECT_EQ(PostForm("/oauth/2/token", Form({{"grant_type", "authorization_code"},
+                                             {"code", code},
+                                             {"redirect_uri", redirect},
+                                             {"client_id", "jira-mcp-sandbox"},
+                                             {"code_verifier", verifier}}))
                 .body["error"],
             "invalid_grant")
       << "a code is single-use, even after a failed attempt";
@@ -308,28 +313,30 @@ TEST_F(SandboxServerTest, AuthorizationCodeWithPkceAndRefresh) {
 TEST_F(SandboxServerTest, AuthorizationCodeGrantIssuesAndRotatesRefreshTokens) {
   const std::string verifier = "another-verifier-that-is-long-enough-0123456789abcd";
   const std::string redirect = "http://localhost:5555/cb";
-  const Answer authorize = Send(
-      {.url = "/oauth/2/authorize?" +
-              Form({{"response_type", "code"}, {"client_id", "jira-mcp-sandbox"},
-                    {"redirect_uri", redirect},
-                    {"code_challenge", core::Base64UrlEncode(Sha256(verifier))},
-                    {"code_challenge_method", "S256"}})});
+  const Answer authorize =
+      Send({.url = "/oauth/2/authorize?" +
+                   Form({{"response_type", "code"},
+                         {"client_id", "jira-mcp-sandbox"},
+                         {"redirect_uri", redirect},
+                         {"code_challenge", core::Base64UrlEncode(Sha256(verifier))},
+                         {"code_challenge_method", "S256"}})});
   const std::string location = authorize.raw.Header("Location").value_or("");
   const std::string code = location.substr(location.find("code=") + 5);
 
-  const Answer tokens = PostForm(
-      "/oauth/2/token", Form({{"grant_type", "authorization_code"}, {"code", code},
-                              {"redirect_uri", redirect}, {"client_id", "jira-mcp-sandbox"},
-                              {"code_verifier", verifier}}));
+  const Answer tokens = PostForm("/oauth/2/token", Form({{"grant_type", "authorization_code"},
+                                                         {"code", code},
+                                                         {"redirect_uri", redirect},
+                                                         {"client_id", "jira-mcp-sandbox"},
+                                                         {"code_verifier", verifier}}));
   ASSERT_EQ(tokens.status, 200) << tokens.body.dump();
   EXPECT_EQ(Claims(tokens.body["access_token"])["sub"], "5f3c9a1e2b7d4c0012a1b001");
   const std::string refresh = tokens.body["refresh_token"];
-  const Answer refreshed = PostForm(
-      "/oauth/2/token", Form({{"grant_type", "refresh_token"}, {"refresh_token", refresh},
-                              {"client_id", "jira-mcp-sandbox"}}));
-  const Answer replayed = PostForm(
-      "/oauth/2/token", Form({{"grant_type", "refresh_token"}, {"refresh_token", refresh},
-                              {"client_id", "jira-mcp-sandbox"}}));
+  const Answer refreshed = PostForm("/oauth/2/token", Form({{"grant_type", "refresh_token"},
+                                                            {"refresh_token", refresh},
+                                                            {"client_id", "jira-mcp-sandbox"}}));
+  const Answer replayed = PostForm("/oauth/2/token", Form({{"grant_type", "refresh_token"},
+                                                           {"refresh_token", refresh},
+                                                           {"client_id", "jira-mcp-sandbox"}}));
 
   EXPECT_EQ(refreshed.status, 200);
   EXPECT_NE(refreshed.body["refresh_token"], refresh);
@@ -337,12 +344,12 @@ TEST_F(SandboxServerTest, AuthorizationCodeGrantIssuesAndRotatesRefreshTokens) {
 }
 
 TEST_F(SandboxServerTest, AuthorizeRedirectsToLoopbackOnly) {
-  const Answer answer = Send(
-      {.url = "/oauth/2/authorize?" + Form({{"response_type", "code"},
-                                             {"client_id", "jira-mcp-sandbox"},
-                                             {"redirect_uri", "https://evil.example.com/cb"},
-                                             {"code_challenge", "x"},
-                                             {"code_challenge_method", "S256"}})});
+  const Answer answer =
+      Send({.url = "/oauth/2/authorize?" + Form({{"response_type", "code"},
+                                                 {"client_id", "jira-mcp-sandbox"},
+                                                 {"redirect_uri", "https://evil.example.com/cb"},
+                                                 {"code_challenge", "x"},
+                                                 {"code_challenge_method", "S256"}})});
 
   EXPECT_EQ(answer.status, 400);
   EXPECT_EQ(answer.body["error"], "invalid_request");
@@ -383,7 +390,8 @@ TEST_F(SandboxServerTest, JiraEnforcesScopesLikeTheGateway) {
   const std::string read_only = JiraToken("alice", "read:jira-work");
 
   const Answer read = Jira("GET", "/rest/api/3/issue/MOB-1", read_only);
-  const Answer write = Jira("PUT", "/rest/api/3/issue/MOB-1", read_only, {{"fields", {{"summary", "x"}}}});
+  const Answer write =
+      Jira("PUT", "/rest/api/3/issue/MOB-1", read_only, {{"fields", {{"summary", "x"}}}});
   const Answer user = Jira("GET", "/rest/api/3/myself", read_only);
 
   EXPECT_EQ(read.status, 200);
@@ -394,7 +402,8 @@ TEST_F(SandboxServerTest, JiraEnforcesScopesLikeTheGateway) {
 
 TEST_F(SandboxServerTest, JiraRefusesSitesTheUserCannotReach) {
   const Answer bob = Jira("GET", "/rest/api/3/project/search", JiraToken("bob"), nullptr, kLabs);
-  const Answer alice = Jira("GET", "/rest/api/3/project/search", JiraToken("alice"), nullptr, kLabs);
+  const Answer alice =
+      Jira("GET", "/rest/api/3/project/search", JiraToken("alice"), nullptr, kLabs);
 
   EXPECT_EQ(bob.status, 401);
   ASSERT_EQ(alice.status, 200);
@@ -442,10 +451,10 @@ TEST_F(SandboxServerTest, CreateThenSearchFindsTheIssue) {
 }
 
 TEST_F(SandboxServerTest, CreateReportsMissingAndUnknownFields) {
-  const Answer answer = Jira("POST", "/rest/api/3/issue", JiraToken("alice"),
-                             {{"fields", {{"project", {{"key", "MOB"}}},
-                                          {"issuetype", {{"name", "Task"}}},
-                                          {"colour", "red"}}}});
+  const Answer answer = Jira(
+      "POST", "/rest/api/3/issue", JiraToken("alice"),
+      {{"fields",
+        {{"project", {{"key", "MOB"}}}, {"issuetype", {{"name", "Task"}}}, {"colour", "red"}}}});
 
   EXPECT_EQ(answer.status, 400);
   EXPECT_EQ(answer.body["errors"]["summary"], "You must specify a summary of the issue.");
@@ -454,10 +463,14 @@ TEST_F(SandboxServerTest, CreateReportsMissingAndUnknownFields) {
 }
 
 TEST_F(SandboxServerTest, BulkCreateReportsFailedElements) {
-  const Json good = {{"fields", {{"project", {{"key", "MKT"}}}, {"issuetype", {{"name", "Task"}}},
-                                 {"summary", "Good one"}}}};
-  const Json bad = {{"fields", {{"project", {{"key", "MKT"}}}, {"issuetype", {{"name", "Epic"}}},
-                                {"summary", "Epics are not in MKT"}}}};
+  const Json good = {{"fields",
+                      {{"project", {{"key", "MKT"}}},
+                       {"issuetype", {{"name", "Task"}}},
+                       {"summary", "Good one"}}}};
+  const Json bad = {{"fields",
+                     {{"project", {{"key", "MKT"}}},
+                      {"issuetype", {{"name", "Epic"}}},
+                      {"summary", "Epics are not in MKT"}}}};
 
   const Answer answer = Jira("POST", "/rest/api/3/issue/bulk", JiraToken("alice"),
                              {{"issueUpdates", {good, bad, good}}});
@@ -472,9 +485,10 @@ TEST_F(SandboxServerTest, BulkCreateReportsFailedElements) {
 TEST_F(SandboxServerTest, TransitionChangesStatus) {
   const std::string token = JiraToken("alice");
   const Answer created = Jira("POST", "/rest/api/3/issue", token,
-                              {{"fields", {{"project", {{"key", "MOB"}}},
-                                           {"issuetype", {{"name", "Task"}}},
-                                           {"summary", "Walk through the workflow"}}}});
+                              {{"fields",
+                                {{"project", {{"key", "MOB"}}},
+                                 {"issuetype", {{"name", "Task"}}},
+                                 {"summary", "Walk through the workflow"}}}});
   const std::string key = created.body["key"];
 
   const Answer transitions = Jira("GET", "/rest/api/3/issue/" + key + "/transitions", token);
@@ -494,24 +508,31 @@ TEST_F(SandboxServerTest, TransitionChecksItsScreenAndSetsResolution) {
   const std::string token = JiraToken("alice");
   const std::string path = "/rest/api/3/issue/MOB-46/transitions";
   Jira("POST", "/rest/api/3/issue", token,
-       {{"fields", {{"project", {{"key", "MOB"}}}, {"issuetype", {{"name", "Task"}}},
-                    {"summary", "Finish me"}}}});
+       {{"fields",
+         {{"project", {{"key", "MOB"}}},
+          {"issuetype", {{"name", "Task"}}},
+          {"summary", "Finish me"}}}});
   Jira("POST", "/rest/api/3/issue", token,
-       {{"fields", {{"project", {{"key", "MOB"}}}, {"issuetype", {{"name", "Task"}}},
-                    {"summary", "Finish me too"}}}});
+       {{"fields",
+         {{"project", {{"key", "MOB"}}},
+          {"issuetype", {{"name", "Task"}}},
+          {"summary", "Finish me too"}}}});
 
   const Answer not_available = Jira("POST", path, token, {{"transition", {{"id", "41"}}}});
   Jira("POST", path, token, {{"transition", {{"id", "21"}}}});
-  const Answer off_screen = Jira("POST", path, token,
-                                 {{"transition", {{"id", "31"}}}, {"fields", {{"summary", "x"}}}});
-  const Answer done = Jira("POST", path, token,
-                           {{"transition", {{"id", "41"}}},
-                            {"fields", {{"resolution", {{"name", "Won't Do"}}}}},
-                            {"update", {{"comment", {{{"add", {{"body", Adf("Not needed.")}}}}}}}}});
-  const Answer read = Jira("GET", "/rest/api/3/issue/MOB-46?fields=status,resolution,comment", token);
+  const Answer off_screen =
+      Jira("POST", path, token, {{"transition", {{"id", "31"}}}, {"fields", {{"summary", "x"}}}});
+  const Answer done =
+      Jira("POST", path, token,
+           {{"transition", {{"id", "41"}}},
+            {"fields", {{"resolution", {{"name", "Won't Do"}}}}},
+            {"update", {{"comment", {{{"add", {{"body", Adf("Not needed.")}}}}}}}}});
+  const Answer read =
+      Jira("GET", "/rest/api/3/issue/MOB-46?fields=status,resolution,comment", token);
 
   EXPECT_EQ(not_available.status, 400);
-  EXPECT_EQ(not_available.body["errorMessages"][0], "Transition id '41' is not valid for this issue.");
+  EXPECT_EQ(not_available.body["errorMessages"][0],
+            "Transition id '41' is not valid for this issue.");
   EXPECT_EQ(off_screen.status, 400);
   EXPECT_EQ(off_screen.body["errors"]["summary"],
             "Field 'summary' cannot be set. It is not on the appropriate screen, or unknown.");
@@ -569,14 +590,17 @@ TEST_F(SandboxServerTest, SearchPagesWithNextPageToken) {
 TEST_F(SandboxServerTest, SearchRefusesBadTokensBadJqlAndUnboundedQueries) {
   const std::string token = JiraToken("alice");
 
-  const Answer bad_token = Jira("GET", "/rest/api/3/search/jql?jql=project%3DMOB&nextPageToken=abc", token);
+  const Answer bad_token =
+      Jira("GET", "/rest/api/3/search/jql?jql=project%3DMOB&nextPageToken=abc", token);
   const Answer bad_jql = Jira("GET", "/rest/api/3/search/jql?jql=project%20MOB", token);
   const Answer unbounded = Jira("GET", "/rest/api/3/search/jql?jql=order%20by%20key", token);
-  const Answer count = Jira("POST", "/rest/api/3/search/approximate-count", token, {{"jql", "project = MKT"}});
+  const Answer count =
+      Jira("POST", "/rest/api/3/search/approximate-count", token, {{"jql", "project = MKT"}});
 
   EXPECT_EQ(bad_token.status, 400);
   EXPECT_EQ(bad_jql.status, 400);
-  EXPECT_EQ(bad_jql.body["errorMessages"][0].get<std::string>().rfind("Error in the JQL Query:", 0), 0U);
+  EXPECT_EQ(bad_jql.body["errorMessages"][0].get<std::string>().rfind("Error in the JQL Query:", 0),
+            0U);
   EXPECT_TRUE(bad_jql.body["errors"].is_object());
   EXPECT_EQ(unbounded.status, 400);
   EXPECT_EQ(count.body["count"], 14);
@@ -606,7 +630,8 @@ TEST_F(SandboxServerTest, MovesIssuesIntoSprintsAndBack) {
   const std::string token = JiraToken("alice");
 
   const Answer sprints = Jira("GET", "/rest/agile/1.0/board/1/sprint?state=future", token);
-  const Answer moved = Jira("POST", "/rest/agile/1.0/sprint/3/issue", token, {{"issues", {"MOB-4"}}});
+  const Answer moved =
+      Jira("POST", "/rest/agile/1.0/sprint/3/issue", token, {{"issues", {"MOB-4"}}});
   const Answer in_sprint = Jira("GET", "/rest/agile/1.0/sprint/3/issue?fields=summary", token);
   const Answer back = Jira("POST", "/rest/agile/1.0/backlog/issue", token, {{"issues", {"MOB-4"}}});
   const Answer issue = Jira("GET", "/rest/api/3/issue/MOB-4?fields=customfield_10020", token);
@@ -635,7 +660,8 @@ TEST_F(SandboxServerTest, EditAssignAndDelete) {
                             {"update", {{"labels", {{{"add", "sync"}}}}}}});
   const Answer assign = Jira("PUT", "/rest/api/3/issue/MOB-5/assignee", token,
                              {{"accountId", "5f3c9a1e2b7d4c0012a1b004"}});
-  const Answer read = Jira("GET", "/rest/api/3/issue/MOB-5?fields=summary,labels,assignee&expand=changelog", token);
+  const Answer read =
+      Jira("GET", "/rest/api/3/issue/MOB-5?fields=summary,labels,assignee&expand=changelog", token);
   const Answer removed = Jira("DELETE", "/rest/api/3/issue/MOB-5", token);
   const Answer gone = Jira("GET", "/rest/api/3/issue/MOB-5", token);
 
@@ -673,17 +699,18 @@ TEST_F(SandboxServerTest, StateSurvivesARestartThroughTheStateFile) {
   options.state_file = file.string();
   StartWith(options);
   const Answer created = Jira("POST", "/rest/api/3/issue", JiraToken("alice"),
-                              {{"fields", {{"project", {{"key", "MKT"}}},
-                                           {"issuetype", {{"name", "Task"}}},
-                                           {"summary", "Remember me"}}}});
+                              {{"fields",
+                                {{"project", {{"key", "MKT"}}},
+                                 {"issuetype", {{"name", "Task"}}},
+                                 {"summary", "Remember me"}}}});
   ASSERT_EQ(created.status, 201);
   ResetClient();
   server_->Stop();
 
   StartWith(options);
-  const Answer read = Jira("GET", "/rest/api/3/issue/" + created.body["key"].get<std::string>() +
-                                      "?fields=summary",
-                           JiraToken("alice"));
+  const Answer read =
+      Jira("GET", "/rest/api/3/issue/" + created.body["key"].get<std::string>() + "?fields=summary",
+           JiraToken("alice"));
   std::filesystem::remove(file);
 
   ASSERT_EQ(read.status, 200);

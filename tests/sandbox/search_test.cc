@@ -129,7 +129,8 @@ TEST_F(SearchTest, SprintFunctionsAndIds) {
   const auto open = RunOk("sprint in openSprints()");
   const auto active = RunOk("sprint = 2");
 
-  EXPECT_EQ(open.size(), CountIf([](const Issue& i) { return i.sprint_id == 2 || i.sprint_id == 3; }));
+  EXPECT_EQ(open.size(),
+            CountIf([](const Issue& i) { return i.sprint_id == 2 || i.sprint_id == 3; }));
   EXPECT_EQ(active.size(), CountIf([](const Issue& i) { return i.sprint_id == 2; }));
 }
 
