@@ -19,16 +19,25 @@ Json ProjectSummary(const Json& project) {
 
 core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
-  const std::string query = StringArg(arguments, "query");
+  std::string query = StringArg(arguments, "query");
   const int max_results = arguments.value("max_results", 50);
-  const std::string binding =
-      fmt::format("list_projects\n{}\n{}", query, StringArg(arguments, "site"));
+  // The cursor carries the query, so `cursor` alone continues the listing; a query given with
+  // it must be the same one.
+  constexpr std::string_view kBinding = "list_projects";
   long long start_at = 0;
   if (const std::string cursor = StringArg(arguments, "cursor"); !cursor.empty()) {
-    auto state = DecodeCursor(cursor, binding);
+    auto state = DecodeCursor(cursor, kBinding);
     if (!state.ok()) {
       return state.status();
     }
+    const std::string cursor_query = state->value("q", "");
+    if (arguments.contains("query") && query != cursor_query) {
+      return core::Status(core::Code::kInvalidArgument,
+                          fmt::format("The cursor continues the listing for query '{}'; drop "
+                                      "`query` or start again without `cursor`.",
+                                      cursor_query));
+    }
+    query = cursor_query;
     start_at = state->value("s", 0LL);
   }
 
@@ -45,7 +54,13 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   const Json& body = response->body;
   Json projects = Json::array();
   std::string text;
-  for (const auto& project : body.value("values", Json::array())) {
+  const Json values = body.value("values", Json::array());
+  // Never more than asked for, even when the server sends more; the rest comes by cursor.
+  const bool truncated = values.size() > static_cast<std::size_t>(max_results);
+  for (const auto& project : values) {
+    if (projects.size() == static_cast<std::size_t>(max_results)) {
+      break;
+    }
     projects.push_back(ProjectSummary(project));
     text += fmt::format("\n{} · {}", projects.back()["key"].get<std::string>(),
                         projects.back()["name"].get<std::string>());
@@ -55,12 +70,12 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   if (!body.contains("isLast") && body.contains("total")) {
     has_more = next < body["total"].get<long long>();
   }
-  has_more = has_more && !projects.empty();
+  has_more = (has_more || truncated) && !projects.empty();
 
   Json structured = {{"projects", projects}, {"has_more", has_more}};
   std::string head = fmt::format("{} project{}", projects.size(), projects.size() == 1 ? "" : "s");
   if (has_more) {
-    structured["next_cursor"] = EncodeCursor({{"s", next}}, binding);
+    structured["next_cursor"] = EncodeCursor({{"s", next}, {"q", query}}, kBinding);
     head += " (more: pass next_cursor as cursor)";
   }
   return mcp::ToolResult::Success(head + text, std::move(structured));
