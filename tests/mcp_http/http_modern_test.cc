@@ -72,6 +72,25 @@ TEST(HttpModern, Base64EncodedNameIsDecodedBeforeComparing) {
   EXPECT_EQ(reply.status, 200) << reply.body;
 }
 
+// Header names are case-insensitive, values case-sensitive, and surrounding whitespace is no part
+// of a value (RFC 9110 §5.5).
+TEST(HttpModern, HeaderNamesIgnoreCaseAndValuesIgnoreSurroundingWhitespace) {
+  HttpHarness harness;
+  const std::string call =
+      ModernBody("tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}});
+
+  const Reply spaced = harness.Post(call, {{"mcp-protocol-version", kModernVersion},
+                                           {"MCP-METHOD", "tools/call"},
+                                           {"mcp-name", "  echo  "}});
+  const Reply upper_value =
+      harness.Post(ModernBody("tools/list"),
+                   {{"MCP-Protocol-Version", kModernVersion}, {"Mcp-Method", "TOOLS/LIST"}});
+
+  EXPECT_EQ(spaced.status, 200) << spaced.body;
+  EXPECT_EQ(upper_value.status, 400);
+  EXPECT_EQ(upper_value.json()["error"]["code"], rpc::kHeaderMismatch);
+}
+
 TEST(HttpModern, UnsupportedVersionIsBadRequestListingSupportedVersions) {
   HttpHarness harness;
   Json params = {{"_meta", ModernMeta("2099-01-01")}};
