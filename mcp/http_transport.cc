@@ -1,5 +1,6 @@
 #include "mcp/http_transport.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
 #include <sys/socket.h>
@@ -67,8 +68,14 @@ bool IsLegacyVersion(const std::string& version) {
   return std::find(versions.begin(), versions.end(), version) != versions.end();
 }
 
+// A name that resolves elsewhere ("127.example.com") is no loopback address: IPv4 must be a
+// literal in 127.0.0.0/8.
 bool IsLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+  in_addr ipv4{};
+  if (::inet_pton(AF_INET, host.c_str(), &ipv4) == 1) {
+    return (ntohl(ipv4.s_addr) >> 24) == 127;
+  }
+  return host == "localhost" || host == "::1" || host == "[::1]";
 }
 
 // Access-Control-Request-Headers is echoed when it holds header names only (Mcp-Param-* names

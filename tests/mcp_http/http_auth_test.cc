@@ -222,14 +222,15 @@ TEST(SingleUserMode, ServesWithoutTokenAndPublishesNoMetadata) {
 
 TEST(SingleUserMode, RefusesToStartOnANonLoopbackAddress) {
   const Server server(ServerInfo{.version = "test"}, TestRegistry());
-  HttpTransport::Options options;
-  options.host = "0.0.0.0";
-  options.port = 0;
-  HttpTransport transport(server, options);
 
-  const core::Status status = transport.Start();
+  for (const char* host : {"0.0.0.0", "127.example.test", "::"}) {
+    HttpTransport::Options options;
+    options.host = host;
+    options.port = 0;
+    HttpTransport transport(server, options);
 
-  EXPECT_EQ(status.code(), core::Code::kInvalidArgument);
+    EXPECT_EQ(transport.Start().code(), core::Code::kInvalidArgument) << host;
+  }
 }
 
 TEST(HttpTransportOptions, AuthorizationNeedsAnAuthorizationServer) {
