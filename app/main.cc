@@ -22,7 +22,9 @@ std::optional<std::string> GetEnv(const std::string& name) {
 }
 
 // Blocks SIGINT/SIGTERM in every thread and turns them into a stop request on a watcher thread.
-void StopOnSignals(mcp::StdioTransport& transport) {
+// Call it before any other thread starts, so that all of them inherit the mask.
+template <typename Transport>
+void StopOnSignals(Transport& transport) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -43,10 +45,15 @@ int Serve(const app::Settings& settings) {
     return 2;
   }
   const mcp::Server& server = *(*runtime)->server;
-  if (settings.transport != "stdio") {
-    core::GetLogger("main")->error("transport={} is not available in this build",
-                                   settings.transport);
-    return 2;
+  if (settings.transport == "http") {
+    auto options = app::HttpOptions(settings, **runtime);
+    if (!options.ok()) {
+      std::fprintf(stderr, "jira-mcp: %s\n", options.status().message().c_str());
+      return 2;
+    }
+    mcp::HttpTransport transport(server, *std::move(options));
+    StopOnSignals(transport);
+    return transport.Run();
   }
   mcp::StdioTransport transport(server, {});
   StopOnSignals(transport);
