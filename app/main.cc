@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "app/demo.h"
 #include "app/runtime.h"
 #include "app/settings.h"
 #include "core/log.h"
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a closed pipe is an error return from write(), not a crash
   if (argc > 1 && std::string(argv[1]) == "sandbox") {
     return sandbox::Main(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string(argv[1]) == "demo") {
+    return app::RunDemo(argc - 1, argv + 1);
   }
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto settings = app::ParseSettings(args, GetEnv);
