@@ -198,7 +198,7 @@ Json VerifyJiraToken(ServerCore& core, const httplib::Request& req) {
       !EqualsIgnoreCase(header.substr(0, kBearer.size()), kBearer)) {
     return Json::object();
   }
-  auto claims = core.key.Verify(std::string_view(header).substr(kBearer.size()));
+  auto claims = core.key.Verify(header.substr(kBearer.size()));
   if (!claims.ok()) {
     Log()->warn("event=jira_token_rejected reason=\"{}\"", claims.status().detail());
     return Json::object();
