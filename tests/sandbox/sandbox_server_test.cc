@@ -676,6 +676,16 @@ TEST_F(SandboxServerTest, EditAssignAndDelete) {
   EXPECT_EQ(gone.status, 404);
 }
 
+TEST_F(SandboxServerTest, RefusesAPortAlreadyInUse) {
+  SandboxServer::Options options;
+  options.port = server_->port();
+  SandboxServer second(options);
+
+  const auto status = second.Start();
+
+  EXPECT_EQ(status.code(), core::Code::kUnavailable);
+}
+
 TEST(SandboxServer, RefusesNonLoopbackHosts) {
   SandboxServer::Options options;
   options.host = "0.0.0.0";
