@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <random>
 #include <string>
 
 namespace sandbox::jql {
@@ -173,6 +175,43 @@ TEST(JqlParser, RefusesDeepNestingWithoutCrashing) {
 
   EXPECT_NE(ParseError(deep).find("nested too deeply"), std::string::npos);
   EXPECT_NE(ParseError(many_nots).find("nested too deeply"), std::string::npos);
+}
+
+// A smoke test until the fuzzer exists: token soup from a fixed seed must parse or fail
+// cleanly, and whatever parses must have the shape the header promises.
+TEST(JqlParser, SurvivesTokenSoup) {
+  static const char* kPieces[] = {"project", " = ",
+                                  "MOB",     " AND ",
+                                  " OR ",    " NOT ",
+                                  "(",       ")",
+                                  ",",       " IN ",
+                                  " is ",    "EMPTY",
+                                  "\"",      "'",
+                                  "~",       "!=",
+                                  " order ", " by ",
+                                  "desc",    "cf[",
+                                  "1]",      "currentUser()",
+                                  "#",       "\\",
+                                  "\n"};
+  std::mt19937 rng(42);
+  int parsed = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const auto length = rng() % 12;
+    for (unsigned i = 0; i < length; ++i) {
+      text += kPieces[rng() % std::size(kPieces)];
+    }
+    auto query = Parse(text);
+    if (query.ok()) {
+      ++parsed;
+      if (query->where && query->where->kind != Node::Kind::kClause) {
+        EXPECT_FALSE(query->where->children.empty()) << text;
+      }
+    } else {
+      EXPECT_EQ(query.status().message().rfind("Error in the JQL Query: ", 0), 0U) << text;
+    }
+  }
+  EXPECT_GT(parsed, 0);
 }
 
 TEST(JqlParser, ReportsPositionsOnLaterLines) {
