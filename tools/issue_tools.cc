@@ -476,7 +476,7 @@ core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& argum
   std::string text;
   for (const auto& history : changes) {
     for (const auto& change : history["changes"]) {
-      text += fmt::format("\n{} {}: {} {} → {}", ValueText(history["created"]),
+      text += fmt::format("\n{} {} · {}: {} → {}", ValueText(history["created"]),
                           ValueText(history["author"]), ValueText(change["field"]),
                           ValueText(change["from"], 100), ValueText(change["to"], 100));
     }

@@ -133,6 +133,21 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     structured["truncated"] = true;
   }
 
+  if (issues.empty() && position.token.empty()) {
+    // Jira answers an empty page for some JQL it cannot honour (C15): check before saying so.
+    auto check = CheckJql(client, context, arguments, jql, "warn");
+    if (check.ok() && !check->errors.empty()) {
+      return core::Status(core::Code::kInvalidArgument,
+                          fmt::format("The JQL is not valid: {}. Fix it (validate_jql checks it) "
+                                      "and search again.",
+                                      fmt::join(check->errors, "; ")));
+    }
+    if (check.ok() && !check->warnings.empty()) {
+      structured["warnings"] = check->warnings;
+      text += fmt::format("\nJira warns about the JQL: {}", fmt::join(check->warnings, "; "));
+    }
+  }
+
   std::string head = issues.empty()
                          ? std::string("No issues match this JQL.")
                          : fmt::format("{} issue{}", issues.size(), issues.size() == 1 ? "" : "s");
