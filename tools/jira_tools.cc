@@ -10,12 +10,17 @@
 namespace tools {
 namespace {
 
-std::vector<std::string> AllToolsets() { return {"search", "issues", "projects"}; }
-std::vector<std::string> DefaultSets() { return {"search", "issues", "projects"}; }
+std::vector<std::string> AllToolsets() {
+  return {"sites", "search", "issues", "workflow", "projects"};
+}
+std::vector<std::string> DefaultSets() {
+  return {"sites", "search", "issues", "workflow", "projects"};
+}
 
 std::vector<JiraTool> AllTools(const std::shared_ptr<JiraClient>& client) {
   std::vector<JiraTool> all;
-  for (auto group : {SearchTools(client), IssueTools(client), ProjectTools(client)}) {
+  for (auto group : {SiteTools(client), SearchTools(client), IssueTools(client),
+                     WorkflowTools(client), ProjectTools(client)}) {
     for (auto& tool : group) {
       all.push_back(std::move(tool));
     }
