@@ -132,7 +132,7 @@ struct ToolDefinition {
   std::string description;
   ToolAnnotations annotations;
   Json input_schema;   // a JSON Schema object in the portable profile (DESIGN.md §5)
-  Json output_schema;  // the shape of structuredContent
+  Json output_schema;  // the shape of structuredContent; null: the tool returns none
   // Upstream OAuth scopes the handler needs; the token exchange asks for exactly these.
   std::vector<std::string> scopes;
   // Called with arguments already validated against input_schema. Must not throw.
