@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <thread>
 
+#include "app/runtime.h"
 #include "app/settings.h"
 #include "core/log.h"
 #include "mcp/server.h"
 #include "mcp/stdio_transport.h"
+#include "sandbox/sandbox_server.h"
 
 namespace {
 
@@ -35,8 +37,12 @@ void StopOnSignals(mcp::StdioTransport& transport) {
 }
 
 int Serve(const app::Settings& settings) {
-  auto registry = std::make_shared<mcp::ToolRegistry>();
-  mcp::Server server(mcp::ServerInfo{.version = JIRA_MCP_VERSION}, registry);
+  auto runtime = app::BuildRuntime(settings);
+  if (!runtime.ok()) {
+    std::fprintf(stderr, "jira-mcp: %s\n", runtime.status().message().c_str());
+    return 2;
+  }
+  const mcp::Server& server = *(*runtime)->server;
   if (settings.transport != "stdio") {
     core::GetLogger("main")->error("transport={} is not available in this build",
                                    settings.transport);
@@ -51,6 +57,9 @@ int Serve(const app::Settings& settings) {
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a closed pipe is an error return from write(), not a crash
+  if (argc > 1 && std::string(argv[1]) == "sandbox") {
+    return sandbox::Main(argc - 1, argv + 1);
+  }
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto settings = app::ParseSettings(args, GetEnv);
   if (!settings.ok()) {

@@ -8,6 +8,7 @@ function(embed_files target namespace)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${namespace} "-DFILES=${ARGN}"
             -P "${PROJECT_SOURCE_DIR}/cmake/EmbedFilesScript.cmake"
     DEPENDS ${ARGN} "${PROJECT_SOURCE_DIR}/cmake/EmbedFilesScript.cmake"
-    COMMENT "Embedding data files into ${target}")
+    COMMENT "Embedding data files into ${target}"
+    VERBATIM)
   target_sources(${target} PRIVATE "${out}")
 endfunction()

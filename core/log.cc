@@ -7,6 +7,8 @@
 namespace core {
 namespace {
 
+constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v";
+
 struct LogState {
   std::mutex mutex;
   spdlog::sink_ptr sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
@@ -28,7 +30,7 @@ std::shared_ptr<spdlog::logger> GetLogger(const std::string& module) {
   }
   auto logger = std::make_shared<spdlog::logger>(module, state.sink);
   logger->set_level(state.level);
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+  logger->set_pattern(kPattern);
   spdlog::register_logger(logger);
   return logger;
 }
@@ -49,6 +51,7 @@ bool SetLogLevel(const std::string& level) {
 void SetLogSink(spdlog::sink_ptr sink) {
   auto& state = State();
   std::lock_guard lock(state.mutex);
+  sink->set_pattern(kPattern);
   state.sink = sink;
   spdlog::apply_all(
       [&sink](const std::shared_ptr<spdlog::logger>& logger) { logger->sinks().assign(1, sink); });

@@ -1,0 +1,76 @@
+#include "app/runtime.h"
+
+#include "core/clock.h"
+#include "tools/jira_tools.h"
+
+#ifndef JIRA_MCP_VERSION
+#define JIRA_MCP_VERSION "0.0.0"
+#endif
+
+namespace app {
+namespace {
+
+constexpr const char* kInstructions =
+    "Jira Cloud tools that act as the signed-in user. Find issues with search_issues (JQL), "
+    "read one with get_issue, and ask only for the fields you need.";
+
+// The subject token source a process without bearer tokens uses, in order of precedence: the
+// token itself, a file, a command.
+std::unique_ptr<auth::SubjectTokenSource> MakeSubjectSource(const Settings& settings) {
+  if (!settings.subject_token.empty()) {
+    return std::make_unique<auth::EnvSubjectTokenSource>(
+        "KEYCARD_SUBJECT_TOKEN", std::optional<std::string>(settings.subject_token.Reveal()));
+  }
+  if (!settings.subject_token_file.empty()) {
+    return std::make_unique<auth::FileSubjectTokenSource>(
+        auth::FileSubjectTokenSource::Options{.path = settings.subject_token_file});
+  }
+  if (!settings.subject_token_command.empty()) {
+    return std::make_unique<auth::CommandSubjectTokenSource>(
+        core::SystemClock::Instance(),
+        auth::CommandSubjectTokenSource::Options{.command = settings.subject_token_command});
+  }
+  return std::make_unique<auth::EnvSubjectTokenSource>("KEYCARD_SUBJECT_TOKEN", std::nullopt);
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Runtime>> BuildRuntime(const Settings& settings) {
+  auto runtime = std::make_unique<Runtime>();
+  const core::Clock& clock = core::SystemClock::Instance();
+  runtime->http = std::make_shared<core::HttplibClient>(
+      core::HttplibClient::Options{.ca_bundle = settings.ca_bundle});
+  runtime->zone = std::make_unique<auth::ZoneMetadataCache>(
+      *runtime->http, clock,
+      auth::ZoneMetadataCache::Options{.zone_url = settings.keycard_zone_url});
+  runtime->exchange = std::make_unique<auth::TokenExchangeClient>(
+      *runtime->http, *runtime->zone,
+      auth::TokenExchangeClient::Options{.client_id = settings.keycard_client_id,
+                                         .client_secret = settings.keycard_client_secret});
+
+  // Over HTTP with Keycard, the subject is the verified bearer token of each request.
+  const bool bearer_subjects = settings.transport == "http" && settings.auth == "keycard";
+  if (!bearer_subjects) {
+    runtime->subject = MakeSubjectSource(settings);
+  }
+  runtime->broker = std::make_shared<auth::ExchangingTokenBroker>(
+      *runtime->exchange, runtime->subject.get(), clock, auth::ExchangingTokenBroker::Options{});
+
+  runtime->jira = std::make_shared<tools::JiraClient>(
+      runtime->http, runtime->broker,
+      tools::JiraClientOptions{.api_base_url = settings.atlassian_api_url,
+                               .site = settings.jira_site});
+  runtime->registry = std::make_shared<mcp::ToolRegistry>();
+  const tools::ToolSelection selection{
+      .toolsets = settings.toolsets, .tools = settings.tools, .read_only = settings.read_only};
+  if (auto status = tools::RegisterJiraTools(*runtime->registry, runtime->jira, selection);
+      !status.ok()) {
+    return status;
+  }
+  runtime->server = std::make_unique<mcp::Server>(
+      mcp::ServerInfo{.version = JIRA_MCP_VERSION, .instructions = kInstructions},
+      runtime->registry);
+  return runtime;
+}
+
+}  // namespace app

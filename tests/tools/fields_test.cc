@@ -1,0 +1,132 @@
+#include "tools/fields.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace tools {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(CompactValue, KeepsWhatAnAgentActsOn) {
+  const Json user = {{"accountId", "5b10"},
+                     {"displayName", "Dana Scully"},
+                     {"avatarUrls", {{"48x48", "https://x.test/a.png"}}},
+                     {"self", "https://x.test/user"}};
+  const Json status = {{"name", "In Progress"},
+                       {"id", "3"},
+                       {"statusCategory", {{"key", "indeterminate"}, {"name", "In Progress"}}}};
+  const Json parent = {{"id", "10"},
+                       {"key", "A-1"},
+                       {"fields", {{"summary", "Epic"}, {"status", {{"name", "Open"}}}}}};
+  const Json adf = {
+      {"type", "doc"},
+      {"version", 1},
+      {"content", {{{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", "hello"}}}}}}}};
+
+  EXPECT_EQ(CompactValue(user), (Json{{"accountId", "5b10"}, {"displayName", "Dana Scully"}}));
+  EXPECT_EQ(CompactValue(status), "In Progress");
+  EXPECT_EQ(CompactValue(Json{{"name", "High"}, {"id", "2"}, {"iconUrl", "x"}}), "High");
+  EXPECT_EQ(CompactValue(parent), (Json{{"key", "A-1"}, {"summary", "Epic"}, {"status", "Open"}}));
+  EXPECT_EQ(CompactValue(adf), "hello");
+  EXPECT_EQ(CompactValue(Json{{"value", "Red"}, {"id", "1"}}), "Red");
+  EXPECT_EQ(CompactValue(Json{{"value", "EU"}, {"child", {{"value", "Paris"}}}}), "EU / Paris");
+  EXPECT_EQ(CompactValue(Json{{"key", "PRJ"}, {"name", "Project"}, {"projectTypeKey", "software"}}),
+            (Json{{"key", "PRJ"}, {"name", "Project"}}));
+  EXPECT_EQ(CompactValue(Json::array({{{"name", "v1"}}, {{"name", "v2"}}})), (Json{"v1", "v2"}));
+  EXPECT_EQ(CompactValue("text"), "text");
+  EXPECT_EQ(CompactValue(nullptr), nullptr);
+  EXPECT_EQ(CompactValue(Json{{"originalEstimate", "1d"}, {"self", "x"}}),
+            (Json{{"originalEstimate", "1d"}}));
+}
+
+TEST(CompactValue, IssueLinksNameTheRelationAndTheOtherIssue) {
+  const Json link = {
+      {"id", "100"},
+      {"type", {{"name", "Blocks"}, {"inward", "is blocked by"}, {"outward", "blocks"}}},
+      {"inwardIssue", {{"key", "A-2"}, {"fields", {{"summary", "Other"}}}}}};
+
+  EXPECT_EQ(
+      CompactValue(link),
+      (Json{{"key", "A-2"}, {"summary", "Other"}, {"relation", "is blocked by"}, {"id", "100"}}));
+}
+
+TEST(CompactValue, CommentsAndAttachments) {
+  const Json page = {
+      {"total", 1},
+      {"comments",
+       {{{"id", "c1"},
+         {"author", {{"accountId", "a"}, {"displayName", "Ann"}}},
+         {"created", "2026-01-01T00:00:00.000+0000"},
+         {"body",
+          {{"type", "doc"},
+           {"version", 1},
+           {"content",
+            {{{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", "hi"}}}}}}}}}}}}};
+  const Json attachment = {{"id", "9"},
+                           {"filename", "a.png"},
+                           {"size", 10},
+                           {"mimeType", "image/png"},
+                           {"content", "https://x.test/c"},
+                           {"created", "t"}};
+
+  const Json comments = CompactValue(page);
+  EXPECT_EQ(comments["total"], 1);
+  EXPECT_EQ(comments["comments"][0]["body"], "hi");
+  EXPECT_EQ(comments["comments"][0]["author"]["displayName"], "Ann");
+  EXPECT_EQ(CompactValue(attachment)["filename"], "a.png");
+  EXPECT_FALSE(CompactValue(attachment).contains("content"));
+}
+
+// C6
+TEST(FlattenIssue, ExactlyTheAskedFieldsPlusIdAndKey) {
+  const Json issue = {{"id", "10001"},
+                      {"key", "A-1"},
+                      {"self", "https://x.test"},
+                      {"fields",
+                       {{"summary", "S"},
+                        {"status", {{"name", "Done"}}},
+                        {"description", "D"},
+                        {"assignee", {{"accountId", "a"}}},
+                        {"project", {{"key", "A"}, {"name", "Alpha"}}}}}};
+
+  const Json flat = FlattenIssue(issue, {"summary", "status", "labels"});
+
+  EXPECT_EQ(flat, (Json{{"id", "10001"},
+                        {"key", "A-1"},
+                        {"summary", "S"},
+                        {"status", "Done"},
+                        {"labels", nullptr}}));
+}
+
+TEST(FlattenIssue, StarAllKeepsEveryField) {
+  const Json issue = {{"id", "1"}, {"key", "A-1"}, {"fields", {{"summary", "S"}, {"x", 1}}}};
+
+  EXPECT_EQ(FlattenIssue(issue, {"*all"}),
+            (Json{{"id", "1"}, {"key", "A-1"}, {"summary", "S"}, {"x", 1}}));
+}
+
+TEST(CapStrings, CutsLongStringsOnACharacterBoundaryAndMarksTheCut) {
+  Json value = {{"a", std::string(10, 'x')}, {"b", {"é€😀é€😀"}}};
+
+  const bool cut = CapStrings(value, 5);
+
+  EXPECT_TRUE(cut);
+  EXPECT_THAT(value["a"].get<std::string>(), HasSubstr("xxxxx… [truncated, 5 more bytes]"));
+  const std::string b = value["b"][0].get<std::string>();
+  EXPECT_EQ(b.rfind("é€", 0), 0U);
+  EXPECT_NO_THROW(static_cast<void>(value.dump()));
+  EXPECT_FALSE(CapStrings(value["a"], 1000));
+}
+
+TEST(Utf8Prefix, NeverSplitsACharacter) {
+  const std::string text = "a😀b";
+
+  EXPECT_EQ(Utf8Prefix(text, 1), "a");
+  EXPECT_EQ(Utf8Prefix(text, 3), "a");
+  EXPECT_EQ(Utf8Prefix(text, 5), "a😀");
+  EXPECT_EQ(Utf8Prefix(text, 99), text);
+}
+
+}  // namespace
+}  // namespace tools

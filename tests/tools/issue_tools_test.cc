@@ -1,0 +1,266 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/tools/tool_harness.h"
+#include "tools/adf.h"
+
+namespace tools {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string IssueUrl() { return std::string(kJira) + "/rest/api/3/issue"; }
+
+constexpr char kStoredIssue[] = R"({
+  "id": "10001", "key": "A-1", "self": "https://x.test/issue/10001",
+  "fields": {
+    "summary": "Crash on start",
+    "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
+    "assignee": {"accountId": "a1", "displayName": "Ann", "avatarUrls": {}},
+    "issuetype": {"name": "Bug", "subtask": false},
+    "labels": ["ui"],
+    "description": {"type": "doc", "version": 1, "content": [
+      {"type": "heading", "attrs": {"level": 2}, "content": [{"type": "text", "text": "Steps"}]},
+      {"type": "orderedList", "content": [
+        {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "open"}]}]}]}]},
+    "project": {"key": "A", "name": "Alpha"}
+  }
+})";
+
+// C6
+TEST(GetIssue, AsksForAndReturnsExactlyTheAskedFields) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, kStoredIssue);
+
+  const auto result =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"summary", "status"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").front().url,
+            IssueUrl() + "/A-1?fields=summary%2Cstatus");
+  EXPECT_EQ(ToolHarness::Structured(result), (Json{{"id", "10001"},
+                                                   {"key", "A-1"},
+                                                   {"summary", "Crash on start"},
+                                                   {"status", "In Progress"}}));
+}
+
+TEST(GetIssue, DefaultFieldsRenderRichTextAsMarkdown) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, kStoredIssue);
+
+  const auto result = harness.Call("get_issue", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error);
+  const Json& issue = ToolHarness::Structured(result);
+  EXPECT_EQ(issue["description"], "## Steps\n\n1. open");
+  EXPECT_EQ(issue["assignee"], (Json{{"accountId", "a1"}, {"displayName", "Ann"}}));
+  EXPECT_EQ(issue["issuetype"], "Bug");
+  EXPECT_FALSE(issue.contains("project"));
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("A-1 · Crash on start"));
+  EXPECT_THAT(text, HasSubstr("https://acme.atlassian.net/browse/A-1"));
+  EXPECT_THAT(text, HasSubstr("description:\n## Steps\n\n1. open"));
+}
+
+TEST(GetIssue, NotFoundTellsTheAgentWhatToCheck) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", IssueUrl() + "/A-9", 404,
+      R"({"errorMessages":["Issue does not exist or you do not have permission to see it."]})");
+
+  const auto result = harness.Call("get_issue", {{"issue_key", "A-9"}});
+
+  EXPECT_TRUE(result.is_error);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("Reading A-9"));
+  EXPECT_THAT(text, HasSubstr("not visible to you"));
+  EXPECT_THAT(text, HasSubstr("Issue does not exist"));
+}
+
+TEST(GetIssue, EncodesTheKeyInThePath) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", IssueUrl() + "/", 404, "{}");
+
+  static_cast<void>(harness.Call("get_issue", {{"issue_key", "../../admin"}}));
+
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/").front().url.find(IssueUrl() + "/..%2F"), 0U);
+}
+
+struct CreateFixture {
+  ToolHarness harness;
+  std::vector<Json> posted;
+
+  explicit CreateFixture(std::string stored = R"({"id":"10002","key":"A-2","fields":{
+      "summary":"New","issuetype":{"name":"Task"},"labels":["x","y"],"priority":{"name":"High"}}})") {
+    harness.env.http->OnCall("POST", IssueUrl(), [this](const core::HttpRequest& request) {
+      posted.push_back(Json::parse(request.body));
+      core::HttpHeaders headers;
+      headers.emplace_back("Content-Type", "application/json");
+      return core::Result<core::HttpResponse>(core::HttpResponse{
+          201, headers, R"({"id":"10002","key":"A-2","self":"https://x.test/issue/10002"})"});
+    });
+    harness.env.http->OnJson("GET", IssueUrl() + "/A-2", 200, std::move(stored));
+  }
+};
+
+TEST(CreateIssue, SendsTheFieldsAndReportsKeyAndUrl) {
+  CreateFixture fixture;
+
+  const auto result =
+      fixture.harness.Call("create_issue", {{"project_key", "A"},
+                                            {"issue_type", "Task"},
+                                            {"summary", "New"},
+                                            {"labels", {"x", "y"}},
+                                            {"priority", "High"},
+                                            {"fields", {{"duedate", "2026-02-01"}}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  ASSERT_EQ(fixture.posted.size(), 1U);
+  EXPECT_EQ(fixture.posted[0], (Json{{"fields",
+                                      {{"project", {{"key", "A"}}},
+                                       {"issuetype", {{"name", "Task"}}},
+                                       {"summary", "New"},
+                                       {"labels", {"x", "y"}},
+                                       {"priority", {{"name", "High"}}},
+                                       {"duedate", "2026-02-01"}}}}));
+  EXPECT_EQ(
+      ToolHarness::Structured(result),
+      (Json{{"id", "10002"}, {"key", "A-2"}, {"url", "https://acme.atlassian.net/browse/A-2"}}));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Created A-2"));
+}
+
+// C3
+TEST(CreateIssue, ConvertsAMarkdownDescriptionToStructuredAdf) {
+  CreateFixture fixture;
+
+  const auto result = fixture.harness.Call(
+      "create_issue", {{"project_key", "A"},
+                       {"issue_type", "Task"},
+                       {"summary", "New"},
+                       {"description", "## Steps\n1. open\n2. click\n\n```sh\nmake\n```"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json description = fixture.posted.at(0)["fields"]["description"];
+  EXPECT_EQ(description["type"], "doc");
+  ASSERT_EQ(description["content"].size(), 3U);
+  EXPECT_EQ(description["content"][0]["type"], "heading");
+  EXPECT_EQ(description["content"][1]["type"], "orderedList");
+  EXPECT_EQ(description["content"][2]["attrs"]["language"], "sh");
+}
+
+// C2
+TEST(CreateIssue, PassesAnAdfDescriptionThroughUnchanged) {
+  CreateFixture fixture;
+  const Json adf = {
+      {"type", "doc"},
+      {"version", 1},
+      {"content",
+       {{{"type", "heading"},
+         {"attrs", {{"level", 1}}},
+         {"content", {{{"type", "text"}, {"text", "T"}}}}},
+        {{"type", "paragraph"},
+         {"content", {{{"type", "text"}, {"text", "p"}, {"marks", {{{"type", "underline"}}}}}}}}}}};
+
+  const auto result = fixture.harness.Call(
+      "create_issue",
+      {{"project_key", "A"}, {"issue_type", "Task"}, {"summary", "New"}, {"description_adf", adf}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(fixture.posted.at(0)["fields"]["description"], adf);
+}
+
+TEST(CreateIssue, RejectsMalformedAdfWithoutWriting) {
+  CreateFixture fixture;
+
+  const auto result = fixture.harness.Call(
+      "create_issue",
+      {{"project_key", "A"},
+       {"issue_type", "Task"},
+       {"summary", "New"},
+       {"description_adf", {{"type", "doc"}, {"version", 1}, {"content", {{{"text", "x"}}}}}}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("description_adf"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("doc.content[0]"));
+  EXPECT_TRUE(fixture.posted.empty());
+}
+
+TEST(CreateIssue, RefusesTwoDescriptionsOrRepeatedFields) {
+  CreateFixture fixture;
+  const Json base = {{"project_key", "A"}, {"issue_type", "Task"}, {"summary", "New"}};
+  Json both = base;
+  both["description"] = "x";
+  both["description_adf"] = MarkdownToAdf("x");
+  Json repeated = base;
+  repeated["fields"] = {{"summary", "other"}};
+
+  EXPECT_TRUE(fixture.harness.Call("create_issue", both).is_error);
+  EXPECT_TRUE(fixture.harness.Call("create_issue", repeated).is_error);
+  EXPECT_TRUE(fixture.posted.empty());
+}
+
+TEST(CreateIssue, ReadsBackAndReportsWhatDidNotLand) {
+  CreateFixture fixture(R"({"id":"10002","key":"A-2","fields":{
+      "summary":"New","issuetype":{"name":"Story"},"labels":["x"],"priority":{"name":"Medium"}}})");
+
+  const auto result = fixture.harness.Call("create_issue", {{"project_key", "A"},
+                                                            {"issue_type", "Task"},
+                                                            {"summary", "New"},
+                                                            {"labels", {"x", "y"}},
+                                                            {"priority", "High"}});
+
+  ASSERT_FALSE(result.is_error);
+  const Json warnings = ToolHarness::Structured(result)["warnings"];
+  ASSERT_EQ(warnings.size(), 3U) << warnings.dump();
+  EXPECT_THAT(warnings[0].get<std::string>(), HasSubstr("Story"));
+  EXPECT_THAT(warnings[1].get<std::string>(), HasSubstr("labels"));
+  EXPECT_THAT(warnings[2].get<std::string>(), HasSubstr("Medium"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Did not land as asked"));
+  const auto reads = fixture.harness.env.http->RequestsTo("/issue/A-2");
+  ASSERT_EQ(reads.size(), 1U);
+  EXPECT_THAT(reads[0].url, HasSubstr("fields=summary%2Cissuetype%2Clabels%2Cpriority"));
+}
+
+TEST(CreateIssue, CarriesJirasFieldErrors) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "POST", IssueUrl(), 400,
+      R"({"errorMessages":[],"errors":{"issuetype":"Specify a valid issue type"}})");
+
+  const auto result = harness.Call(
+      "create_issue", {{"project_key", "A"}, {"issue_type", "Tsk"}, {"summary", "New"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("issuetype: Specify a valid issue type"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Creating the issue"));
+}
+
+TEST(CreateIssue, IsNeverResentAfterARateLimit) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", IssueUrl(), 429, "{}", {{"Retry-After", "0"}});
+
+  const auto result = harness.Call(
+      "create_issue", {{"project_key", "A"}, {"issue_type", "Task"}, {"summary", "New"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_EQ(harness.env.http->RequestsTo("/rest/api/3/issue").size(), 1U);
+}
+
+// C5
+TEST(CreateIssue, KeepsUnicodeIntact) {
+  CreateFixture fixture;
+  const std::string summary = "a\u2028b 👩‍💻 שלום";
+
+  const auto result = fixture.harness.Call("create_issue", {{"project_key", "A"},
+                                                            {"issue_type", "Task"},
+                                                            {"summary", summary},
+                                                            {"description", summary}});
+
+  ASSERT_FALSE(result.is_error);
+  EXPECT_EQ(fixture.posted.at(0)["fields"]["summary"], summary);
+  EXPECT_EQ(fixture.posted.at(0)["fields"]["description"]["content"][0]["content"][0]["text"],
+            summary);
+}
+
+}  // namespace
+}  // namespace tools

@@ -1,0 +1,534 @@
+#include "tools/jira_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/tools/jira_test_env.h"
+
+namespace tools {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string MyselfUrl() { return std::string(kJira) + "/rest/api/3/myself"; }
+
+core::HttpHeaders Header(const std::string& name, const std::string& value) {
+  core::HttpHeaders headers;
+  headers.emplace_back(name, value);
+  return headers;
+}
+
+JiraRequest Get(std::string path = "/rest/api/3/myself") {
+  return {.method = "GET", .path = std::move(path), .scopes = {"read:jira-work"}};
+}
+
+TEST(JiraClient, SendsTheExchangedTokenToTheSiteUrl) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, R"({"accountId":"a1"})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->body["accountId"], "a1");
+  EXPECT_EQ(response->site.name, "acme");
+  const auto requests = env.http->RequestsTo("/ex/jira/");
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].url, MyselfUrl());
+  ASSERT_TRUE(requests[0].authorization.has_value());
+  EXPECT_EQ(requests[0].authorization.value_or(core::Secret()).Reveal(), "Bearer jira-token-1");
+  EXPECT_EQ(core::FindHeader(requests[0].headers, "accept"), "application/json");
+  EXPECT_EQ(env.broker->scope_requests().front(), std::vector<std::string>{"read:jira-work"});
+  EXPECT_EQ(env.broker->subjects().front(), "user-1");
+}
+
+TEST(JiraClient, AsksAccessibleResourcesWithTheJiraToken) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+
+  ASSERT_TRUE(env.client->Call(Context(), Get()).ok());
+
+  const auto requests = env.http->RequestsTo("/oauth/token/accessible-resources");
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].url, std::string(kBase) + "/oauth/token/accessible-resources");
+  EXPECT_EQ(requests[0].authorization.value_or(core::Secret()).Reveal(), "Bearer jira-token-1");
+}
+
+TEST(JiraClient, SendsJsonBodies) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("POST", std::string(kJira) + "/rest/api/3/issue", 201, R"({"key":"A-1"})");
+
+  auto response = env.client->Call(
+      Context(), {.method = "POST", .path = "/rest/api/3/issue", .body = Json{{"x", "é"}}});
+
+  ASSERT_TRUE(response.ok());
+  const auto request = env.http->RequestsTo("/rest/api/3/issue").front();
+  EXPECT_EQ(request.content_type, "application/json");
+  EXPECT_EQ(Json::parse(request.body), (Json{{"x", "é"}}));
+}
+
+TEST(JiraClient, ChoosesAmongSeveralSitesByArgumentNameUrlOrId) {
+  JiraEnv env;
+  env.TwoSites();
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+
+  const std::vector<std::string> choices = {"acme", "ACME", "https://acme.atlassian.net/",
+                                            "acme.atlassian.net", kCloudId};
+  for (const auto& site : choices) {
+    JiraRequest request = Get();
+    request.site = site;
+    auto response = env.client->Call(Context(), request);
+    ASSERT_TRUE(response.ok()) << site << ": " << response.status().message();
+    EXPECT_EQ(response->site.id, kCloudId) << site;
+  }
+}
+
+TEST(JiraClient, UsesTheConfiguredSiteWhenSeveralAreAccessible) {
+  JiraEnv env(JiraClientOptions{.site = "https://acme.atlassian.net"});
+  env.TwoSites();
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->site.name, "acme");
+}
+
+TEST(JiraClient, SiteArgumentWinsOverTheConfiguredSite) {
+  JiraEnv env(JiraClientOptions{.site = "acme"});
+  env.TwoSites();
+  env.http->OnCall("GET", std::string(kBase) + "/ex/jira/", [](const core::HttpRequest&) {
+    return core::Result<core::HttpResponse>(core::HttpResponse{200, {}, "{}"});
+  });
+  JiraRequest request = Get();
+  request.site = "beta";
+
+  auto response = env.client->Call(Context(), request);
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->site.name, "beta");
+}
+
+TEST(JiraClient, SeveralSitesAndNoChoiceListsThemAndSaysHowToPick) {
+  JiraEnv env;
+  env.TwoSites();
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kInvalidArgument);
+  EXPECT_THAT(response.status().message(), HasSubstr("acme (https://acme.atlassian.net"));
+  EXPECT_THAT(response.status().message(), HasSubstr("beta"));
+  EXPECT_THAT(response.status().message(), HasSubstr("`site`"));
+  EXPECT_THAT(response.status().message(), HasSubstr("JIRA_SITE"));
+  EXPECT_TRUE(env.http->RequestsTo("/ex/jira/").empty());
+}
+
+TEST(JiraClient, UnknownSiteArgumentListsTheAccessibleOnes) {
+  JiraEnv env;
+  env.OneSite();
+  JiraRequest request = Get();
+  request.site = "gamma";
+
+  auto response = env.client->Call(Context(), request);
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("'gamma'"));
+  EXPECT_THAT(response.status().message(), HasSubstr("acme"));
+}
+
+// C16
+TEST(JiraClient, NoAuthorizedSiteSaysHowToFixItAndNeverCallsJira) {
+  JiraEnv env;
+  env.http->OnJson("GET", std::string(kBase) + "/oauth/token/accessible-resources", 200, "[]");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kFailedPrecondition);
+  EXPECT_THAT(response.status().message(), HasSubstr("No Jira site is authorized"));
+  EXPECT_THAT(response.status().message(), HasSubstr("Re-authorize"));
+  EXPECT_THAT(response.status().message(), HasSubstr("consent screen"));
+  EXPECT_TRUE(env.http->RequestsTo("/ex/jira/").empty());
+}
+
+TEST(JiraClient, CachesSitesPerSubjectForAFewMinutes) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+  const mcp::CallContext other("req-2", core::Principal{.subject = "user-2"});
+
+  ASSERT_TRUE(env.client->Call(Context(), Get()).ok());
+  ASSERT_TRUE(env.client->Call(Context(), Get()).ok());
+  EXPECT_EQ(env.http->RequestsTo("accessible-resources").size(), 1U);
+
+  ASSERT_TRUE(env.client->Call(other, Get()).ok());
+  EXPECT_EQ(env.http->RequestsTo("accessible-resources").size(), 2U);
+
+  env.clock.Advance(std::chrono::minutes(6));
+  ASSERT_TRUE(env.client->Call(Context(), Get()).ok());
+  EXPECT_EQ(env.http->RequestsTo("accessible-resources").size(), 3U);
+}
+
+// C9
+TEST(JiraClient, Retries401OnceWithAFreshlyExchangedToken) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 401, R"({"code":401,"message":"Unauthorized"})");
+  env.http->OnJson("GET", MyselfUrl(), 200, R"({"ok":true})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  const auto requests = env.http->RequestsTo("/myself");
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[0].authorization.value_or(core::Secret()).Reveal(), "Bearer jira-token-1");
+  EXPECT_EQ(requests[1].authorization.value_or(core::Secret()).Reveal(), "Bearer jira-token-2");
+  ASSERT_EQ(env.broker->invalidated().size(), 1U);
+  EXPECT_EQ(env.broker->invalidated()[0], std::vector<std::string>{"read:jira-work"});
+}
+
+TEST(JiraClient, A401AfterTheRetryIsTokenRejected) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 401, R"({"code":401,"message":"Unauthorized"})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnauthenticated);
+  EXPECT_THAT(response.status().message(), HasSubstr("rejected the access token"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("scope")));
+  EXPECT_EQ(env.http->RequestsTo("/myself").size(), 2U);
+  EXPECT_EQ(env.broker->invalidated().size(), 1U);
+}
+
+TEST(JiraClient, GatewayScopeMismatchIsToldApartFromARejectedToken) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 401,
+                   R"({"code":401,"message":"Unauthorized; scope does not match"})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnauthenticated);
+  EXPECT_THAT(response.status().message(), HasSubstr("scopes do not match"));
+  EXPECT_THAT(response.status().message(), HasSubstr("Unauthorized; scope does not match"));
+  EXPECT_THAT(response.status().message(), HasSubstr("read:jira-work"));
+}
+
+TEST(JiraClient, A401FromAccessibleResourcesIsRetriedToo) {
+  JiraEnv env;
+  const std::string resources = std::string(kBase) + "/oauth/token/accessible-resources";
+  env.http->OnJson("GET", resources, 401, R"({"code":401,"message":"Unauthorized"})");
+  env.http->OnJson("GET", resources, 401, R"({"code":401,"message":"Unauthorized"})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnauthenticated);
+  EXPECT_EQ(env.http->RequestsTo("accessible-resources").size(), 2U);
+  EXPECT_TRUE(env.http->RequestsTo("/ex/jira/").empty());
+}
+
+struct StatusCase {
+  int status;
+  core::Code code;
+  const char* says;
+};
+
+class JiraClientStatus : public ::testing::TestWithParam<StatusCase> {};
+
+TEST_P(JiraClientStatus, MapsEachStatusOnPurposeAndCarriesJirasMessage) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), GetParam().status,
+                   R"({"errorMessages":["Jira says no"],"errors":{"summary":"is required"}})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), GetParam().code);
+  EXPECT_THAT(response.status().message(), HasSubstr(GetParam().says));
+  EXPECT_THAT(response.status().message(), HasSubstr("Jira says no"));
+  EXPECT_THAT(response.status().message(), HasSubstr("summary: is required"));
+  EXPECT_THAT(response.status().detail(), HasSubstr("/rest/api/3/myself"));
+  EXPECT_EQ(env.http->RequestsTo("/myself").size(), 1U);
+  EXPECT_TRUE(env.broker->invalidated().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Statuses, JiraClientStatus,
+    ::testing::Values(StatusCase{400, core::Code::kInvalidArgument, "rejected the request"},
+                      StatusCase{403, core::Code::kPermissionDenied, "No permission"},
+                      StatusCase{404, core::Code::kNotFound, "not visible to you"},
+                      StatusCase{409, core::Code::kConflict, "conflict"},
+                      StatusCase{410, core::Code::kFailedPrecondition, "gone"},
+                      StatusCase{422, core::Code::kInvalidArgument, "rejected the request"},
+                      StatusCase{500, core::Code::kUnavailable, "failing (HTTP 500)"}));
+
+// C1 at the client level: the 410 of the removed search API reaches the caller verbatim.
+TEST(JiraClient, Carries410MessageOfARemovedApi) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 410,
+                   R"({"errorMessages":["The requested API has been removed. Please migrate."]})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(),
+              HasSubstr("The requested API has been removed. Please migrate."));
+}
+
+// C12
+TEST(JiraClient, HonoursRetryAfterZeroWithJitteredBoundedBackoff) {
+  JiraEnv env(JiraClientOptions{.max_attempts = 6});
+  env.OneSite();
+  for (int i = 0; i < 5; ++i) {
+    env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "0"}});
+  }
+  env.http->OnJson("GET", MyselfUrl(), 200, R"({"ok":true})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(env.http->RequestsTo("/myself").size(), 6U);
+  ASSERT_EQ(env.sleeps.size(), 5U);
+  std::set<long long> distinct;
+  for (std::size_t i = 0; i < env.sleeps.size(); ++i) {
+    EXPECT_GE(env.sleeps[i].count(), 0);
+    EXPECT_LT(env.sleeps[i].count(), std::min(8000LL, 500LL << i)) << i;
+    distinct.insert(env.sleeps[i].count());
+  }
+  EXPECT_GT(distinct.size(), 1U) << "the back-off is jittered";
+  EXPECT_TRUE(env.broker->invalidated().empty());
+}
+
+TEST(JiraClient, TellsTheAgentWhenTheRateBudgetIsSpent) {
+  JiraEnv env;  // 4 tries by default
+  env.OneSite();
+  for (int i = 0; i < 5; ++i) {
+    env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "0"}});
+  }
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
+  EXPECT_THAT(response.status().message(), HasSubstr("rate limit budget is spent"));
+  EXPECT_THAT(response.status().message(), HasSubstr("4 tries"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("token")));
+  EXPECT_EQ(env.http->RequestsTo("/myself").size(), 4U);
+  EXPECT_EQ(env.sleeps.size(), 3U);
+  EXPECT_TRUE(env.broker->invalidated().empty());
+}
+
+TEST(JiraClient, WaitsAtLeastRetryAfter) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "2"}});
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+
+  ASSERT_TRUE(env.client->Call(Context(), Get()).ok());
+
+  ASSERT_EQ(env.sleeps.size(), 1U);
+  EXPECT_GE(env.sleeps[0].count(), 2000);
+  EXPECT_LT(env.sleeps[0].count(), 2500);
+}
+
+TEST(JiraClient, DoesNotWaitOutALongRetryAfterAndSaysHowLong) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "120"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Wait at least 120 s"));
+  EXPECT_TRUE(env.sleeps.empty());
+}
+
+TEST(JiraClient, NeverResendsAWritePostAfter429) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("POST", std::string(kJira) + "/rest/api/3/issue", 429, "{}",
+                   {{"Retry-After", "0"}});
+
+  auto response = env.client->Call(
+      Context(), {.method = "POST", .path = "/rest/api/3/issue", .body = Json::object()});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
+  EXPECT_THAT(response.status().message(), HasSubstr("not applied"));
+  EXPECT_EQ(env.http->RequestsTo("/rest/api/3/issue").size(), 1U);
+  EXPECT_TRUE(env.sleeps.empty());
+}
+
+TEST(JiraClient, ResendsAReadOnlyPostMarkedIdempotent) {
+  JiraEnv env;
+  env.OneSite();
+  const std::string search = std::string(kJira) + "/rest/api/3/search/jql";
+  env.http->OnJson("POST", search, 429, "{}", {{"Retry-After", "0"}});
+  env.http->OnJson("POST", search, 200, R"({"issues":[]})");
+
+  auto response = env.client->Call(Context(), {.method = "POST",
+                                               .path = "/rest/api/3/search/jql",
+                                               .body = Json::object(),
+                                               .idempotent = true});
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(env.http->RequestsTo("/search/jql").size(), 2U);
+}
+
+TEST(JiraClient, Retries503ForIdempotentRequestsButNot500) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 503, "{}");
+  env.http->OnJson("GET", MyselfUrl(), 500, R"({"errorMessages":["boom"]})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnavailable);
+  EXPECT_THAT(response.status().message(), HasSubstr("boom"));
+  EXPECT_EQ(env.http->RequestsTo("/myself").size(), 2U);
+}
+
+// C14
+TEST(JiraClient, EmptyBodyWithJsonContentTypeIsSuccess) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("PUT", std::string(kJira) + "/rest/api/3/issue/A-1", 204, "");
+
+  auto response = env.client->Call(
+      Context(),
+      {.method = "PUT", .path = "/rest/api/3/issue/A-1", .body = Json{{"fields", Json::object()}}});
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->status, 204);
+  EXPECT_TRUE(response->body.is_null());
+}
+
+TEST(JiraClient, NonJsonWhereJsonWasExpectedIsAClearUpstreamError) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->On("GET", MyselfUrl(),
+               core::HttpResponse{200, Header("Content-Type", "text/html"), "<html>login</html>"});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnavailable);
+  EXPECT_THAT(response.status().message(), HasSubstr("text/html where JSON was expected"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("<html>")));
+}
+
+TEST(JiraClient, BrokenJsonIsAClearUpstreamError) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, R"({"truncated":)");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("not valid JSON"));
+}
+
+TEST(JiraClient, RawResponsesKeepTheBytes) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->On("GET", MyselfUrl(),
+               core::HttpResponse{200, Header("Content-Type", "image/png"), "\x89PNG"});
+  JiraRequest request = Get();
+  request.raw_response = true;
+
+  auto response = env.client->Call(Context(), request);
+
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->raw, "\x89PNG");
+}
+
+TEST(JiraClient, PassesTheCancelFlagToEveryRequest) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+  std::atomic<bool> cancelled{false};
+
+  ASSERT_TRUE(env.client->Call(Context(&cancelled), Get()).ok());
+
+  for (const auto& request : env.http->requests()) {
+    EXPECT_EQ(request.cancelled, &cancelled) << request.url;
+  }
+}
+
+TEST(JiraClient, ACancelledCallSendsNothing) {
+  JiraEnv env;
+  env.OneSite();
+  std::atomic<bool> cancelled{true};
+
+  auto response = env.client->Call(Context(&cancelled), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kCancelled);
+  EXPECT_TRUE(env.http->requests().empty());
+}
+
+TEST(JiraClient, CancellationInterruptsTheBackoff) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "1"}});
+  std::atomic<bool> cancelled{false};
+  JiraClientOptions options;
+  options.api_base_url = kBase;
+  options.sleeper = [&cancelled](std::chrono::milliseconds, const std::atomic<bool>* flag) {
+    EXPECT_EQ(flag, &cancelled);
+    cancelled = true;
+    return false;
+  };
+  JiraClient client(env.http, env.broker, options);
+
+  auto response = client.Call(Context(&cancelled), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kCancelled);
+  EXPECT_EQ(env.http->RequestsTo("/myself").size(), 1U);
+}
+
+TEST(JiraClient, TransportFailureIsUnavailable) {
+  JiraEnv env;
+  env.OneSite();  // /ex/jira/ has no route: the fake answers a transport error
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnavailable);
+  EXPECT_THAT(response.status().message(), HasSubstr("could not be reached"));
+}
+
+TEST(JiraClient, TokenBrokerErrorsReachTheCallerUnchanged) {
+  JiraEnv env;
+  env.broker->FailWith({core::Code::kPermissionDenied, "The zone denied the exchange: policy X"});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kPermissionDenied);
+  EXPECT_EQ(response.status().message(), "The zone denied the exchange: policy X");
+  EXPECT_TRUE(env.http->requests().empty());
+}
+
+TEST(JiraClient, BrowseUrlJoinsSiteAndKey) {
+  EXPECT_EQ(JiraClient::BrowseUrl({.url = "https://acme.atlassian.net/"}, "A-1"),
+            "https://acme.atlassian.net/browse/A-1");
+}
+
+}  // namespace
+}  // namespace tools

@@ -1,0 +1,64 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/tools/tool_harness.h"
+
+namespace tools {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ProjectsUrl() { return std::string(kJira) + "/rest/api/3/project/search"; }
+
+TEST(ListProjects, PagesWithStartAtBehindTheCursor) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200, R"({"startAt":0,"maxResults":2,"total":3,
+      "isLast":false,"values":[{"id":"1","key":"A","name":"Alpha","projectTypeKey":"software",
+      "avatarUrls":{}},{"id":"2","key":"B","name":"Beta"}]})");
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200, R"({"startAt":2,"maxResults":2,"total":3,
+      "isLast":true,"values":[{"id":"3","key":"C","name":"Gamma"}]})");
+
+  const auto first = harness.Call("list_projects", {{"max_results", 2}, {"query", "a b"}});
+  const auto second =
+      harness.Call("list_projects", {{"max_results", 2},
+                                     {"query", "a b"},
+                                     {"cursor", ToolHarness::Structured(first)["next_cursor"]}});
+
+  ASSERT_FALSE(first.is_error) << ToolHarness::TextOf(first);
+  EXPECT_EQ(ToolHarness::Structured(first)["projects"][0],
+            (Json{{"id", "1"}, {"key", "A"}, {"name", "Alpha"}, {"projectTypeKey", "software"}}));
+  EXPECT_TRUE(ToolHarness::Structured(first)["has_more"].get<bool>());
+  ASSERT_FALSE(second.is_error) << ToolHarness::TextOf(second);
+  EXPECT_FALSE(ToolHarness::Structured(second)["has_more"].get<bool>());
+  EXPECT_FALSE(ToolHarness::Structured(second).contains("next_cursor"));
+  const auto requests = harness.env.http->RequestsTo("/project/search");
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[0].url, ProjectsUrl() + "?startAt=0&maxResults=2&query=a%20b");
+  EXPECT_EQ(requests[1].url, ProjectsUrl() + "?startAt=2&maxResults=2&query=a%20b");
+  EXPECT_THAT(ToolHarness::TextOf(first), HasSubstr("A · Alpha"));
+}
+
+TEST(ListProjects, DefaultsToFiftyPerPage) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200, R"({"isLast":true,"values":[]})");
+
+  const auto result = harness.Call("list_projects", Json::object());
+
+  ASSERT_FALSE(result.is_error);
+  EXPECT_EQ(harness.env.http->RequestsTo("/project/search").front().url,
+            ProjectsUrl() + "?startAt=0&maxResults=50");
+  EXPECT_EQ(ToolHarness::Structured(result)["projects"], Json::array());
+}
+
+TEST(ListProjects, PermissionErrorsAreDistinct) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", ProjectsUrl(), 403, R"({"errorMessages":["Forbidden"]})");
+
+  const auto result = harness.Call("list_projects", Json::object());
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("No permission"));
+}
+
+}  // namespace
+}  // namespace tools

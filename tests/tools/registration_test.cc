@@ -1,0 +1,223 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "mcp/schema_profile.h"
+#include "tests/tools/tool_harness.h"
+
+namespace tools {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<std::string> Names(const mcp::ToolRegistry& registry) {
+  std::vector<std::string> names;
+  for (const auto& tool : registry.tools()) {
+    names.push_back(tool.name);
+  }
+  return names;
+}
+
+core::Status Register(const ToolSelection& selection, mcp::ToolRegistry& registry) {
+  JiraEnv env;
+  return RegisterJiraTools(registry, env.client, selection);
+}
+
+bool Has(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+TEST(RegisterJiraTools, TheDefaultToolsetsHoldTheFirstFourTools) {
+  mcp::ToolRegistry registry;
+
+  ASSERT_TRUE(Register({}, registry).ok());
+
+  const auto names = Names(registry);
+  for (const char* name : {"search_issues", "get_issue", "create_issue", "list_projects"}) {
+    EXPECT_TRUE(Has(names, name)) << name;
+  }
+}
+
+TEST(RegisterJiraTools, ReadOnlyRemovesEveryWriteTool) {
+  mcp::ToolRegistry registry;
+
+  ASSERT_TRUE(Register({.toolsets = {"all"}, .read_only = true}, registry).ok());
+
+  ASSERT_FALSE(registry.tools().empty());
+  for (const auto& tool : registry.tools()) {
+    EXPECT_TRUE(tool.annotations.read_only) << tool.name;
+  }
+  EXPECT_EQ(registry.Find("create_issue"), nullptr);
+}
+
+TEST(RegisterJiraTools, AnAllowListExposesExactlyTheListedTools) {
+  mcp::ToolRegistry registry;
+
+  ASSERT_TRUE(Register({.tools = {"get_issue", "list_projects"}}, registry).ok());
+
+  EXPECT_EQ(Names(registry), (std::vector<std::string>{"get_issue", "list_projects"}));
+}
+
+TEST(RegisterJiraTools, UnknownOrContradictoryNamesAreErrors) {
+  const std::vector<std::pair<ToolSelection, std::string>> cases = {
+      {{.toolsets = {"nope"}}, "unknown toolset 'nope'"},
+      {{.tools = {"drop_database"}}, "unknown tool 'drop_database'"},
+      {{.toolsets = {"projects"}, .tools = {"get_issue"}}, "not selected"},
+      {{.tools = {"create_issue"}, .read_only = true}, "read-only"},
+  };
+  for (const auto& [selection, says] : cases) {
+    mcp::ToolRegistry registry;
+    const auto status = Register(selection, registry);
+    EXPECT_EQ(status.code(), core::Code::kInvalidArgument) << says;
+    EXPECT_THAT(status.message(), HasSubstr(says));
+  }
+}
+
+TEST(RegisterJiraTools, EveryToolDeclaresScopesAndATerseDescription) {
+  mcp::ToolRegistry registry;
+  ASSERT_TRUE(Register({.toolsets = {"all"}}, registry).ok());
+
+  const std::set<std::string> known = {"read:jira-work", "write:jira-work", "read:jira-user"};
+  for (const auto& tool : registry.tools()) {
+    EXPECT_FALSE(tool.scopes.empty()) << tool.name;
+    for (const auto& scope : tool.scopes) {
+      EXPECT_TRUE(known.count(scope) == 1) << tool.name << ": " << scope;
+    }
+    const bool writes =
+        std::find(tool.scopes.begin(), tool.scopes.end(), "write:jira-work") != tool.scopes.end();
+    EXPECT_EQ(writes, !tool.annotations.read_only) << tool.name;
+    EXPECT_LE(tool.description.size(), 160U) << tool.name;
+    EXPECT_FALSE(tool.title.empty()) << tool.name;
+  }
+}
+
+// C10: every schema in the portable profile.
+TEST(JiraToolSchemas, AllStayInThePortableProfile) {
+  mcp::ToolRegistry registry;
+  ASSERT_TRUE(Register({.toolsets = {"all"}}, registry).ok());
+
+  ASSERT_EQ(registry.tools().size(), DescribeJiraTools().size());
+  for (const auto& tool : registry.tools()) {
+    EXPECT_EQ(mcp::PortabilityProblems(tool.input_schema), std::vector<std::string>{}) << tool.name;
+    EXPECT_EQ(mcp::PortabilityProblems(tool.output_schema), std::vector<std::string>{})
+        << tool.name;
+    EXPECT_EQ(tool.input_schema.value("additionalProperties", true), false) << tool.name;
+  }
+}
+
+// C10: annotations agree with the HTTP methods each tool declares.
+TEST(JiraToolAnnotations, AgreeWithTheDeclaredHttpMethods) {
+  mcp::ToolRegistry registry;
+  ASSERT_TRUE(Register({.toolsets = {"all"}}, registry).ok());
+
+  for (const auto& info : DescribeJiraTools()) {
+    const mcp::ToolDefinition* tool = registry.Find(info.name);
+    ASSERT_NE(tool, nullptr) << info.name;
+    const auto& methods = info.http_methods;
+    auto uses = [&methods](const char* method) {
+      return std::find(methods.begin(), methods.end(), method) != methods.end();
+    };
+    EXPECT_FALSE(methods.empty()) << info.name;
+    EXPECT_EQ(tool->annotations.read_only, !info.writes) << info.name;
+    if (tool->annotations.read_only) {
+      EXPECT_FALSE(uses("PUT") || uses("DELETE")) << info.name;
+      EXPECT_FALSE(tool->annotations.destructive) << info.name;
+    }
+    if (uses("DELETE")) {
+      EXPECT_TRUE(tool->annotations.destructive) << info.name;
+    }
+    if (tool->annotations.destructive) {
+      EXPECT_TRUE(uses("DELETE") || uses("PUT")) << info.name;
+    }
+    if (info.writes && uses("POST") && !uses("PUT") && !uses("DELETE")) {
+      EXPECT_FALSE(tool->annotations.idempotent) << info.name << ": a POST write is not";
+    }
+    EXPECT_TRUE(tool->annotations.open_world) << info.name;
+  }
+}
+
+Json Sample(const std::string& name, const Json& schema) {
+  const std::string type = schema.value("type", "string");
+  if (type == "integer" || type == "number") {
+    return schema.value("minimum", 1);
+  }
+  if (type == "boolean") {
+    return false;
+  }
+  if (type == "array") {
+    return Json::array({Sample(name, schema["items"])});
+  }
+  if (type == "object") {
+    return Json::object();
+  }
+  if (schema.contains("enum")) {
+    return schema["enum"][0];
+  }
+  return name.find("jql") != std::string::npos ? "project = A" : "A-1";
+}
+
+// C10, checked by behaviour: what each tool really sends stays within what it declares, and a
+// read-only tool never writes.
+TEST(JiraToolAnnotations, WhatEachToolSendsMatchesWhatItDeclares) {
+  for (const auto& info : DescribeJiraTools()) {
+    ToolHarness harness({.tools = {info.name}});
+    for (const char* method : {"GET", "POST", "PUT", "DELETE"}) {
+      harness.env.http->OnJson(method, std::string(kBase) + "/ex/jira/", 200, "{}");
+    }
+    const mcp::ToolDefinition* tool = harness.registry.Find(info.name);
+    Json arguments = Json::object();
+    for (const auto& name : tool->input_schema.value("required", Json::array())) {
+      arguments[name.get<std::string>()] =
+          Sample(name, tool->input_schema["properties"][name.get<std::string>()]);
+    }
+
+    static_cast<void>(harness.Call(info.name, arguments));
+
+    const auto requests = harness.env.http->RequestsTo("/ex/jira/");
+    EXPECT_FALSE(requests.empty()) << info.name;
+    for (const auto& request : requests) {
+      EXPECT_TRUE(std::find(info.http_methods.begin(), info.http_methods.end(), request.method) !=
+                  info.http_methods.end())
+          << info.name << " sent " << request.method << " " << request.url;
+      if (tool->annotations.read_only && request.method == "POST") {
+        EXPECT_TRUE(request.url.find("/search/") != std::string::npos ||
+                    request.url.find("/jql/") != std::string::npos)
+            << info.name << " is read-only but posted to " << request.url;
+      }
+    }
+  }
+}
+
+// The size an MCP client sees in tools/list for these tools.
+std::size_t ToolListBytes(const mcp::ToolRegistry& registry) {
+  Json tools = Json::array();
+  for (const auto& tool : registry.tools()) {
+    tools.push_back({{"name", tool.name},
+                     {"title", tool.title},
+                     {"description", tool.description},
+                     {"inputSchema", tool.input_schema},
+                     {"outputSchema", tool.output_schema},
+                     {"annotations",
+                      {{"readOnlyHint", tool.annotations.read_only},
+                       {"destructiveHint", tool.annotations.destructive},
+                       {"idempotentHint", tool.annotations.idempotent},
+                       {"openWorldHint", tool.annotations.open_world}}}});
+  }
+  return Json{{"tools", tools}}.dump().size();
+}
+
+TEST(JiraToolList, StaysSmallForTheDefaultToolsets) {
+  mcp::ToolRegistry registry;
+  ASSERT_TRUE(Register({}, registry).ok());
+
+  const std::size_t bytes = ToolListBytes(registry);
+  RecordProperty("default_tools", static_cast<int>(registry.tools().size()));
+  RecordProperty("default_tool_list_bytes", static_cast<int>(bytes));
+
+  EXPECT_LE(bytes, 6U * 1024) << registry.tools().size() << " tools";
+}
+
+}  // namespace
+}  // namespace tools

@@ -1,0 +1,210 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/tools/tool_harness.h"
+
+namespace tools {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string SearchUrl() { return std::string(kJira) + "/rest/api/3/search/jql"; }
+
+Json IssueJson(int n, const std::string& summary = {}) {
+  return {{"id", std::to_string(10000 + n)},
+          {"key", "A-" + std::to_string(n)},
+          {"self", "https://x.test/issue"},
+          {"fields",
+           {{"summary", summary.empty() ? "Issue " + std::to_string(n) : summary},
+            {"status", {{"name", "Open"}, {"statusCategory", {{"key", "new"}}}}},
+            {"description", {{"type", "doc"}, {"version", 1}, {"content", Json::array()}}},
+            {"assignee", {{"accountId", "a1"}, {"displayName", "Ann"}}},
+            {"project", {{"key", "A"}, {"name", "Alpha"}}}}}};
+}
+
+// Jira holding `total` matches, paged by nextPageToken "p<start>".
+void ServeMatches(ToolHarness& harness, int total, std::vector<Json>* bodies) {
+  harness.env.http->OnCall("POST", SearchUrl(), [total, bodies](const core::HttpRequest& request) {
+    const Json body = Json::parse(request.body);
+    bodies->push_back(body);
+    const int start = body.contains("nextPageToken")
+                          ? std::stoi(body["nextPageToken"].get<std::string>().substr(1))
+                          : 0;
+    const int size = std::min(body["maxResults"].get<int>(), total - start);
+    Json page = {{"issues", Json::array()}, {"isLast", start + size >= total}};
+    for (int i = start; i < start + size; ++i) {
+      page["issues"].push_back(IssueJson(i));
+    }
+    if (start + size < total) {
+      page["nextPageToken"] = "p" + std::to_string(start + size);
+    }
+    core::HttpHeaders headers;
+    headers.emplace_back("Content-Type", "application/json");
+    return core::Result<core::HttpResponse>(core::HttpResponse{200, headers, page.dump()});
+  });
+}
+
+// C1
+TEST(SearchIssues, CarriesJiras410InsteadOfAnEmptyList) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "POST", SearchUrl(), 410,
+      R"({"errorMessages":["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."]})");
+
+  const auto result = harness.Call("search_issues", {{"jql", "project = A"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("The requested API has been removed"));
+  for (const auto& request : harness.env.http->RequestsTo("/ex/jira/")) {
+    EXPECT_THAT(request.url, HasSubstr("/rest/api/3/search/jql"));
+  }
+}
+
+// C6
+TEST(SearchIssues, ReturnsExactlyTheAskedFieldsPlusKeyAndId) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 2, &bodies);
+
+  const auto result =
+      harness.Call("search_issues", {{"jql", "project = A"}, {"fields", {"summary", "status"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  ASSERT_EQ(bodies.size(), 1U);
+  EXPECT_EQ(bodies[0]["fields"], (Json{"summary", "status"}));
+  EXPECT_EQ(bodies[0]["jql"], "project = A");
+  const Json issues = ToolHarness::Structured(result)["issues"];
+  ASSERT_EQ(issues.size(), 2U);
+  EXPECT_EQ(issues[0],
+            (Json{{"id", "10000"}, {"key", "A-0"}, {"summary", "Issue 0"}, {"status", "Open"}}));
+  EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("Alpha")));
+}
+
+TEST(SearchIssues, AlwaysSendsFieldsExplicitly) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 1, &bodies);
+
+  const auto result = harness.Call("search_issues", {{"jql", "order by created"}});
+
+  ASSERT_FALSE(result.is_error);
+  EXPECT_EQ(bodies[0]["fields"],
+            (Json{"summary", "status", "assignee", "priority", "issuetype", "updated"}));
+  EXPECT_EQ(bodies[0]["maxResults"], 20);
+  EXPECT_EQ(ToolHarness::Structured(result)["issues"][0]["assignee"],
+            (Json{{"accountId", "a1"}, {"displayName", "Ann"}}));
+}
+
+// C7
+TEST(SearchIssues, PagesThrough216MatchesWithCursors) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 216, &bodies);
+  const Json arguments = {{"jql", "project = A"}, {"max_results", 100}};
+
+  std::vector<std::size_t> sizes;
+  std::set<std::string> keys;
+  Json call = arguments;
+  for (int page = 0; page < 5; ++page) {
+    const auto result = harness.Call("search_issues", call);
+    ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+    const Json& structured = ToolHarness::Structured(result);
+    sizes.push_back(structured["issues"].size());
+    for (const auto& issue : structured["issues"]) {
+      keys.insert(issue["key"].get<std::string>());
+    }
+    EXPECT_EQ(structured["has_more"].get<bool>(), structured.contains("next_cursor"));
+    if (!structured["has_more"].get<bool>()) {
+      break;
+    }
+    call = arguments;
+    call["cursor"] = structured["next_cursor"];
+  }
+
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{100, 100, 16}));
+  EXPECT_EQ(keys.size(), 216U);
+  ASSERT_EQ(bodies.size(), 3U);
+  EXPECT_FALSE(bodies[0].contains("nextPageToken"));
+  EXPECT_EQ(bodies[1]["nextPageToken"], "p100");
+  EXPECT_EQ(bodies[2]["nextPageToken"], "p200");
+}
+
+TEST(SearchIssues, RefusesACursorFromAnotherQuery) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 30, &bodies);
+  const auto first = harness.Call("search_issues", {{"jql", "project = A"}, {"max_results", 10}});
+  ASSERT_TRUE(ToolHarness::Structured(first)["has_more"].get<bool>());
+
+  const auto other =
+      harness.Call("search_issues", {{"jql", "project = B"},
+                                     {"max_results", 10},
+                                     {"cursor", ToolHarness::Structured(first)["next_cursor"]}});
+  const auto garbage = harness.Call("search_issues", {{"jql", "project = A"}, {"cursor", "zzz"}});
+
+  EXPECT_TRUE(other.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(other), HasSubstr("without `cursor`"));
+  EXPECT_TRUE(garbage.is_error);
+  EXPECT_EQ(bodies.size(), 1U);
+}
+
+TEST(SearchIssues, StaysWithinTheReplyBudgetAndContinuesWhereItStopped) {
+  ToolHarness harness;
+  harness.env.http->OnCall("POST", SearchUrl(), [](const core::HttpRequest&) {
+    Json page = {{"issues", Json::array()}, {"isLast", true}};
+    for (int i = 0; i < 40; ++i) {
+      page["issues"].push_back(IssueJson(i, std::string(5000, 'x')));
+    }
+    core::HttpHeaders headers;
+    headers.emplace_back("Content-Type", "application/json");
+    return core::Result<core::HttpResponse>(core::HttpResponse{200, headers, page.dump()});
+  });
+  const Json arguments = {{"jql", "project = A"}, {"fields", {"summary"}}, {"max_results", 40}};
+
+  const auto first = harness.Call("search_issues", arguments);
+  Json next = arguments;
+  next["cursor"] = ToolHarness::Structured(first)["next_cursor"];
+  const auto second = harness.Call("search_issues", next);
+
+  const Json& page1 = ToolHarness::Structured(first);
+  EXPECT_TRUE(page1["truncated"].get<bool>());
+  EXPECT_TRUE(page1["has_more"].get<bool>());
+  EXPECT_LT(page1["issues"].size(), 40U);
+  EXPECT_LT(page1.dump().size(), 64U * 1024);
+  EXPECT_THAT(page1["issues"][0]["summary"].get<std::string>(), HasSubstr("[truncated"));
+  EXPECT_THAT(ToolHarness::TextOf(first), HasSubstr("truncated"));
+  const Json& page2 = ToolHarness::Structured(second);
+  EXPECT_EQ(page2["issues"][0]["key"], "A-" + std::to_string(page1["issues"].size()));
+  EXPECT_EQ(page1["issues"].size() + page2["issues"].size(), 40U);
+  EXPECT_FALSE(page2["has_more"].get<bool>());
+}
+
+TEST(SearchIssues, ReportsAnEmptyResultPlainly) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", SearchUrl(), 200, R"({"issues":[],"isLast":true})");
+
+  const auto result = harness.Call("search_issues", {{"jql", "project = A"}});
+
+  ASSERT_FALSE(result.is_error);
+  EXPECT_EQ(ToolHarness::Structured(result)["issues"], Json::array());
+  EXPECT_FALSE(ToolHarness::Structured(result)["has_more"].get<bool>());
+}
+
+TEST(SearchIssues, RejectsBadArgumentsBeforeCallingJira) {
+  ToolHarness harness;
+
+  const auto missing = harness.Call("search_issues", Json::object());
+  const auto too_many = harness.Call("search_issues", {{"jql", "x"}, {"max_results", 500}});
+  const auto unknown = harness.Call("search_issues", {{"jql", "x"}, {"limit", 5}});
+
+  EXPECT_TRUE(missing.is_error);
+  EXPECT_TRUE(too_many.is_error);
+  EXPECT_TRUE(unknown.is_error);
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
+}  // namespace
+}  // namespace tools

@@ -1,0 +1,224 @@
+#include "tools/fields.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "tools/adf.h"
+
+namespace tools {
+namespace {
+
+constexpr std::array<std::string_view, 5> kNoiseKeys = {"self", "avatarUrls", "iconUrl", "expand",
+                                                        "avatarId"};
+
+bool Has(const Json& object, const char* key) { return object.contains(key); }
+
+bool HasString(const Json& object, const char* key) {
+  return object.contains(key) && object[key].is_string();
+}
+
+Json UserOf(const Json& user) {
+  if (!user.is_object()) {
+    return user;
+  }
+  return {{"accountId", user.value("accountId", Json())},
+          {"displayName", user.value("displayName", Json())}};
+}
+
+Json StatusName(const Json& fields) {
+  if (!fields.is_object() || !fields.contains("status")) {
+    return nullptr;
+  }
+  const Json& status = fields["status"];
+  return status.is_object() ? status.value("name", Json()) : status;
+}
+
+Json IssueReference(const Json& issue) {
+  const Json fields = issue.value("fields", Json::object());
+  Json out = {{"key", issue.value("key", Json())}};
+  if (fields.is_object() && fields.contains("summary")) {
+    out["summary"] = fields["summary"];
+  }
+  if (fields.is_object() && fields.contains("status")) {
+    out["status"] = StatusName(fields);
+  }
+  return out;
+}
+
+Json IssueLink(const Json& link) {
+  const bool outward = Has(link, "outwardIssue");
+  const Json& other = outward ? link["outwardIssue"] : link["inwardIssue"];
+  const Json type = link.value("type", Json::object());
+  Json out = IssueReference(other.is_object() ? other : Json::object());
+  out["relation"] = type.is_object() ? type.value(outward ? "outward" : "inward", Json()) : type;
+  out["id"] = link.value("id", Json());
+  return out;
+}
+
+Json TextOf(const Json& body) { return IsAdfDocument(body) ? Json(AdfToMarkdown(body)) : body; }
+
+Json CommentPage(const Json& page) {
+  Json comments = Json::array();
+  for (const auto& comment : page["comments"]) {
+    if (!comment.is_object()) {
+      continue;
+    }
+    comments.push_back({{"id", comment.value("id", Json())},
+                        {"author", UserOf(comment.value("author", Json()))},
+                        {"created", comment.value("created", Json())},
+                        {"body", TextOf(comment.value("body", Json()))}});
+  }
+  return {{"total", page.value("total", Json(comments.size()))}, {"comments", comments}};
+}
+
+Json WorklogPage(const Json& page) {
+  Json worklogs = Json::array();
+  for (const auto& worklog : page["worklogs"]) {
+    if (!worklog.is_object()) {
+      continue;
+    }
+    worklogs.push_back({{"id", worklog.value("id", Json())},
+                        {"author", UserOf(worklog.value("author", Json()))},
+                        {"started", worklog.value("started", Json())},
+                        {"timeSpent", worklog.value("timeSpent", Json())}});
+  }
+  return {{"total", page.value("total", Json(worklogs.size()))}, {"worklogs", worklogs}};
+}
+
+Json Attachment(const Json& attachment) {
+  return {{"id", attachment.value("id", Json())},
+          {"filename", attachment.value("filename", Json())},
+          {"size", attachment.value("size", Json())},
+          {"mimeType", attachment.value("mimeType", Json())},
+          {"created", attachment.value("created", Json())},
+          {"author", UserOf(attachment.value("author", Json()))}};
+}
+
+Json OptionValue(const Json& option) {
+  std::string value = option["value"].get<std::string>();
+  if (option.contains("child") && option["child"].is_object() &&
+      HasString(option["child"], "value")) {
+    value += " / " + option["child"]["value"].get<std::string>();
+  }
+  return value;
+}
+
+Json CompactObject(const Json& object) {
+  if (IsAdfDocument(object)) {
+    return AdfToMarkdown(object);
+  }
+  if (HasString(object, "accountId")) {
+    return UserOf(object);
+  }
+  if (Has(object, "key") && Has(object, "fields")) {
+    return IssueReference(object);
+  }
+  if (Has(object, "type") && (Has(object, "inwardIssue") || Has(object, "outwardIssue"))) {
+    return IssueLink(object);
+  }
+  if (Has(object, "comments") && object["comments"].is_array()) {
+    return CommentPage(object);
+  }
+  if (Has(object, "worklogs") && object["worklogs"].is_array()) {
+    return WorklogPage(object);
+  }
+  if (HasString(object, "filename") && Has(object, "mimeType")) {
+    return Attachment(object);
+  }
+  if (HasString(object, "value")) {
+    return OptionValue(object);
+  }
+  if (HasString(object, "key") && HasString(object, "name")) {
+    return {{"key", object["key"]}, {"name", object["name"]}};
+  }
+  if (HasString(object, "name") && !(Has(object, "state") && Has(object, "boardId"))) {
+    return object["name"];
+  }
+  Json out = Json::object();
+  for (const auto& [key, item] : object.items()) {
+    if (std::find(kNoiseKeys.begin(), kNoiseKeys.end(), key) == kNoiseKeys.end()) {
+      out[key] = CompactValue(item);
+    }
+  }
+  return out;
+}
+
+bool WantsAll(const std::vector<std::string>& fields) {
+  return fields.empty() || std::any_of(fields.begin(), fields.end(), [](const std::string& f) {
+           return f == "*all" || f == "*navigable";
+         });
+}
+
+}  // namespace
+
+Json CompactValue(const Json& value) {
+  if (value.is_array()) {
+    Json out = Json::array();
+    for (const auto& item : value) {
+      out.push_back(CompactValue(item));
+    }
+    return out;
+  }
+  if (value.is_object()) {
+    return CompactObject(value);
+  }
+  return value;
+}
+
+Json FlattenIssue(const Json& issue, const std::vector<std::string>& fields) {
+  Json out = {{"id", issue.value("id", Json())}, {"key", issue.value("key", Json())}};
+  const Json jira_fields = issue.value("fields", Json::object());
+  if (!jira_fields.is_object()) {
+    return out;
+  }
+  if (WantsAll(fields)) {
+    for (const auto& [name, value] : jira_fields.items()) {
+      out[name] = CompactValue(value);
+    }
+    return out;
+  }
+  for (const auto& name : fields) {
+    if (name == "id" || name == "key") {
+      continue;
+    }
+    out[name] = jira_fields.contains(name) ? CompactValue(jira_fields[name]) : Json();
+  }
+  return out;
+}
+
+std::string Utf8Prefix(const std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) {
+    return text;
+  }
+  std::size_t end = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of a character.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
+    --end;
+  }
+  return text.substr(0, end);
+}
+
+bool CapStrings(Json& value, std::size_t max_bytes) {
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.size() <= max_bytes) {
+      return false;
+    }
+    std::string cut = Utf8Prefix(text, max_bytes);
+    const std::size_t rest = text.size() - cut.size();
+    value = fmt::format("{}… [truncated, {} more bytes]", cut, rest);
+    return true;
+  }
+  bool cut = false;
+  if (value.is_array() || value.is_object()) {
+    for (auto& item : value) {
+      cut = CapStrings(item, max_bytes) || cut;
+    }
+  }
+  return cut;
+}
+
+}  // namespace tools

@@ -1,0 +1,40 @@
+// Compact Jira field values for agents: the shape every issue-reading tool answers with.
+//
+// Jira's issue JSON is verbose (self links, avatar URLs, nested categories). CompactValue keeps
+// what an agent acts on:
+//   ADF document                      → markdown text
+//   user (has accountId)              → {accountId, displayName}
+//   issue reference (parent, subtask) → {key, summary, status}
+//   issue link                        → {id, relation, key, summary, status}
+//   comment / worklog page            → {total, comments|worklogs: [...]}, bodies as markdown
+//   attachment                        → {id, filename, size, mimeType, created, author}
+//   option ({value})                  → its value ("parent / child" when cascading)
+//   project ({key, name})             → {key, name}
+//   status, priority, issue type, resolution, component, version (has name) → the name
+//   arrays element by element; other objects without self/avatarUrls/iconUrl/expand.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tools {
+
+using Json = nlohmann::json;
+
+Json CompactValue(const Json& value);
+
+// {id, key, <field>...}: each requested field compacted, null when Jira sent none. A request of
+// "*all" or "*navigable" (or of no field) keeps every field Jira sent.
+Json FlattenIssue(const Json& issue, const std::vector<std::string>& fields);
+
+// Cuts every string in `value` longer than `max_bytes` at a UTF-8 boundary and marks the cut
+// ("… [truncated, N more bytes]"). Returns true when something was cut.
+bool CapStrings(Json& value, std::size_t max_bytes);
+
+// The longest prefix of `text` of at most `max_bytes` that ends on a UTF-8 character boundary.
+std::string Utf8Prefix(const std::string& text, std::size_t max_bytes);
+
+}  // namespace tools

@@ -1,0 +1,521 @@
+#include "tools/jira_client.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <thread>
+
+#include "core/log.h"
+#include "core/url.h"
+
+namespace tools {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::size_t kMaxErrorText = 1500;
+
+std::shared_ptr<spdlog::logger> Log() {
+  static const auto logger = core::GetLogger("jira");
+  return logger;
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+bool IsJsonContentType(const std::optional<std::string>& content_type) {
+  if (!content_type) {
+    return true;  // no declared type: try JSON
+  }
+  const std::string type = Lower(*content_type);
+  return type.find("json") != std::string::npos;
+}
+
+bool IsBlank(const std::string& body) {
+  return std::all_of(body.begin(), body.end(),
+                     [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+bool DefaultIdempotent(const std::string& method) {
+  return method == "GET" || method == "PUT" || method == "DELETE" || method == "HEAD";
+}
+
+// Jira's `{errorMessages[], errors{}}`, the gateway's `{code, message}` and the odd
+// `{errorMessage}` / `{error}` shapes, joined into one client-safe line.
+std::string UpstreamMessage(const core::HttpResponse& response) {
+  if (!IsJsonContentType(response.Header("Content-Type")) || IsBlank(response.body)) {
+    return {};
+  }
+  const Json body = Json::parse(response.body, nullptr, false);
+  if (!body.is_object()) {
+    return {};
+  }
+  std::vector<std::string> parts;
+  for (const auto& message : body.value("errorMessages", Json::array())) {
+    if (message.is_string()) {
+      parts.push_back(message.get<std::string>());
+    }
+  }
+  const Json errors = body.value("errors", Json::object());
+  for (const auto& [field, message] : errors.items()) {
+    parts.push_back(fmt::format("{}: {}", field,
+                                message.is_string() ? message.get<std::string>() : message.dump()));
+  }
+  for (const char* key : {"message", "errorMessage", "error"}) {
+    if (body.contains(key) && body[key].is_string()) {
+      parts.push_back(body[key].get<std::string>());
+    }
+  }
+  std::string text = fmt::format("{}", fmt::join(parts, "; "));
+  if (text.size() > kMaxErrorText) {
+    text.resize(kMaxErrorText);
+    text += "…";
+  }
+  return text;
+}
+
+std::string WithUpstream(const std::string& upstream) {
+  return upstream.empty() ? std::string() : fmt::format(": {}", upstream);
+}
+
+std::optional<milliseconds> RetryAfter(const core::HttpResponse& response) {
+  const auto header = response.Header("Retry-After");
+  if (!header) {
+    return std::nullopt;
+  }
+  const std::string& text = *header;
+  long long seconds = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (error != std::errc() || end != text.data() + text.size() || seconds < 0) {
+    return std::nullopt;  // an HTTP-date: fall back to our own back-off
+  }
+  return milliseconds(seconds * 1000);
+}
+
+core::Status AuthError(const std::string& upstream, const std::vector<std::string>& scopes) {
+  if (Lower(upstream).find("scope") != std::string::npos) {
+    return {core::Code::kUnauthenticated,
+            fmt::format("Jira rejected the token because its scopes do not match this call{} "
+                        "(needs {}). Re-authorize the Jira app so it is granted these scopes, or "
+                        "ask the Keycard zone admin to allow them for this user.",
+                        WithUpstream(upstream), fmt::join(scopes, ", "))};
+  }
+  return {core::Code::kUnauthenticated,
+          fmt::format("Jira rejected the access token even after a fresh token exchange{}. "
+                      "Sign in again (renew the Keycard credential) or re-authorize the Jira "
+                      "app; if it persists, the app's access may have been revoked.",
+                      WithUpstream(upstream))};
+}
+
+core::Status RateLimitSpent(const core::HttpResponse& response, int tries, bool idempotent) {
+  const auto retry_after = RetryAfter(response);
+  const std::string wait = retry_after
+                               ? fmt::format("Wait at least {} s", retry_after->count() / 1000)
+                               : std::string("Wait a minute");
+  if (!idempotent) {
+    return {core::Code::kResourceExhausted,
+            fmt::format("Jira's rate limit refused this write (HTTP 429); it was not applied and "
+                        "was not re-sent automatically. {} and call again.",
+                        wait)};
+  }
+  return {core::Code::kResourceExhausted,
+          fmt::format("Jira's rate limit budget is spent: {} tries were answered 429. {} before "
+                      "calling again, and ask for fewer or smaller results.",
+                      tries, wait)};
+}
+
+core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraRequest& request,
+                               int tries, bool idempotent) {
+  const std::string upstream = UpstreamMessage(response);
+  const std::string detail =
+      fmt::format("{} {} answered {}", request.method,
+                  request.path.substr(0, request.path.find('?')), response.status);
+  const int status = response.status;
+  if (status == 400 || status == 422) {
+    return {core::Code::kInvalidArgument,
+            fmt::format("Jira rejected the request (HTTP {}){}. Correct the arguments it names "
+                        "and try again.",
+                        status, WithUpstream(upstream)),
+            detail};
+  }
+  if (status == 401) {
+    auto error = AuthError(upstream, request.scopes);
+    return {error.code(), error.message(), detail};
+  }
+  if (status == 403) {
+    return {core::Code::kPermissionDenied,
+            fmt::format("No permission in Jira for this (HTTP 403){}. The user lacks the Jira "
+                        "permission; ask a Jira admin, or choose a project or issue you can "
+                        "access.",
+                        WithUpstream(upstream)),
+            detail};
+  }
+  if (status == 404) {
+    return {core::Code::kNotFound,
+            fmt::format("Not found in Jira, or not visible to you (HTTP 404){}. Check the key or "
+                        "id; search to find it.",
+                        WithUpstream(upstream)),
+            detail};
+  }
+  if (status == 409) {
+    return {core::Code::kConflict,
+            fmt::format("Jira reports a conflict with the current state (HTTP 409){}. Read the "
+                        "item again and retry with current values.",
+                        WithUpstream(upstream)),
+            detail};
+  }
+  if (status == 410) {
+    return {core::Code::kFailedPrecondition,
+            fmt::format("Jira says this API is gone (HTTP 410){}.", WithUpstream(upstream)),
+            detail};
+  }
+  if (status == 413) {
+    return {core::Code::kInvalidArgument,
+            fmt::format("Jira refused the request as too large (HTTP 413){}. Send less at once.",
+                        WithUpstream(upstream)),
+            detail};
+  }
+  if (status == 429) {
+    auto error = RateLimitSpent(response, tries, idempotent);
+    return {error.code(), error.message(), detail};
+  }
+  if (status >= 500) {
+    return {core::Code::kUnavailable,
+            fmt::format("Jira is failing (HTTP {}){}. Try again later{}.", status,
+                        WithUpstream(upstream),
+                        idempotent && tries > 1 ? fmt::format("; {} tries were made", tries) : ""),
+            detail};
+  }
+  return {core::Code::kUnavailable,
+          fmt::format("Jira answered an unexpected HTTP {}{}.", status, WithUpstream(upstream)),
+          detail};
+}
+
+core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
+  if (IsBlank(response.body)) {
+    return Json();  // 204, or an empty 200/201: success without content
+  }
+  const auto content_type = response.Header("Content-Type");
+  if (!IsJsonContentType(content_type)) {
+    return core::Status(core::Code::kUnavailable,
+                        fmt::format("Jira answered with {} where JSON was expected; the site may "
+                                    "be down or a proxy may be in the way. Try again later.",
+                                    content_type.value_or("an unknown content type")),
+                        response.body.substr(0, 200));
+  }
+  Json body = Json::parse(response.body, nullptr, false);
+  if (body.is_discarded()) {
+    return core::Status(core::Code::kUnavailable,
+                        "Jira answered with a body that is not valid JSON. Try again later.",
+                        response.body.substr(0, 200));
+  }
+  return body;
+}
+
+bool Sleep(milliseconds delay, const std::atomic<bool>* cancelled) {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancelled != nullptr && cancelled->load()) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        milliseconds(20), until - std::chrono::steady_clock::now()));
+  }
+  return cancelled == nullptr || !cancelled->load();
+}
+
+std::string NormalizeSiteUrl(std::string text) {
+  text = Lower(std::move(text));
+  for (const char* scheme : {"https://", "http://"}) {
+    if (text.rfind(scheme, 0) == 0) {
+      text.erase(0, std::string_view(scheme).size());
+    }
+  }
+  while (!text.empty() && text.back() == '/') {
+    text.pop_back();
+  }
+  return text;
+}
+
+bool SiteMatches(const JiraSite& site, const std::string& wanted) {
+  if (site.id == wanted) {
+    return true;
+  }
+  if (Lower(site.name) == Lower(wanted)) {
+    return true;
+  }
+  return !site.url.empty() && NormalizeSiteUrl(site.url) == NormalizeSiteUrl(wanted);
+}
+
+std::string ListSites(const std::vector<JiraSite>& sites) {
+  std::vector<std::string> items;
+  items.reserve(sites.size());
+  for (const auto& site : sites) {
+    items.push_back(fmt::format("{} ({}, cloudId {})", site.name, site.url, site.id));
+  }
+  return fmt::format("{}", fmt::join(items, "; "));
+}
+
+core::Result<std::vector<JiraSite>> ParseSites(const Json& body) {
+  if (!body.is_array()) {
+    return core::Status(core::Code::kUnavailable,
+                        "Atlassian's accessible-resources answer is not a list; try again later.");
+  }
+  std::vector<JiraSite> sites;
+  for (const auto& item : body) {
+    if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) {
+      continue;
+    }
+    JiraSite site;
+    site.id = item["id"].get<std::string>();
+    site.name = item.value("name", "");
+    site.url = item.value("url", "");
+    for (const auto& scope : item.value("scopes", Json::array())) {
+      if (scope.is_string()) {
+        site.scopes.push_back(scope.get<std::string>());
+      }
+    }
+    sites.push_back(std::move(site));
+  }
+  return sites;
+}
+
+}  // namespace
+
+JiraClient::JiraClient(std::shared_ptr<core::HttpClient> http,
+                       std::shared_ptr<auth::TokenBroker> broker, JiraClientOptions options)
+    : http_(std::move(http)),
+      broker_(std::move(broker)),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &core::SystemClock::Instance()),
+      sleeper_(options_.sleeper ? options_.sleeper : Sleeper(Sleep)),
+      random_(options_.jitter_seed.value_or(std::random_device{}())) {}
+
+std::string JiraClient::BrowseUrl(const JiraSite& site, const std::string& key) {
+  return core::JoinUrl(site.url, "browse/" + key);
+}
+
+milliseconds JiraClient::Jitter(int retry) {
+  const auto ceiling = std::min<long long>(
+      options_.max_backoff.count(), options_.base_backoff.count() * (1LL << std::min(retry, 20)));
+  if (ceiling <= 0) {
+    return milliseconds(0);
+  }
+  std::lock_guard lock(mutex_);
+  std::uniform_int_distribution<long long> pick(0, ceiling - 1);
+  return milliseconds(pick(random_));
+}
+
+core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContext& context,
+                                                           core::HttpRequest& http_request,
+                                                           bool idempotent) {
+  for (int attempt = 1;; ++attempt) {
+    if (context.cancelled()) {
+      return core::Status(core::Code::kCancelled, "The call was cancelled.");
+    }
+    auto sent = http_->Send(http_request);
+    if (!sent.ok()) {
+      if (sent.status().code() == core::Code::kCancelled || context.cancelled()) {
+        return core::Status(core::Code::kCancelled, "The call was cancelled.");
+      }
+      Log()->warn("jira transport_error request_id={} method={} detail=\"{}\"",
+                  context.request_id(), http_request.method, sent.status().message());
+      return core::Status(core::Code::kUnavailable, "Jira could not be reached; try again later.",
+                          sent.status().message());
+    }
+    const int status = sent->status;
+    const bool retryable = status == 429 || status == 503;
+    if (!retryable || !idempotent || attempt >= options_.max_attempts) {
+      return Sent{std::move(*sent), attempt};
+    }
+    const auto retry_after = RetryAfter(*sent);
+    if (retry_after && *retry_after > options_.max_retry_after) {
+      return Sent{std::move(*sent), attempt};  // not worth waiting out inside one tool call
+    }
+    const milliseconds delay = retry_after.value_or(milliseconds(0)) + Jitter(attempt - 1);
+    Log()->info("jira backoff request_id={} status={} attempt={} delay_ms={}", context.request_id(),
+                status, attempt, delay.count());
+    if (!sleeper_(delay, context.cancel_flag())) {
+      return core::Status(core::Code::kCancelled, "The call was cancelled.");
+    }
+  }
+}
+
+core::Result<JiraClient::Sent> JiraClient::Exchange(const mcp::CallContext& context,
+                                                    const std::vector<std::string>& scopes,
+                                                    core::HttpRequest http_request,
+                                                    bool idempotent) {
+  http_request.cancelled = context.cancel_flag();
+  http_request.timeout = options_.timeout;
+  for (int auth_try = 0;; ++auth_try) {
+    auto token = broker_->AccessToken(context.principal(), scopes, context.cancel_flag());
+    if (!token.ok()) {
+      return token.status();
+    }
+    http_request.authorization = core::Secret("Bearer " + token->Reveal());
+
+    auto response = SendWithBackoff(context, http_request, idempotent);
+    if (!response.ok() || response->response.status != 401 || auth_try > 0) {
+      return response;
+    }
+    // An exchanged token can be revoked or expire early; exchange once more (C9).
+    Log()->info("jira token_rejected request_id={} action=reexchange", context.request_id());
+    broker_->Invalidate(context.principal(), scopes);
+  }
+}
+
+core::Result<std::vector<JiraSite>> JiraClient::FetchSites(const mcp::CallContext& context,
+                                                           const std::vector<std::string>& scopes) {
+  core::HttpRequest http_request;
+  http_request.url = core::JoinUrl(options_.api_base_url, "oauth/token/accessible-resources");
+  http_request.headers.emplace_back("Accept", "application/json");
+  auto response = Exchange(context, scopes, http_request, true);
+  if (!response.ok()) {
+    return response.status();
+  }
+  if (response->response.status < 200 || response->response.status > 299) {
+    JiraRequest described{.path = "/oauth/token/accessible-resources", .scopes = scopes};
+    return ErrorFromResponse(response->response, described, response->tries, true)
+        .WithContext("Listing the accessible Jira sites");
+  }
+  auto body = ParseJsonBody(response->response);
+  if (!body.ok()) {
+    return body.status();
+  }
+  return ParseSites(*body);
+}
+
+core::Result<std::vector<JiraSite>> JiraClient::Sites(const mcp::CallContext& context,
+                                                      const std::vector<std::string>& scopes) {
+  const std::string& subject = context.principal().subject;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = sites_.find(subject);
+    if (it != sites_.end() && clock_->Now() - it->second.fetched_at < options_.site_cache_ttl) {
+      return it->second.sites;
+    }
+  }
+  auto sites = FetchSites(context, scopes);
+  if (!sites.ok()) {
+    return sites;
+  }
+  std::lock_guard lock(mutex_);
+  sites_[subject] = CachedSites{*sites, clock_->Now()};
+  return sites;
+}
+
+core::Result<JiraSite> JiraClient::ResolveSite(const mcp::CallContext& context,
+                                               const std::vector<std::string>& scopes,
+                                               const std::string& site_argument) {
+  auto sites = Sites(context, scopes);
+  if (!sites.ok()) {
+    return sites.status();
+  }
+  if (sites->empty()) {
+    return core::Status(core::Code::kFailedPrecondition,
+                        "No Jira site is authorized for this user. Re-authorize the Jira app and "
+                        "select a site in Atlassian's consent screen, then try again.");
+  }
+  if (!site_argument.empty()) {
+    for (const auto& site : *sites) {
+      if (SiteMatches(site, site_argument)) {
+        return site;
+      }
+    }
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("No accessible Jira site matches site '{}'. Accessible: {}. "
+                                    "Pass one of these names, URLs or cloudIds as `site`.",
+                                    site_argument, ListSites(*sites)));
+  }
+  if (sites->size() == 1) {
+    return sites->front();
+  }
+  if (!options_.site.empty()) {
+    for (const auto& site : *sites) {
+      if (SiteMatches(site, options_.site)) {
+        return site;
+      }
+    }
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("The configured Jira site '{}' (JIRA_SITE) is not among the "
+                                    "accessible sites: {}. Pass one of them as `site`, or fix "
+                                    "JIRA_SITE.",
+                                    options_.site, ListSites(*sites)));
+  }
+  return core::Status(core::Code::kInvalidArgument,
+                      fmt::format("Several Jira sites are accessible: {}. Pass one as the `site` "
+                                  "argument (name, URL or cloudId), or set JIRA_SITE "
+                                  "(--jira-site) to choose a default.",
+                                  ListSites(*sites)));
+}
+
+core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
+                                            const JiraRequest& request) {
+  if (context.cancelled()) {
+    return core::Status(core::Code::kCancelled, "The call was cancelled.");
+  }
+  auto site = ResolveSite(context, request.scopes, request.site);
+  if (!site.ok()) {
+    return site.status();
+  }
+
+  core::HttpRequest http_request;
+  http_request.method = request.method;
+  http_request.url =
+      core::JoinUrl(options_.api_base_url, fmt::format("ex/jira/{}{}", site->id, request.path));
+  http_request.headers = request.headers;
+  http_request.headers.emplace_back("Accept", "application/json");
+  http_request.max_response_bytes = request.max_response_bytes;
+  if (request.body) {
+    http_request.body = request.body->dump(-1, ' ', false, Json::error_handler_t::replace);
+    http_request.content_type = "application/json";
+  } else if (!request.raw_content_type.empty()) {
+    http_request.body = request.raw_body;
+    http_request.content_type = request.raw_content_type;
+  }
+  const bool idempotent = request.idempotent.value_or(DefaultIdempotent(request.method));
+
+  const auto started = std::chrono::steady_clock::now();
+  auto sent = Exchange(context, request.scopes, std::move(http_request), idempotent);
+  if (!sent.ok()) {
+    return sent.status();
+  }
+  core::HttpResponse* response = &sent->response;
+  const auto elapsed =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+  const std::string path = request.path.substr(0, request.path.find('?'));
+  Log()->debug("jira request_id={} method={} path={} status={} ms={}", context.request_id(),
+               request.method, path, response->status, elapsed.count());
+
+  if (response->status < 200 || response->status > 299) {
+    auto error = ErrorFromResponse(*response, request, sent->tries, idempotent);
+    Log()->warn("jira upstream_error request_id={} method={} path={} status={} code={}",
+                context.request_id(), request.method, path, response->status,
+                core::CodeName(error.code()));
+    return error;
+  }
+
+  JiraResponse out;
+  out.status = response->status;
+  out.site = *site;
+  if (request.raw_response) {
+    out.raw = std::move(response->body);
+  } else {
+    auto body = ParseJsonBody(*response);
+    if (!body.ok()) {
+      Log()->warn("jira bad_body request_id={} path={} status={}", context.request_id(), path,
+                  response->status);
+      return body.status();
+    }
+    out.body = std::move(*body);
+  }
+  out.headers = std::move(response->headers);
+  return out;
+}
+
+}  // namespace tools

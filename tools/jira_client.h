@@ -1,0 +1,166 @@
+// JiraClient: every call this server makes to Jira Cloud, through the Atlassian API gateway.
+//
+// A call (1) gets a Jira-scoped token from the TokenBroker for the caller and the tool's scopes,
+// (2) resolves the Jira site (cloudId) through `GET {base}/oauth/token/accessible-resources`,
+// cached per subject, and (3) sends `{base}/ex/jira/{cloudId}{path}` with that token. The
+// caller's own Keycard token never reaches Atlassian: only the exchanged token is sent.
+//
+// Failures come back as a Status whose message() an agent can act on: Jira's own
+// `errorMessages`/`errors` and the gateway's `{"code":401,"message":...}` are carried into it,
+// with the next step. The policy, on purpose per status:
+//   401       the token is invalidated, exchanged again and the request sent once more; a second
+//             401 is kUnauthenticated, telling "token rejected" from "scope does not match".
+//   403       kPermissionDenied ("no permission"); 404 kNotFound ("not found or not visible").
+//   409       kConflict; 410 kFailedPrecondition carrying Jira's message (a removed API).
+//   429, 503  idempotent requests (GET, PUT, DELETE, or a read-only POST marked idempotent) are
+//             retried after max(Retry-After, 0) plus a jittered exponential back-off, up to
+//             max_attempts tries; then kResourceExhausted / kUnavailable saying the budget is
+//             spent. A non-idempotent POST is never re-sent.
+//   5xx       kUnavailable. A 2xx with an empty body (204 included) is success with a null body;
+//             a 2xx whose body is not JSON where JSON was expected is kUnavailable.
+// Cancellation: the CallContext's flag is passed to every HTTP request and interrupts back-off.
+//
+// Thread-safe: one JiraClient serves all concurrent tool calls.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "auth/token_broker.h"
+#include "core/clock.h"
+#include "core/http_client.h"
+#include "core/status.h"
+#include "mcp/tool.h"
+
+namespace tools {
+
+using Json = nlohmann::json;
+
+// One entry of accessible-resources: a Jira site the token may reach.
+struct JiraSite {
+  std::string id;  // the cloudId
+  std::string name;
+  std::string url;  // https://<name>.atlassian.net
+  std::vector<std::string> scopes;
+};
+
+struct JiraRequest {
+  std::string method = "GET";
+  // From "/rest/...", with any query already percent-encoded.
+  std::string path;
+  // Sent as application/json when set.
+  std::optional<Json> body;
+  // A non-JSON body (attachments): bytes and their content type; used when `body` is unset.
+  std::string raw_body;
+  std::string raw_content_type;
+  core::HttpHeaders headers;
+  // The calling tool's Jira scopes; the token exchange asks for exactly these.
+  std::vector<std::string> scopes;
+  // The tool's `site` argument (name, URL or cloudId); empty: the only or the configured site.
+  std::string site;
+  // May a 429/503 answer be re-sent? Unset: true for GET, PUT and DELETE only. A POST that only
+  // reads (JQL search, JQL parse, counts) sets it to true on purpose.
+  std::optional<bool> idempotent;
+  // Return the body bytes as they are (downloads) instead of requiring JSON.
+  bool raw_response = false;
+  std::size_t max_response_bytes = 16U << 20;
+};
+
+struct JiraResponse {
+  int status = 0;
+  Json body;        // null for an empty body or a raw response
+  std::string raw;  // the bytes, for a raw response
+  core::HttpHeaders headers;
+  JiraSite site;  // the site the request went to
+};
+
+// Waits `delay` unless `cancelled` turns true first; returns false when cancelled.
+using Sleeper =
+    std::function<bool(std::chrono::milliseconds delay, const std::atomic<bool>* cancelled)>;
+
+struct JiraClientOptions {
+  std::string api_base_url = "https://api.atlassian.com";
+  // The default site when several are accessible: name, URL or cloudId. Empty: none.
+  std::string site;
+  std::chrono::seconds site_cache_ttl{300};
+  std::chrono::milliseconds timeout{30000};
+  // Tries of one idempotent request that Jira answers 429 or 503 (the first try included).
+  int max_attempts = 4;
+  // The jitter of the n-th retry is uniform in [0, min(max_backoff, base_backoff * 2^n)).
+  std::chrono::milliseconds base_backoff{500};
+  std::chrono::milliseconds max_backoff{8000};
+  // A Retry-After longer than this is not waited out: the agent is told to come back later.
+  std::chrono::milliseconds max_retry_after{20000};
+  // Seams for tests; null/empty: the system clock, a real interruptible sleep, a random seed.
+  const core::Clock* clock = nullptr;
+  Sleeper sleeper;
+  std::optional<std::uint64_t> jitter_seed;
+};
+
+class JiraClient {
+ public:
+  JiraClient(std::shared_ptr<core::HttpClient> http, std::shared_ptr<auth::TokenBroker> broker,
+             JiraClientOptions options);
+
+  // Sends `request` to the resolved site as the context's principal. An ok Result holds a 2xx
+  // answer; every other outcome is a Status as described at the top of this file.
+  core::Result<JiraResponse> Call(const mcp::CallContext& context, const JiraRequest& request);
+
+  // The sites the caller's Jira token may reach (cached per subject for site_cache_ttl).
+  core::Result<std::vector<JiraSite>> Sites(const mcp::CallContext& context,
+                                            const std::vector<std::string>& scopes);
+
+  // Picks the site for `site_argument` (may be empty): one accessible site is used as it is;
+  // of several, the argument, else the configured site, matched by name, URL or cloudId.
+  // Errors: kFailedPrecondition when none is authorized (no request reaches /ex/jira/), or
+  // kInvalidArgument listing the sites and how to choose.
+  core::Result<JiraSite> ResolveSite(const mcp::CallContext& context,
+                                     const std::vector<std::string>& scopes,
+                                     const std::string& site_argument);
+
+  // The human URL of an issue: {site.url}/browse/{key}.
+  static std::string BrowseUrl(const JiraSite& site, const std::string& key);
+
+ private:
+  struct CachedSites {
+    std::vector<JiraSite> sites;
+    core::Clock::TimePoint fetched_at;
+  };
+  // A final HTTP answer and how many tries it took.
+  struct Sent {
+    core::HttpResponse response;
+    int tries = 1;
+  };
+
+  // Adds the exchanged token; on a 401, invalidates it and sends once more with a fresh one.
+  core::Result<Sent> Exchange(const mcp::CallContext& context,
+                              const std::vector<std::string>& scopes,
+                              core::HttpRequest http_request, bool idempotent);
+  // Sends, re-sending an idempotent request answered 429/503 after a back-off.
+  core::Result<Sent> SendWithBackoff(const mcp::CallContext& context,
+                                     core::HttpRequest& http_request, bool idempotent);
+  std::chrono::milliseconds Jitter(int retry);
+  core::Result<std::vector<JiraSite>> FetchSites(const mcp::CallContext& context,
+                                                 const std::vector<std::string>& scopes);
+
+  std::shared_ptr<core::HttpClient> http_;
+  std::shared_ptr<auth::TokenBroker> broker_;
+  JiraClientOptions options_;
+  const core::Clock* clock_;
+  Sleeper sleeper_;
+
+  std::mutex mutex_;  // guards sites_ and random_
+  std::map<std::string, CachedSites> sites_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace tools

@@ -1,0 +1,117 @@
+#include "tools/jira_tools.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "tools/tool_support.h"
+
+namespace tools {
+namespace {
+
+std::vector<std::string> AllToolsets() { return {"search", "issues", "projects"}; }
+std::vector<std::string> DefaultSets() { return {"search", "issues", "projects"}; }
+
+std::vector<JiraTool> AllTools(const std::shared_ptr<JiraClient>& client) {
+  std::vector<JiraTool> all;
+  for (auto group : {SearchTools(client), IssueTools(client), ProjectTools(client)}) {
+    for (auto& tool : group) {
+      all.push_back(std::move(tool));
+    }
+  }
+  return all;
+}
+
+bool Contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+core::Status Invalid(std::string message) {
+  return {core::Code::kInvalidArgument, std::move(message)};
+}
+
+// The toolsets the selection names, checked; the defaults when it names none.
+core::Result<std::vector<std::string>> ChosenToolsets(const ToolSelection& selection) {
+  if (selection.toolsets.empty()) {
+    return selection.tools.empty() ? DefaultSets() : AllToolsets();
+  }
+  std::vector<std::string> chosen;
+  for (const auto& name : selection.toolsets) {
+    if (name == "all") {
+      return AllToolsets();
+    }
+    if (name == "default") {
+      const auto defaults = DefaultSets();
+      chosen.insert(chosen.end(), defaults.begin(), defaults.end());
+      continue;
+    }
+    if (!Contains(AllToolsets(), name)) {
+      return Invalid(fmt::format("unknown toolset '{}' (known: {}, all, default)", name,
+                                 fmt::join(AllToolsets(), ", ")));
+    }
+    chosen.push_back(name);
+  }
+  return chosen;
+}
+
+core::Status CheckAllowList(const ToolSelection& selection, const std::vector<JiraTool>& all,
+                            const std::vector<std::string>& toolsets) {
+  for (const auto& name : selection.tools) {
+    const auto it = std::find_if(all.begin(), all.end(),
+                                 [&name](const JiraTool& tool) { return tool.info.name == name; });
+    if (it == all.end()) {
+      return Invalid(fmt::format("unknown tool '{}' in the tool allow-list", name));
+    }
+    if (!Contains(toolsets, it->info.toolset)) {
+      return Invalid(fmt::format("tool '{}' belongs to toolset '{}', which is not selected", name,
+                                 it->info.toolset));
+    }
+    if (selection.read_only && it->info.writes) {
+      return Invalid(fmt::format("tool '{}' writes to Jira, but read-only mode is on", name));
+    }
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+std::vector<std::string> JiraToolsets() { return AllToolsets(); }
+std::vector<std::string> DefaultToolsets() { return DefaultSets(); }
+
+std::vector<JiraToolInfo> DescribeJiraTools() {
+  std::vector<JiraToolInfo> out;
+  for (const auto& tool : AllTools(nullptr)) {
+    out.push_back(tool.info);
+  }
+  return out;
+}
+
+core::Status RegisterJiraTools(mcp::ToolRegistry& registry,
+                               const std::shared_ptr<JiraClient>& client,
+                               const ToolSelection& selection) {
+  auto toolsets = ChosenToolsets(selection);
+  if (!toolsets.ok()) {
+    return toolsets.status();
+  }
+  const std::vector<JiraTool> all = AllTools(client);
+  if (auto status = CheckAllowList(selection, all, *toolsets); !status.ok()) {
+    return status;
+  }
+  for (const auto& tool : all) {
+    if (!Contains(*toolsets, tool.info.toolset) || (selection.read_only && tool.info.writes) ||
+        (!selection.tools.empty() && !Contains(selection.tools, tool.info.name))) {
+      continue;
+    }
+    auto definition = Define(tool);
+    if (!definition.ok()) {
+      return definition.status();
+    }
+    if (auto status = registry.Add(std::move(*definition)); !status.ok()) {
+      return status;
+    }
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace tools
