@@ -6,6 +6,8 @@
 // stdio serves on stdin/stdout. http binds 127.0.0.1 (port 0 by default: a free one) and prints
 // "MCP_URL=http://127.0.0.1:<port>/mcp" on stdout once it accepts connections; it stops on
 // SIGINT or SIGTERM.
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +15,7 @@
 #include <thread>
 
 #include "core/log.h"
+#include "mcp/http_transport.h"
 #include "mcp/stdio_transport.h"
 #include "tests/conformance/fixture_catalog.h"
 
@@ -42,6 +45,27 @@ int ServeStdio(const mcp::Server& server) {
   return transport.Run();
 }
 
+// Serves until SIGINT or SIGTERM (blocked here, taken with sigwait).
+int ServeHttp(const mcp::Server& server, int port) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  mcp::HttpTransport transport(server, {.host = "127.0.0.1", .port = port});
+  if (auto status = transport.Start(); !status.ok()) {
+    std::fprintf(stderr, "cannot serve HTTP: %s\n", status.message().c_str());
+    return 1;
+  }
+  std::printf("MCP_URL=http://127.0.0.1:%d/mcp\n", transport.port());
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&signals, &received);
+  transport.Stop();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,6 +80,5 @@ int main(int argc, char** argv) {
   if (flags.transport == "stdio") {
     return ServeStdio(server);
   }
-  std::fprintf(stderr, "this build has no HTTP transport yet\n");
-  return 2;
+  return ServeHttp(server, flags.port);
 }
