@@ -23,6 +23,9 @@ struct HttpSession {
   const std::string id;       // the Mcp-Session-Id
   const std::string subject;  // the principal that created it
   Session state;              // what the dispatcher keeps (thread-safe itself)
+  // Our requests to the client (sampling, elicitation, roots) awaiting the answers the client
+  // POSTs back on this session.
+  PendingRequests client_requests;
 };
 
 class HttpSessionStore {

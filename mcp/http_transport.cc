@@ -118,6 +118,20 @@ bool WantsStream(const Message& message, Era era) {
   return era == Era::kLegacy || meta.value(kMetaProtocolVersion, Json()) == kModernVersion;
 }
 
+// Requests whose handlers may send messages before their answer (log messages, requests to the
+// client); they answer as JSON unless something comes first.
+bool MayStream(const Message& message) {
+  return message.method == "tools/call" || message.method == "prompts/get" ||
+         message.method == "resources/read";
+}
+
+// 2026-07-28 requests must carry these _meta keys (basic/index "Per-request protocol fields").
+bool MissingRequiredMeta(const Message& message) {
+  const Json meta = message.params.value("_meta", Json::object());
+  return !meta.is_object() || !meta.contains(kMetaProtocolVersion) ||
+         !meta.contains(kMetaClientCapabilities);
+}
+
 std::string SessionKey(const std::string& session_id) { return "s:" + session_id; }
 std::string SubjectKey(const std::string& subject) { return "u:" + subject; }
 
@@ -156,6 +170,20 @@ class EventQueue {
     changed_.notify_all();
   }
 
+  // Blocks until an event is queued or the call finished. Returns the answer (empty when there
+  // is none) when the call finished with nothing else queued; nullopt when events are waiting
+  // (the answer must then be a stream; the events stay queued).
+  std::optional<std::string> AnswerOnly() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !events_.empty() || finished_; });
+    if (!finished_ || events_.size() > 1) {
+      return std::nullopt;
+    }
+    std::string answer = events_.empty() ? std::string() : std::move(events_.front());
+    events_.clear();
+    return answer;
+  }
+
   Batch Take(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, timeout, [this] { return !events_.empty() || finished_; });
@@ -169,6 +197,29 @@ class EventQueue {
   std::condition_variable changed_;
   std::deque<std::string> events_;
   bool finished_ = false;
+};
+
+// Legacy requests to the client, carried as events on the POST's SSE answer; the client POSTs
+// its answers on the session, where HandleNotice hands them to the session's pending table.
+class SseChannel final : public ClientChannel {
+ public:
+  SseChannel(std::shared_ptr<HttpSession> session, std::shared_ptr<EventQueue> queue,
+             std::chrono::milliseconds timeout)
+      : session_(std::move(session)), queue_(std::move(queue)), timeout_(timeout) {}
+
+  core::Result<Json> Call(const std::string& method, const Json& params,
+                          const std::atomic<bool>* cancelled) override {
+    return session_->client_requests.Call(method, params, cancelled, timeout_,
+                                          [this](const Json& request) {
+                                            queue_->Push(Serialize(request));
+                                            return true;
+                                          });
+  }
+
+ private:
+  std::shared_ptr<HttpSession> session_;
+  std::shared_ptr<EventQueue> queue_;
+  std::chrono::milliseconds timeout_;
 };
 
 // One provider step of an SSE answer: the queued events, or a keep-alive comment after
@@ -262,9 +313,11 @@ class HttpTransport::Impl {
   static bool CheckLegacyVersion(const Request& req, Response& res, const Json& id);
   void Dispatch(Response& res, Message message, const core::Principal& principal,
                 const std::shared_ptr<HttpSession>& session, const std::string& scope_key, Era era);
-  void StartStream(Response& res, Message message, const core::Principal& principal,
-                   const std::shared_ptr<HttpSession>& session,
-                   const std::shared_ptr<InFlight>& flight, Era era);
+  // Runs the call on its own thread. With `stream`, the answer is an SSE stream from the start;
+  // without, it is JSON unless the handler sends something before its answer.
+  void StartCall(Response& res, Message message, const core::Principal& principal,
+                 const std::shared_ptr<HttpSession>& session,
+                 const std::shared_ptr<InFlight>& flight, Era era, bool stream);
 
   void HandleGet(const Request& req, Response& res, const core::Principal& principal);
   void HandleDelete(const Request& req, Response& res, const core::Principal& principal);
@@ -691,9 +744,14 @@ void HttpTransport::Impl::Route(const Request& req, Response& res, const std::st
     return;
   }
   Message message = std::get<Message>(std::move(parsed));
+  // Outside a session, a 2026-07-28 header makes the request 2026-07-28 even when its _meta is
+  // incomplete; inside one, the request is the session's (a 2026-07-28 header is then a
+  // mismatch, see CheckLegacyVersion).
+  const bool modern_header =
+      !req.has_header("Mcp-Session-Id") && Header(req, "MCP-Protocol-Version") == kModernVersion;
   if (message.kind != Message::Kind::kRequest) {
     HandleNotice(req, res, message, principal);
-  } else if (EraOf(message) == Era::kModern) {
+  } else if (EraOf(message) == Era::kModern || modern_header) {
     PostModern(req, res, std::move(message), principal);
   } else {
     PostLegacy(req, res, std::move(message), principal);
@@ -751,6 +809,11 @@ void HttpTransport::Impl::HandleNotice(const Request& req, Response& res, const 
     }
     if (session && message.method == "notifications/cancelled") {
       Cancel(SessionKey(session->id), message);
+      session->client_requests.Wake();
+    }
+    if (session && message.kind == Message::Kind::kResponse &&
+        !session->client_requests.Resolve(message)) {
+      Log()->debug("unexpected_response id={}", IdForLog(message.id));
     }
   }
   const RequestScope scope{principal, session ? &session->state : nullptr, nullptr, nullptr};
@@ -819,6 +882,15 @@ void HttpTransport::Impl::PostLegacy(const Request& req, Response& res, Message 
 
 void HttpTransport::Impl::PostModern(const Request& req, Response& res, Message message,
                                      const core::Principal& principal) {
+  if (MissingRequiredMeta(message)) {
+    // Malformed (2026-07-28 basic/index): the dispatcher names the missing keys (-32602), and
+    // on HTTP the status is 400.
+    const RequestScope scope{.principal = principal, .transport_version = kModernVersion};
+    SendJson(res, 400,
+             server_.Handle(message, scope)
+                 .value_or(MakeError(message.id, rpc::kInvalidParams, "Invalid params")));
+    return;
+  }
   const ModernHeaders headers{Header(req, "MCP-Protocol-Version"), Header(req, "Mcp-Method"),
                               Header(req, "Mcp-Name")};
   if (auto mismatch = ModernHeaderMismatch(message, headers)) {
@@ -866,8 +938,9 @@ void HttpTransport::Impl::Dispatch(Response& res, Message message, const core::P
     SendRpcError(res, 503, message.id, kServerBusy, "the server is shutting down");
     return;
   }
-  if (WantsStream(message, era)) {
-    StartStream(res, std::move(message), principal, session, flight, era);
+  if (WantsStream(message, era) || MayStream(message)) {
+    const bool stream = WantsStream(message, era);
+    StartCall(res, std::move(message), principal, session, flight, era, stream);
     return;
   }
   const RequestScope scope{principal, session ? &session->state : nullptr, &flight->cancelled,
@@ -881,26 +954,49 @@ void HttpTransport::Impl::Dispatch(Response& res, Message message, const core::P
   SendJson(res, StatusFor(answer, era), answer);
 }
 
-void HttpTransport::Impl::StartStream(Response& res, Message message,
-                                      const core::Principal& principal,
-                                      const std::shared_ptr<HttpSession>& session,
-                                      const std::shared_ptr<InFlight>& flight, Era era) {
+void HttpTransport::Impl::StartCall(Response& res, Message message,
+                                    const core::Principal& principal,
+                                    const std::shared_ptr<HttpSession>& session,
+                                    const std::shared_ptr<InFlight>& flight, Era era, bool stream) {
   auto queue = std::make_shared<EventQueue>();
-  {
-    std::lock_guard lock(calls_mutex_);
-    ++answer_streams_;
-  }
-  // The call runs on its own thread so that this connection's thread can forward progress and
-  // keep-alives, and notice a client that has gone.
-  std::thread([this, queue, flight, message = std::move(message), principal, session] {
+  auto outcome = std::make_shared<Json>();  // the answer, written before queue->Finish
+  // The call runs on its own thread so that this connection's thread can forward progress, log
+  // messages, our requests to the client and keep-alives, and notice a client that has gone.
+  std::thread([this, queue, outcome, flight, message = std::move(message), principal, session,
+               era] {
+    std::optional<SseChannel> channel;
+    if (era == Era::kLegacy && session) {
+      channel.emplace(session, queue, options_.client_request_timeout);
+    }
     const RequestScope scope{principal, session ? &session->state : nullptr, &flight->cancelled,
-                             [queue](const Json& note) { queue->Push(Serialize(note)); }};
+                             [queue](const Json& note) { queue->Push(Serialize(note)); },
+                             channel ? &*channel : nullptr};
     const auto answer = server_.Handle(message, scope);
+    *outcome = answer.value_or(Json());
     // A call its client cancelled gets no answer (MCP cancellation).
     queue->Finish(answer && !flight->by_client ? std::optional(Serialize(*answer)) : std::nullopt);
     Unregister(flight);
   }).detach();
 
+  if (!stream) {
+    if (const auto answer = queue->AnswerOnly()) {
+      if (stopping_) {
+        CloseAfter(res);
+      }
+      // A JSON answer is owed even to a call its client cancelled: the POST is still open.
+      if (outcome->is_null()) {
+        res.status = 202;
+        return;
+      }
+      res.status = StatusFor(*outcome, era);
+      res.set_content(answer->empty() ? Serialize(*outcome) : *answer, "application/json");
+      return;
+    }
+  }
+  {
+    std::lock_guard lock(calls_mutex_);
+    ++answer_streams_;
+  }
   SetStreamHeaders(res);
   // 2026-07-28: closing the answer stream cancels the request. Legacy clients may lose a
   // connection without meaning to cancel, so their calls run on.

@@ -18,7 +18,13 @@
 //        the header (400 without it); an unknown, expired, deleted or other subject's session is
 //        404 every time. A present MCP-Protocol-Version must name a legacy version (400).
 //      A tools/call with a progressToken is answered as an SSE stream (progress, then the
-//      answer); everything else as application/json.
+//      answer). tools/call, prompts/get and resources/read otherwise answer as application/json
+//      unless the handler sends something first (a log message, or in a legacy session a
+//      request to the client: sampling, elicitation, roots), which turns the answer into an SSE
+//      stream carrying those messages and then the answer. The client POSTs its answers to our
+//      requests on its session (202). Everything else answers as application/json.
+//      A request without Mcp-Session-Id whose MCP-Protocol-Version header is 2026-07-28 is
+//      served as 2026-07-28 even when its _meta is incomplete (so it gets -32602, status 400).
 //   5. GET: a legacy session's server-to-client SSE stream (this server sends no requests of its
 //      own, so it carries keep-alive comments until the session or the server ends); 405 without
 //      a session or for 2026-07-28. DELETE ends a session (204; then 404 for it).
@@ -91,6 +97,8 @@ class HttpTransport {
     std::chrono::seconds keep_alive_timeout{5};      // idle HTTP keep-alive connections
     // Stop(): how long running calls may take to finish, and then to honour cancellation.
     std::chrono::milliseconds shutdown_grace{5000};
+    // How long a handler waits for the client to answer one of our requests.
+    std::chrono::milliseconds client_request_timeout{std::chrono::minutes(5)};
     const core::Clock* clock = nullptr;  // session idle time; null: the system clock
   };
 

@@ -60,6 +60,11 @@ std::variant<Message, Rejection> Classify(Json&& json) {
       return Invalid(id, "a message needs \"method\", or \"id\" with \"result\" or \"error\"");
     }
     message.kind = Message::Kind::kResponse;
+    if (json.contains("error")) {
+      message.error = std::move(json["error"]);
+    } else {
+      message.result = std::move(json["result"]);
+    }
     return message;
   }
   if (!json["method"].is_string()) {

@@ -29,6 +29,9 @@ struct Message {
   Json id;  // as sent: string or number (integer or not); null for notifications
   std::string method;
   Json params = Json::object();
+  // Responses only (answers to server-to-client requests): exactly one of them is set.
+  Json result;
+  Json error;
 };
 
 // A message that could not be accepted, with the error answer to send (if any: a broken

@@ -28,6 +28,13 @@ bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
+// Requests that may wait on the client (or take long) run on worker threads.
+bool RunsOnWorker(const Message& message) {
+  return message.kind == Message::Kind::kRequest &&
+         (message.method == "tools/call" || message.method == "prompts/get" ||
+          message.method == "resources/read");
+}
+
 }  // namespace
 
 StdioTransport::StdioTransport(const Server& server, Options options)
@@ -35,9 +42,22 @@ StdioTransport::StdioTransport(const Server& server, Options options)
   if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) {
     wake_pipe_[0] = wake_pipe_[1] = -1;
   }
+  session_.SetNotifier([this](const Json& notification) { Write(notification); });
+}
+
+core::Result<Json> StdioTransport::Channel::Call(const std::string& method, const Json& params,
+                                                 const std::atomic<bool>* cancelled) {
+  return transport_.pending_.Call(method, params, cancelled,
+                                  transport_.options_.client_request_timeout,
+                                  [this](const Json& request) {
+                                    transport_.Write(request);
+                                    return true;
+                                  });
 }
 
 StdioTransport::~StdioTransport() {
+  pending_.CloseAll();
+  session_.SetNotifier(nullptr);
   WaitForCalls();
   for (const int fd : wake_pipe_) {
     if (fd >= 0) {
@@ -103,6 +123,7 @@ int StdioTransport::Run() {
   if (!discarding && !buffer.empty()) {
     HandleLine(std::move(buffer));  // a last message without its newline
   }
+  pending_.CloseAll();  // nobody is left to answer our requests
   WaitForCalls();
   Log()->info("stdio closed; exiting");
   return 0;
@@ -127,16 +148,22 @@ void StdioTransport::HandleLine(std::string line) {
 }
 
 void StdioTransport::Dispatch(Message message) {
+  if (message.kind == Message::Kind::kResponse) {
+    if (!pending_.Resolve(message)) {
+      Log()->debug("unexpected_response id={}", IdForLog(message.id));
+    }
+    return;
+  }
   if (message.kind == Message::Kind::kNotification && message.method == "notifications/cancelled") {
     Cancel(message);
     return;
   }
-  if (message.kind == Message::Kind::kRequest && message.method == "tools/call") {
+  if (RunsOnWorker(message)) {
     StartCall(std::move(message));
     return;
   }
   const RequestScope scope{principal_, &session_, nullptr,
-                           [this](const Json& notification) { Write(notification); }};
+                           [this](const Json& notification) { Write(notification); }, &channel_};
   if (auto answer = server_.Handle(message, scope)) {
     Write(*answer);
   }
@@ -153,7 +180,7 @@ void StdioTransport::StartCall(Message message) {
   }
   std::thread([this, key, flight, message = std::move(message)] {
     const RequestScope scope{principal_, &session_, &flight->cancelled,
-                             [this](const Json& notification) { Write(notification); }};
+                             [this](const Json& notification) { Write(notification); }, &channel_};
     auto answer = server_.Handle(message, scope);
     // A cancelled request gets no answer (MCP cancellation): the client has moved on.
     if (answer && !flight->cancelled) {
@@ -174,6 +201,7 @@ void StdioTransport::Cancel(const Message& message) {
     return;  // finished already, or never ours: nothing to do
   }
   it->second->cancelled = true;
+  pending_.Wake();
   Log()->debug("cancelled id={} reason={}", IdForLog(id),
                message.params.value("reason", std::string()));
 }

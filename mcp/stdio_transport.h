@@ -2,18 +2,23 @@
 // per line (MCP stdio transport).
 //
 // stdout carries protocol only; each line is written whole under a lock, ends in LF (never
-// CR LF), and is valid UTF-8. Input lines may end in CR LF. tools/call runs on a worker thread so
-// that notifications/cancelled and other requests are read while it runs. At end of input the
-// transport stops reading, lets running calls finish, and returns.
+// CR LF), and is valid UTF-8. Input lines may end in CR LF. tools/call, prompts/get and
+// resources/read run on worker threads so that notifications/cancelled, other requests and the
+// client's answers to our own requests are read while they run. Legacy server-to-client requests
+// (sampling, elicitation, roots) go out as lines with ids "s-1", "s-2", ... and the handler waits
+// for the response line with that id. At end of input the transport stops reading, fails the
+// requests still waiting for the client, lets running calls finish, and returns.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "mcp/client_request.h"
 #include "mcp/server.h"
 
 namespace mcp {
@@ -25,6 +30,8 @@ class StdioTransport {
     int output_fd = 1;
     std::size_t max_message_bytes = 4U << 20;
     std::size_t max_concurrent_calls = 16;
+    // How long a handler waits for the client to answer a server-to-client request.
+    std::chrono::milliseconds client_request_timeout{std::chrono::minutes(5)};
   };
 
   StdioTransport(const Server& server, Options options);
@@ -41,6 +48,17 @@ class StdioTransport {
     std::atomic<bool> cancelled{false};
   };
 
+  // Server-to-client requests over this transport's own output and input.
+  class Channel final : public ClientChannel {
+   public:
+    explicit Channel(StdioTransport& transport) : transport_(transport) {}
+    core::Result<Json> Call(const std::string& method, const Json& params,
+                            const std::atomic<bool>* cancelled) override;
+
+   private:
+    StdioTransport& transport_;
+  };
+
   void HandleLine(std::string line);
   void Dispatch(Message message);
   void StartCall(Message message);
@@ -50,6 +68,8 @@ class StdioTransport {
 
   const Server& server_;
   Options options_;
+  PendingRequests pending_;
+  Channel channel_{*this};
   Session session_;
   core::Principal principal_;
   std::mutex write_mutex_;

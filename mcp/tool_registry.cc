@@ -32,6 +32,9 @@ core::Status ToolRegistry::Add(ToolDefinition tool) {
     return Invalid(tool.name, "has no handler");
   }
   for (const Json* schema : {&tool.input_schema, &tool.output_schema}) {
+    if (schema == &tool.output_schema && schema->is_null()) {
+      continue;  // a tool without structured output declares no output schema
+    }
     const auto problems = PortabilityProblems(*schema);
     if (!problems.empty()) {
       return Invalid(tool.name, "schema leaves the portable profile: " + problems.front());

@@ -12,7 +12,8 @@ namespace mcp {
 class ToolRegistry {
  public:
   // Adds a tool. Fails (kInvalidArgument, naming the problem) on a duplicate or malformed name,
-  // a missing handler, or a schema outside the portable profile (see schema_profile.h).
+  // a missing handler, or a schema outside the portable profile (see schema_profile.h). A null
+  // output schema is allowed: the tool then returns no structuredContent.
   core::Status Add(ToolDefinition tool);
 
   // nullptr when no tool has that name.
