@@ -216,6 +216,10 @@ TEST(JiraToolRequests, FollowAtlassiansOpenApiContract) {
       ++checked;
     }
     RecordProperty(info.name, static_cast<int>(requests.size()));
+    // Every exchange asks for exactly the scopes the tool declares (DESIGN.md §3).
+    for (const auto& scopes : harness.env.broker->scope_requests()) {
+      EXPECT_EQ(scopes, harness.registry.Find(info.name)->scopes) << info.name;
+    }
   }
   // Every tool's first request, and the follow-ups of the writes and lookups.
   EXPECT_GE(checked, 50U);
