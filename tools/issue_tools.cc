@@ -246,7 +246,7 @@ std::vector<std::string> FieldNames(const Json& fields) {
 std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& context,
                                   const Json& arguments, const std::string& key, const Json& sent) {
   auto stored = client.Call(
-      context, Request("GET", IssuePath(key, FieldNames(sent)), WriteWork(), arguments));
+      context, Request("GET", IssuePath(key, FieldNames(sent)), WriteWorkUser(), arguments));
   if (!stored.ok()) {
     return {"could not read the issue back: " + stored.status().message()};
   }
@@ -259,7 +259,7 @@ core::Result<mcp::ToolResult> CreateIssue(JiraClient& client, const Json& argume
   if (!fields.ok()) {
     return fields.status();
   }
-  JiraRequest request = Request("POST", "/rest/api/3/issue", WriteWork(), arguments);
+  JiraRequest request = Request("POST", "/rest/api/3/issue", WriteWorkUser(), arguments);
   request.body = Json{{"fields", *fields}};
   auto created = client.Call(context, request);
   if (!created.ok()) {
@@ -319,7 +319,7 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
     updates.push_back({{"fields", std::move(*fields)}});
   }
 
-  JiraRequest request = Request("POST", "/rest/api/3/issue/bulk", WriteWork(), arguments);
+  JiraRequest request = Request("POST", "/rest/api/3/issue/bulk", WriteWorkUser(), arguments);
   request.body = Json{{"issueUpdates", updates}};
   request.accepted_statuses = {400};  // every item failed: per-item errors in the body
   auto response = client.Call(context, request);
@@ -383,7 +383,7 @@ core::Result<mcp::ToolResult> UpdateIssue(JiraClient& client, const Json& argume
   JiraRequest request = Request("PUT",
                                 fmt::format("/rest/api/3/issue/{}?notifyUsers={}", Encode(key),
                                             arguments.value("notify", true) ? "true" : "false"),
-                                WriteWork(), arguments);
+                                WriteWorkUser(), arguments);
   request.body = std::move(body);
   auto response = client.Call(context, request);
   if (!response.ok()) {

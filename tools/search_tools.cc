@@ -56,6 +56,19 @@ core::Result<JqlCheck> CheckJql(JiraClient& client, const mcp::CallContext& cont
   return check;
 }
 
+// One line per issue under a header naming the columns once: "key | summary | status ...".
+std::string TableRow(const Json& issue, const std::vector<std::string>& columns) {
+  std::string row = issue.value("key", "");
+  for (const auto& column : columns) {
+    std::string value = ValueText(issue.value(column, Json()), 200);
+    for (std::size_t at = value.find('|'); at != std::string::npos; at = value.find('|', at + 2)) {
+      value.replace(at, 1, "\\|");
+    }
+    row += " | " + value;
+  }
+  return row;
+}
+
 core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
   const std::string jql = StringArg(arguments, "jql");
@@ -114,7 +127,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
       break;
     }
     used += size;
-    text += "\n" + IssueLine(issue);
+    text += "\n" + TableRow(issue, asked);
     issues.push_back(std::move(issue));
   }
 
@@ -156,6 +169,9 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   }
   if (truncated) {
     head += " [truncated to fit the reply budget; long values were cut]";
+  }
+  if (!issues.empty()) {
+    head += fmt::format("\nkey | {}", fmt::join(asked, " | "));
   }
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
