@@ -404,8 +404,7 @@ void AccessibleResources(ServerCore& core, const httplib::Request& req, httplib:
          {"name", site->name},
          {"url", site->url},
          {"scopes", scopes},
-         {"avatarUrl",
-          "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png"}});
+         {"avatarUrl", core.settings.base_url + "/avatars/site/" + site->name + ".png"}});
   }
   SendJson(res, 200, sites);
 }
