@@ -357,7 +357,7 @@ bool ParseTime(std::string_view text, std::int64_t& millis) {
   if (at != text.size() || hour > 23 || minute > 59 || second > 59) {
     return false;
   }
-  const auto days = std::chrono::sys_days(date).time_since_epoch();
+  const auto days = std::chrono::sys_days{date}.time_since_epoch();
   millis = std::chrono::duration_cast<std::chrono::milliseconds>(days).count() +
            ((hour * 60LL + minute) * 60LL + second) * 1000LL;
   return true;

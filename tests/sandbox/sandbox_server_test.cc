@@ -701,6 +701,7 @@ TEST_F(SandboxServerTest, MainPrintsATokenFromTheRunningSandbox) {
   std::string port = std::to_string(server_->port());
   std::vector<std::string> words = {"sandbox", "--print-token", "dana", "--port", port};
   std::vector<char*> argv;
+  argv.reserve(words.size());
   for (auto& word : words) {
     argv.push_back(word.data());
   }
