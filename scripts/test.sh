@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh --test
-if [ -f tests/e2e/package-lock.json ]; then
-  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-fi
+for dir in tests/e2e tests/conformance; do
+  if [ -f "$dir/package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 cmake --preset asan
 cmake --build --preset asan -j 2
 ctest --preset asan -j 2
