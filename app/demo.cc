@@ -112,10 +112,11 @@ bool Walkthrough(Session& session, const std::set<std::string>& tools) {
                                      "switching it to `--text-primary` fixes it."}})) {
     return false;
   }
-  return session
-      .Call("get_issue",
-            {{"issue_key", key}, {"fields", {"summary", "status", "labels", "description"}}})
-      .has_value();
+  Json read_back = {{"issue_key", key}, {"fields", {"summary", "status", "labels", "description"}}};
+  if (tools.count("add_comment") != 0) {
+    read_back["include"] = {"comments"};
+  }
+  return session.Call("get_issue", read_back).has_value();
 }
 
 }  // namespace
