@@ -9,6 +9,7 @@
 
 #include "core/base64.h"
 #include "core/log.h"
+#include "core/url.h"
 
 namespace auth {
 namespace {
@@ -27,26 +28,8 @@ constexpr std::size_t kMaxDescription = 300;
 // No cache entry is kept longer than this, whatever `expires_in` says.
 constexpr std::chrono::seconds kMaxExpiresIn{366L * 24 * 3600};
 
-// application/x-www-form-urlencoded (RFC 6749 Appendix B): unreserved bytes as they are, space
-// as '+', everything else %XX.
-std::string FormEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0f];
-    }
-  }
-  return out;
-}
+// application/x-www-form-urlencoded (RFC 6749 Appendix B): space as '+', the rest %XX.
+std::string FormEncode(std::string_view text) { return core::PercentEncode(text, true); }
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 bool IsScopeToken(std::string_view scope) {

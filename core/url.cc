@@ -9,13 +9,6 @@
 namespace core {
 namespace {
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 Status BadUrl(std::string_view text, std::string_view why) {
   return {Code::kInvalidArgument, fmt::format("'{}' is not a usable URL: {}", text, why)};
 }
@@ -34,7 +27,7 @@ Result<Url> ParseUrl(std::string_view text) {
     return BadUrl(text, "it has no scheme (expected http:// or https://)");
   }
   Url url;
-  url.scheme = Lower(text.substr(0, scheme_end));
+  url.scheme = ToLower(text.substr(0, scheme_end));
   if (url.scheme != "http" && url.scheme != "https") {
     return BadUrl(text, "only http and https are supported");
   }
@@ -59,7 +52,7 @@ Result<Url> ParseUrl(std::string_view text) {
     if (close == std::string_view::npos) {
       return BadUrl(text, "unclosed IPv6 literal");
     }
-    url.host = Lower(authority.substr(0, close + 1));
+    url.host = ToLower(authority.substr(0, close + 1));
     if (close + 1 < authority.size()) {
       if (authority[close + 1] != ':') {
         return BadUrl(text, "junk after the IPv6 literal");
@@ -68,7 +61,7 @@ Result<Url> ParseUrl(std::string_view text) {
     }
   } else {
     const auto colon = authority.rfind(':');
-    url.host = Lower(authority.substr(0, colon));
+    url.host = ToLower(authority.substr(0, colon));
     if (colon != std::string_view::npos) {
       port_text = authority.substr(colon + 1);
     }
@@ -91,7 +84,15 @@ Result<Url> ParseUrl(std::string_view text) {
   return url;
 }
 
-std::string PercentEncode(std::string_view text) {
+std::string ToLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  });
+  return out;
+}
+
+std::string PercentEncode(std::string_view text, bool space_as_plus) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
@@ -99,6 +100,8 @@ std::string PercentEncode(std::string_view text) {
     const auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
       out += ch;
+    } else if (c == ' ' && space_as_plus) {
+      out += '+';
     } else {
       out += '%';
       out += kHex[c >> 4];

@@ -20,8 +20,12 @@ struct Url {
 
 Result<Url> ParseUrl(std::string_view text);
 
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string PercentEncode(std::string_view text);
+// Percent-encodes everything but RFC 3986 unreserved characters. With `space_as_plus`, a space
+// becomes '+', as application/x-www-form-urlencoded has it (RFC 6749 Appendix B).
+std::string PercentEncode(std::string_view text, bool space_as_plus = false);
+
+// ASCII lowercase copy (scheme, host and header names; never locale-dependent).
+std::string ToLower(std::string_view text);
 
 // Joins `base` (no trailing slash needed) and `path` (leading slash optional) with one slash.
 std::string JoinUrl(std::string_view base, std::string_view path);

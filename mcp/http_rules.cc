@@ -6,17 +6,11 @@
 #include <cctype>
 
 #include "core/base64.h"
+#include "core/url.h"
 #include "mcp/server.h"
 
 namespace mcp {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
@@ -43,7 +37,7 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
 // RFC 9110 §12.4.2: "q=0" (with any number of zero decimals) means "not acceptable".
 bool IsZeroQuality(std::string_view parameter) {
   const auto equals = parameter.find('=');
-  if (equals == std::string_view::npos || Lower(Trim(parameter.substr(0, equals))) != "q") {
+  if (equals == std::string_view::npos || core::ToLower(Trim(parameter.substr(0, equals))) != "q") {
     return false;
   }
   const std::string_view value = Trim(parameter.substr(equals + 1));
@@ -52,8 +46,8 @@ bool IsZeroQuality(std::string_view parameter) {
 }
 
 bool RangeCovers(std::string_view range, std::string_view type) {
-  const std::string lower_range = Lower(range);
-  const std::string lower_type = Lower(type);
+  const std::string lower_range = core::ToLower(range);
+  const std::string lower_type = core::ToLower(type);
   if (lower_range == "*/*" || lower_range == lower_type) {
     return true;
   }
@@ -141,14 +135,14 @@ bool IsB64TokenChar(char c) {
 }
 
 void AddUnique(std::vector<std::string>& list, std::string value) {
-  value = Lower(value);
+  value = core::ToLower(value);
   if (std::find(list.begin(), list.end(), value) == list.end()) {
     list.push_back(std::move(value));
   }
 }
 
 bool Contains(const std::vector<std::string>& list, std::string_view value) {
-  return std::find(list.begin(), list.end(), Lower(value)) != list.end();
+  return std::find(list.begin(), list.end(), core::ToLower(value)) != list.end();
 }
 
 }  // namespace
@@ -167,7 +161,7 @@ bool AcceptsMediaType(std::string_view accept, std::string_view type) {
 }
 
 bool IsJsonContentType(std::string_view content_type) {
-  return Lower(Split(content_type, ';').front()) == "application/json";
+  return core::ToLower(Split(content_type, ';').front()) == "application/json";
 }
 
 std::optional<std::string> DecodeMcpHeaderValue(std::string_view value) {
@@ -202,7 +196,8 @@ std::optional<std::string> ModernHeaderMismatch(const Message& message,
 std::optional<std::string> BearerToken(std::string_view authorization) {
   authorization = Trim(authorization);
   const auto space = authorization.find(' ');
-  if (space == std::string_view::npos || Lower(authorization.substr(0, space)) != "bearer") {
+  if (space == std::string_view::npos ||
+      core::ToLower(authorization.substr(0, space)) != "bearer") {
     return std::nullopt;
   }
   std::string_view token = Trim(authorization.substr(space + 1));
