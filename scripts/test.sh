@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds jira-mcp with AddressSanitizer and UndefinedBehaviorSanitizer,
-# and runs every test: unit, protocol, binary and end-to-end (ctest prints the summary).
+# Installs what is missing, builds jira-mcp (Debug, with the tests) and runs every test: unit,
+# protocol, binary, end-to-end, conformance and the style gates (ctest prints the summary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,6 @@ for dir in tests/e2e tests/conformance; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
-cmake --preset asan
-cmake --build --preset asan -j 2
-ctest --preset asan -j 2
+cmake --preset debug
+cmake --build --preset debug -j 2
+ctest --preset debug -j 2
