@@ -58,7 +58,8 @@ core::Result<std::shared_ptr<mcp::HttpAuthenticator>> MakeAuthenticator(const Se
   if (!zone.ok()) {
     return zone.status().WithContext("reading the Keycard zone's metadata");
   }
-  if (!zone->jwks_uri) {
+  const std::optional<std::string> jwks_uri = zone->jwks_uri;
+  if (!jwks_uri.has_value()) {
     return core::Status(core::Code::kFailedPrecondition,
                         "the Keycard zone's metadata names no jwks_uri, so bearer tokens cannot "
                         "be verified; check KEYCARD_ZONE_URL");
@@ -66,7 +67,7 @@ core::Result<std::shared_ptr<mcp::HttpAuthenticator>> MakeAuthenticator(const Se
   auto verifier = auth::JwksVerifier::Create({.issuer = settings.keycard_zone_url,
                                               .resource_url = settings.public_url,
                                               .resource_aliases = settings.resource_aliases,
-                                              .jwks = {.uri = *zone->jwks_uri}},
+                                              .jwks = {.uri = jwks_uri.value()}},
                                              *runtime.http, core::SystemClock::Instance());
   if (!verifier.ok()) {
     return verifier.status();

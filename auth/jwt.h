@@ -57,7 +57,7 @@ struct Jws {
 };
 
 // Longer tokens are refused before any decoding, so a client cannot make us parse megabytes.
-inline constexpr std::size_t kMaxTokenBytes = 64 * 1024;
+inline constexpr std::size_t kMaxTokenBytes = std::size_t{64} * 1024;
 
 // Splits `token` into header, claims and signature and decodes them. Fails with kMissing (empty),
 // kMalformed (part count, empty header or claims, over kMaxTokenBytes), kBadEncoding (a part is
