@@ -48,8 +48,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "conformance_product_server: %s\n", runtime.status().message().c_str());
     return 2;
   }
-  mcp::HttpTransport transport(*(*runtime)->server,
-                               {.host = "127.0.0.1", .port = settings->port});
+  mcp::HttpTransport transport(*(*runtime)->server, {.host = "127.0.0.1", .port = settings->port});
   if (auto status = transport.Start(); !status.ok()) {
     std::fprintf(stderr, "cannot serve HTTP: %s\n", status.message().c_str());
     return 1;
