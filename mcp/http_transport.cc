@@ -1124,7 +1124,7 @@ bool HttpTransport::Impl::StreamStep(HttpSession& session, std::size_t offset,
   std::deque<std::string> outbox;
   {
     std::unique_lock lock(signal_->mutex);
-    ended = signal_->changed.wait_for(lock, options_.sse_keepalive, [&] {
+    signal_->changed.wait_for(lock, options_.sse_keepalive, [&] {
       return stopping_ || !sessions_.Alive(session) || !session.outbox.empty();
     });
     ended = stopping_ || !sessions_.Alive(session);
