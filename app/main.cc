@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "app/demo.h"
 #include "app/runtime.h"
 #include "app/settings.h"
 #include "core/log.h"
@@ -22,7 +23,9 @@ std::optional<std::string> GetEnv(const std::string& name) {
 }
 
 // Blocks SIGINT/SIGTERM in every thread and turns them into a stop request on a watcher thread.
-void StopOnSignals(mcp::StdioTransport& transport) {
+// Call it before any other thread starts, so that all of them inherit the mask.
+template <typename Transport>
+void StopOnSignals(Transport& transport) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -43,10 +46,15 @@ int Serve(const app::Settings& settings) {
     return 2;
   }
   const mcp::Server& server = *(*runtime)->server;
-  if (settings.transport != "stdio") {
-    core::GetLogger("main")->error("transport={} is not available in this build",
-                                   settings.transport);
-    return 2;
+  if (settings.transport == "http") {
+    auto options = app::HttpOptions(settings, **runtime);
+    if (!options.ok()) {
+      std::fprintf(stderr, "jira-mcp: %s\n", options.status().message().c_str());
+      return 2;
+    }
+    mcp::HttpTransport transport(server, *std::move(options));
+    StopOnSignals(transport);
+    return transport.Run();
   }
   mcp::StdioTransport transport(server, {});
   StopOnSignals(transport);
@@ -59,6 +67,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a closed pipe is an error return from write(), not a crash
   if (argc > 1 && std::string(argv[1]) == "sandbox") {
     return sandbox::Main(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string(argv[1]) == "demo") {
+    return app::RunDemo(argc - 1, argv + 1);
   }
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto settings = app::ParseSettings(args, GetEnv);

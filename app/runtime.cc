@@ -1,5 +1,6 @@
 #include "app/runtime.h"
 
+#include "auth/jwt_verifier.h"
 #include "core/clock.h"
 #include "tools/jira_tools.h"
 
@@ -33,7 +34,70 @@ std::unique_ptr<auth::SubjectTokenSource> MakeSubjectSource(const Settings& sett
   return std::make_unique<auth::EnvSubjectTokenSource>("KEYCARD_SUBJECT_TOKEN", std::nullopt);
 }
 
+// Bearer tokens are Keycard JWTs, verified locally against the zone's JWKS.
+class JwtAuthenticator final : public mcp::HttpAuthenticator {
+ public:
+  explicit JwtAuthenticator(std::unique_ptr<auth::JwksVerifier> verifier)
+      : verifier_(std::move(verifier)) {}
+
+  core::Result<core::Principal> Authenticate(const core::Secret& bearer_token) override {
+    auto verified = verifier_->Verify(bearer_token.Reveal());
+    if (!verified.ok()) {
+      return verified.status();
+    }
+    return auth::PrincipalOf(*verified);
+  }
+
+ private:
+  std::unique_ptr<auth::JwksVerifier> verifier_;
+};
+
+core::Result<std::shared_ptr<mcp::HttpAuthenticator>> MakeAuthenticator(const Settings& settings,
+                                                                        Runtime& runtime) {
+  auto zone = runtime.zone->Get();
+  if (!zone.ok()) {
+    return zone.status().WithContext("reading the Keycard zone's metadata");
+  }
+  if (!zone->jwks_uri) {
+    return core::Status(core::Code::kFailedPrecondition,
+                        "the Keycard zone's metadata names no jwks_uri, so bearer tokens cannot "
+                        "be verified; check KEYCARD_ZONE_URL");
+  }
+  auto verifier = auth::JwksVerifier::Create({.issuer = settings.keycard_zone_url,
+                                              .resource_url = settings.public_url,
+                                              .resource_aliases = settings.resource_aliases,
+                                              .jwks = {.uri = *zone->jwks_uri}},
+                                             *runtime.http, core::SystemClock::Instance());
+  if (!verifier.ok()) {
+    return verifier.status();
+  }
+  return std::shared_ptr<mcp::HttpAuthenticator>(
+      std::make_shared<JwtAuthenticator>(std::move(verifier).value()));
+}
+
 }  // namespace
+
+core::Result<mcp::HttpTransport::Options> HttpOptions(const Settings& settings, Runtime& runtime) {
+  mcp::HttpTransport::Options options;
+  options.host = settings.host;
+  options.port = settings.port;
+  options.public_url = settings.public_url;
+  options.allowed_hosts = settings.allowed_hosts;
+  options.allowed_origins = settings.allowed_origins;
+  options.resource_name = "Jira (jira-mcp)";
+  if (settings.auth == "none") {
+    // One person on this machine: every request acts as the stdio subject.
+    options.local_principal = [] { return core::Principal{}; };
+    return options;
+  }
+  auto authenticator = MakeAuthenticator(settings, runtime);
+  if (!authenticator.ok()) {
+    return authenticator.status();
+  }
+  options.authenticator = *authenticator;
+  options.authorization_server = settings.keycard_zone_url;
+  return options;
+}
 
 core::Result<std::unique_ptr<Runtime>> BuildRuntime(const Settings& settings) {
   auto runtime = std::make_unique<Runtime>();

@@ -10,6 +10,7 @@
 #include "auth/token_exchange.h"
 #include "auth/zone_metadata.h"
 #include "core/httplib_client.h"
+#include "mcp/http_transport.h"
 #include "mcp/server.h"
 #include "tools/jira_client.h"
 
@@ -30,5 +31,9 @@ struct Runtime {
 // zone, client or subject token becomes a tool error that says what to set. Fails only for
 // settings that can never work (an unknown tool or toolset name, for example).
 core::Result<std::unique_ptr<Runtime>> BuildRuntime(const Settings& settings);
+
+// The HTTP transport's options. With --auth keycard this discovers the zone (its JWKS) and
+// fails when the zone cannot be used; with --auth none the subject comes from the stdio sources.
+core::Result<mcp::HttpTransport::Options> HttpOptions(const Settings& settings, Runtime& runtime);
 
 }  // namespace app

@@ -92,7 +92,8 @@ core::Result<std::string> ReadSecretFile(const std::string& path) {
 }
 
 bool IsTextFlag(const std::string& name) {
-  static const std::vector<std::string> kOthers = {"port", "toolsets", "tools"};
+  static const std::vector<std::string> kOthers = {
+      "port", "toolsets", "tools", "resource-aliases", "allowed-hosts", "allowed-origins"};
   return std::any_of(TextOptions().begin(), TextOptions().end(),
                      [&name](const Option& option) { return name == option.flag; }) ||
          std::find(kOthers.begin(), kOthers.end(), name) != kOthers.end();
@@ -162,6 +163,12 @@ core::Status Validate(const Settings& s) {
                     "critical, off; not '{}'",
                     s.log_level));
   }
+  if (s.transport == "http" && s.auth == "keycard" &&
+      (s.public_url.empty() || s.keycard_zone_url.empty())) {
+    return Bad(
+        "--transport http with --auth keycard needs --public-url (this server's /mcp URL) "
+        "and --keycard-zone-url; for one person on this machine use --auth none");
+  }
   return core::Status::Ok();
 }
 
@@ -200,7 +207,10 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
   }
   for (const auto& [flag, env_name, field] :
        {std::tuple{"toolsets", "JIRA_MCP_TOOLSETS", &Settings::toolsets},
-        std::tuple{"tools", "JIRA_MCP_TOOLS", &Settings::tools}}) {
+        std::tuple{"tools", "JIRA_MCP_TOOLS", &Settings::tools},
+        std::tuple{"resource-aliases", "JIRA_MCP_RESOURCE_ALIASES", &Settings::resource_aliases},
+        std::tuple{"allowed-hosts", "JIRA_MCP_ALLOWED_HOSTS", &Settings::allowed_hosts},
+        std::tuple{"allowed-origins", "JIRA_MCP_ALLOWED_ORIGINS", &Settings::allowed_origins}}) {
     if (auto value = take(flag, env_name)) {
       settings.*field = SplitList(*value);
     }
@@ -254,6 +264,12 @@ std::string HelpText() {
   line("--toolsets", "JIRA_MCP_TOOLSETS", "comma-separated toolsets to expose");
   line("--tools", "JIRA_MCP_TOOLS", "comma-separated tool names to expose (allow-list)");
   line("--read-only", "JIRA_MCP_READ_ONLY", "expose no tool that writes");
+  line("--resource-aliases", "JIRA_MCP_RESOURCE_ALIASES",
+       "HTTP: other resource URLs a token's audience may name (comma-separated)");
+  line("--allowed-hosts", "JIRA_MCP_ALLOWED_HOSTS",
+       "HTTP: Host values to accept besides loopback and the public URL's host");
+  line("--allowed-origins", "JIRA_MCP_ALLOWED_ORIGINS",
+       "HTTP: browser Origins to accept (CORS), comma-separated");
   line("(environment only)", "KEYCARD_CLIENT_SECRET", "this server's client secret in the zone");
   line("(environment only)", "KEYCARD_CLIENT_SECRET_FILE", "file holding the client secret");
   line("(environment only)", "KEYCARD_SUBJECT_TOKEN", "stdio: the user's Keycard token itself");

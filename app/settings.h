@@ -26,6 +26,9 @@ struct Settings {
   core::Secret subject_token;  // KEYCARD_SUBJECT_TOKEN
   std::string subject_token_file;
   std::string subject_token_command;
+  std::vector<std::string> resource_aliases;  // other URLs tokens may name as their audience
+  std::vector<std::string> allowed_hosts;     // extra Host values the HTTP server accepts
+  std::vector<std::string> allowed_origins;   // extra Origin values the HTTP server accepts
   std::vector<std::string> toolsets;
   std::vector<std::string> tools;
   bool read_only = false;

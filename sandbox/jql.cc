@@ -278,7 +278,7 @@ class Parser {
   Result<Op> ParseOperator() {
     const Token& token = Peek();
     if (token.kind == TokenKind::kOperator) {
-      static const std::pair<std::string_view, Op> kOps[] = {
+      static constexpr std::pair<std::string_view, Op> kOps[] = {
           {"=", Op::kEquals},       {"!=", Op::kNotEquals},   {"~", Op::kContains},
           {"!~", Op::kNotContains}, {">", Op::kGreater},      {">=", Op::kGreaterOrEquals},
           {"<", Op::kLess},         {"<=", Op::kLessOrEquals}};

@@ -120,10 +120,11 @@ Result<Json> SigningKey::Verify(std::string_view token) const {
   if (!header.is_object() || !claims.is_object()) {
     return Unauthenticated("header or payload is not a JSON object");
   }
-  if (header.value("alg", "") != "RS256") {
+  // Compared as JSON values: a non-string alg or kid simply does not match (value() would throw).
+  if (!header.contains("alg") || header["alg"] != "RS256") {
     return Unauthenticated("alg is not RS256");
   }
-  if (header.value("kid", "") != kid_) {
+  if (!header.contains("kid") || header["kid"] != kid_) {
     return Unauthenticated("unknown kid");
   }
 

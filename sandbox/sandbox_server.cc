@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -198,7 +199,7 @@ Json VerifyJiraToken(ServerCore& core, const httplib::Request& req) {
       !EqualsIgnoreCase(header.substr(0, kBearer.size()), kBearer)) {
     return Json::object();
   }
-  auto claims = core.key.Verify(std::string_view(header).substr(kBearer.size()));
+  auto claims = core.key.Verify(header.substr(kBearer.size()));
   if (!claims.ok()) {
     Log()->warn("event=jira_token_rejected reason=\"{}\"", claims.status().detail());
     return Json::object();
@@ -324,6 +325,12 @@ Status SandboxServer::Start() {
   }
 
   impl_ = std::make_unique<Impl>();
+  // httplib's default adds SO_REUSEPORT, which lets a second sandbox bind the same port and
+  // silently share its traffic (and answer with another signing key). Reuse the address only.
+  impl_->server.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   const std::string bind_host = options_.host == "[::1]" ? "::1" : options_.host;
   if (options_.port == 0) {
     impl_->port = impl_->server.bind_to_any_port(bind_host);

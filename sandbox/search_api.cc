@@ -32,7 +32,10 @@ std::string PageToken(std::int64_t offset, const std::string& jql) {
 
 bool ReadPageToken(const std::string& token, const std::string& jql, std::int64_t& offset) {
   const auto text = core::Base64UrlDecode(token);
-  const auto colon = text ? text->find(':') : std::string::npos;
+  if (!text) {
+    return false;
+  }
+  const auto colon = text->find(':');
   if (colon == std::string::npos || colon == 0 || colon > 9 ||
       text->substr(colon + 1) != fmt::format("{:016x}", Fnv1a(jql))) {
     return false;

@@ -388,6 +388,7 @@ State SeedState(std::uint32_t seed) {
   state.users[5].consented = false;
 
   std::vector<std::string> team;
+  team.reserve(state.users.size());
   for (const auto& user : state.users) {
     team.push_back(user.account_id);
   }

@@ -55,8 +55,11 @@ ClientAuth AuthenticateClient(const ServerCore& core, const httplib::Request& re
   const std::string header = req.get_header_value("Authorization");
   if (header.rfind("Basic ", 0) == 0) {
     const auto decoded = core::Base64Decode(header.substr(6));
-    const auto colon = decoded ? decoded->find(':') : std::string::npos;
     auth.presented = true;
+    if (!decoded) {
+      return auth;
+    }
+    const auto colon = decoded->find(':');
     if (colon == std::string::npos) {
       return auth;
     }
@@ -401,8 +404,7 @@ void AccessibleResources(ServerCore& core, const httplib::Request& req, httplib:
          {"name", site->name},
          {"url", site->url},
          {"scopes", scopes},
-         {"avatarUrl",
-          "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png"}});
+         {"avatarUrl", core.settings.base_url + "/avatars/site/" + site->name + ".png"}});
   }
   SendJson(res, 200, sites);
 }

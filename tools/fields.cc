@@ -152,6 +152,14 @@ bool WantsAll(const std::vector<std::string>& fields) {
          });
 }
 
+std::string IdText(const Json& issue, const char* name) {
+  if (!issue.is_object() || !issue.contains(name)) {
+    return {};
+  }
+  const Json& value = issue[name];
+  return value.is_string() ? value.get<std::string>() : (value.is_null() ? "" : value.dump());
+}
+
 }  // namespace
 
 Json CompactValue(const Json& value) {
@@ -169,7 +177,7 @@ Json CompactValue(const Json& value) {
 }
 
 Json FlattenIssue(const Json& issue, const std::vector<std::string>& fields) {
-  Json out = {{"id", issue.value("id", Json())}, {"key", issue.value("key", Json())}};
+  Json out = {{"id", IdText(issue, "id")}, {"key", IdText(issue, "key")}};
   const Json jira_fields = issue.value("fields", Json::object());
   if (!jira_fields.is_object()) {
     return out;

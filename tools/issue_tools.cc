@@ -1,4 +1,5 @@
-// Issue tools: get_issue, create_issue.
+// Issue tools: get_issue, create_issue, create_issues, update_issue, assign_issue,
+// delete_issue, get_changelog.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@ std::vector<std::string> DefaultIssueFields() {
           "labels",  "created", "updated",   "parent",   "description"};
 }
 constexpr std::size_t kIssueValueCap = 20000;
+constexpr std::size_t kMaxBulk = 50;
 
 std::string IssuePath(const std::string& key, const std::vector<std::string>& fields) {
   return fmt::format("/rest/api/3/issue/{}?fields={}", Encode(key),
@@ -44,19 +46,77 @@ std::string IssueText(const Json& issue, const std::string& url) {
   return text + long_values;
 }
 
+Json Transitions(const Json& body) {
+  Json out = Json::array();
+  for (const auto& transition : body.value("transitions", Json::array())) {
+    out.push_back({{"id", transition.value("id", "")},
+                   {"name", transition.value("name", "")},
+                   {"to", CompactValue(transition.value("to", Json()))}});
+  }
+  return out;
+}
+
+Json Changes(const Json& histories) {
+  Json out = Json::array();
+  for (const auto& history : histories) {
+    Json changes = Json::array();
+    for (const auto& item : history.value("items", Json::array())) {
+      changes.push_back({{"field", item.value("field", Json())},
+                         {"from", item.value("fromString", Json())},
+                         {"to", item.value("toString", Json())}});
+    }
+    out.push_back({{"id", history.value("id", "")},
+                   {"author", CompactValue(history.value("author", Json()))},
+                   {"created", history.value("created", Json())},
+                   {"changes", changes}});
+  }
+  return out;
+}
+
 core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments,
                                        const mcp::CallContext& context) {
   const std::string key = StringArg(arguments, "issue_key");
-  std::vector<std::string> fields = StringListArg(arguments, "fields");
-  if (fields.empty()) {
-    fields = DefaultIssueFields();
+  std::vector<std::string> asked = StringListArg(arguments, "fields");
+  if (asked.empty()) {
+    asked = DefaultIssueFields();
   }
-  auto response =
-      client.Call(context, Request("GET", IssuePath(key, fields), ReadWork(), arguments));
+  const auto include = StringListArg(arguments, "include");
+  auto wants = [&include](const char* what) {
+    return std::find(include.begin(), include.end(), what) != include.end();
+  };
+  if (wants("comments") && std::find(asked.begin(), asked.end(), "comment") == asked.end()) {
+    asked.emplace_back("comment");
+  }
+  std::vector<std::pair<std::string, std::string>> labels;
+  auto fields = ResolveFieldNames(client, context, arguments, asked, labels);
+  if (!fields.ok()) {
+    return fields.status();
+  }
+  std::string path = IssuePath(key, *fields);
+  std::vector<std::string> expand;
+  if (wants("transitions")) {
+    expand.emplace_back("transitions");
+  }
+  if (wants("changelog")) {
+    expand.emplace_back("changelog");
+  }
+  if (!expand.empty()) {
+    path += "&expand=" + Encode(fmt::format("{}", fmt::join(expand, ",")));
+  }
+
+  auto response = client.Call(context, Request("GET", path, ReadWork(), arguments));
   if (!response.ok()) {
     return response.status().WithContext("Reading " + key);
   }
-  Json issue = FlattenIssue(response->body, fields);
+  Json issue = FlattenIssue(response->body, *fields);
+  RelabelFields(issue, labels);
+  if (wants("transitions")) {
+    issue["transitions"] = Transitions(response->body);
+  }
+  if (wants("changelog")) {
+    issue["changelog"] = Changes(
+        response->body.value("changelog", Json::object()).value("histories", Json::array()));
+  }
   const bool truncated = CapStrings(issue, kIssueValueCap);
   std::string text =
       IssueText(issue, JiraClient::BrowseUrl(response->site, issue.value("key", key)));
@@ -66,12 +126,19 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   return mcp::ToolResult::Success(std::move(text), std::move(issue));
 }
 
-// Builds the `fields` of a create request from the named arguments and the raw `fields`.
-core::Result<Json> CreateFields(const Json& arguments) {
+// The `fields` of a create or edit request from the named arguments and the raw `fields`.
+// `create` adds project and issue type.
+core::Result<Json> IssueFields(JiraClient& client, const mcp::CallContext& context,
+                               const Json& arguments, bool create) {
   Json fields = arguments.value("fields", Json::object());
-  Json named = {{"project", {{"key", StringArg(arguments, "project_key")}}},
-                {"issuetype", {{"name", StringArg(arguments, "issue_type")}}},
-                {"summary", StringArg(arguments, "summary")}};
+  Json named = Json::object();
+  if (create) {
+    named["project"] = {{"key", StringArg(arguments, "project_key")}};
+    named["issuetype"] = {{"name", StringArg(arguments, "issue_type")}};
+  }
+  if (arguments.contains("summary")) {
+    named["summary"] = StringArg(arguments, "summary");
+  }
   if (arguments.contains("description") && arguments.contains("description_adf")) {
     return core::Status(core::Code::kInvalidArgument,
                         "Give either `description` (markdown) or `description_adf`, not both.");
@@ -91,6 +158,14 @@ core::Result<Json> CreateFields(const Json& arguments) {
   if (arguments.contains("priority")) {
     named["priority"] = {{"name", StringArg(arguments, "priority")}};
   }
+  if (const std::string who = StringArg(arguments, "assignee"); !who.empty()) {
+    // C4: an e-mail or name becomes an accountId, or the call fails with the candidates.
+    auto account = ResolveAccountId(client, context, arguments, who, WriteWorkUser());
+    if (!account.ok()) {
+      return account.status();
+    }
+    named["assignee"] = {{"accountId", *account}};
+  }
   for (const auto& [name, value] : named.items()) {
     if (fields.contains(name)) {
       return core::Status(core::Code::kInvalidArgument,
@@ -101,25 +176,23 @@ core::Result<Json> CreateFields(const Json& arguments) {
   return fields;
 }
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
+std::string NameOf(const Json& value) {
+  const Json compact = CompactValue(value);
+  return compact.is_string() ? compact.get<std::string>() : std::string();
 }
 
 // Compares what was sent with what Jira stored; one warning per field that did not land.
-std::vector<std::string> CheckCreated(const Json& sent, const Json& stored) {
+std::vector<std::string> CheckStored(const Json& sent, const Json& stored) {
   std::vector<std::string> warnings;
   const Json fields = stored.value("fields", Json::object());
-  if (fields.value("summary", Json()) != sent["summary"]) {
+  if (sent.contains("summary") && fields.value("summary", Json()) != sent["summary"]) {
     warnings.push_back(
         fmt::format("summary reads back as {}", fields.value("summary", Json()).dump()));
   }
-  const std::string type = CompactValue(fields.value("issuetype", Json())).is_string()
-                               ? CompactValue(fields["issuetype"]).get<std::string>()
-                               : std::string();
-  if (Lower(type) != Lower(sent["issuetype"].value("name", ""))) {
-    warnings.push_back(fmt::format("issue type reads back as '{}'", type));
+  if (sent.contains("issuetype") && Lower(NameOf(fields.value("issuetype", Json()))) !=
+                                        Lower(sent["issuetype"].value("name", ""))) {
+    warnings.push_back(
+        fmt::format("issue type reads back as '{}'", NameOf(fields.value("issuetype", Json()))));
   }
   if (sent.contains("labels")) {
     std::set<std::string> want;
@@ -134,23 +207,59 @@ std::vector<std::string> CheckCreated(const Json& sent, const Json& stored) {
       warnings.push_back(fmt::format("labels read back as [{}]", fmt::join(got, ", ")));
     }
   }
-  if (sent.contains("priority") && sent["priority"].contains("name")) {
-    const Json priority = CompactValue(fields.value("priority", Json()));
-    if (!priority.is_string() ||
-        Lower(priority.get<std::string>()) != Lower(sent["priority"]["name"].get<std::string>())) {
-      warnings.push_back(fmt::format("priority reads back as {}", priority.dump()));
+  if (sent.contains("priority") && sent["priority"].contains("name") &&
+      Lower(NameOf(fields.value("priority", Json()))) !=
+          Lower(sent["priority"]["name"].get<std::string>())) {
+    warnings.push_back(
+        fmt::format("priority reads back as '{}'", NameOf(fields.value("priority", Json()))));
+  }
+  if (sent.contains("assignee")) {
+    const Json assignee = fields.value("assignee", Json());
+    const Json want =
+        sent["assignee"].is_object() ? sent["assignee"].value("accountId", Json()) : Json();
+    const Json got = assignee.is_object() ? assignee.value("accountId", Json()) : Json();
+    if (want != got) {
+      warnings.push_back(fmt::format("assignee reads back as {}", got.dump()));
+    }
+  }
+  for (const auto& [name, value] : sent.items()) {
+    const bool checked = name == "summary" || name == "issuetype" || name == "labels" ||
+                         name == "priority" || name == "assignee" || name == "project";
+    if (!checked && !value.is_null() && fields.value(name, Json()).is_null()) {
+      warnings.push_back(fmt::format("{} reads back empty", name));
     }
   }
   return warnings;
 }
 
+std::vector<std::string> FieldNames(const Json& fields) {
+  std::vector<std::string> names;
+  for (const auto& [name, unused] : fields.items()) {
+    if (name != "project") {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+// Reads `key` back and compares it with `sent`; a failed read is itself a warning.
+std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& context,
+                                  const Json& arguments, const std::string& key, const Json& sent) {
+  auto stored = client.Call(
+      context, Request("GET", IssuePath(key, FieldNames(sent)), WriteWorkUser(), arguments));
+  if (!stored.ok()) {
+    return {"could not read the issue back: " + stored.status().message()};
+  }
+  return CheckStored(sent, stored->body);
+}
+
 core::Result<mcp::ToolResult> CreateIssue(JiraClient& client, const Json& arguments,
                                           const mcp::CallContext& context) {
-  auto fields = CreateFields(arguments);
+  auto fields = IssueFields(client, context, arguments, true);
   if (!fields.ok()) {
     return fields.status();
   }
-  JiraRequest request = Request("POST", "/rest/api/3/issue", WriteWork(), arguments);
+  JiraRequest request = Request("POST", "/rest/api/3/issue", WriteWorkUser(), arguments);
   request.body = Json{{"fields", *fields}};
   auto created = client.Call(context, request);
   if (!created.ok()) {
@@ -165,16 +274,7 @@ core::Result<mcp::ToolResult> CreateIssue(JiraClient& client, const Json& argume
   }
 
   // Writes are checked: read back what was asked for.
-  std::vector<std::string> warnings;
-  auto stored = client.Call(
-      context, Request("GET", IssuePath(key, {"summary", "issuetype", "labels", "priority"}),
-                       WriteWork(), arguments));
-  if (stored.ok()) {
-    warnings = CheckCreated(*fields, stored->body);
-  } else {
-    warnings.push_back("could not read the issue back: " + stored.status().message());
-  }
-
+  const std::vector<std::string> warnings = ReadBack(client, context, arguments, key, *fields);
   const std::string url = JiraClient::BrowseUrl(created->site, key);
   Json structured = {{"id", id}, {"key", key}, {"url", url}};
   std::string text = fmt::format("Created {} {}", key, url);
@@ -185,37 +285,251 @@ core::Result<mcp::ToolResult> CreateIssue(JiraClient& client, const Json& argume
   return mcp::ToolResult::Success(std::move(text), std::move(structured));
 }
 
+std::string ItemError(const Json& error) {
+  const Json element = error.value("elementErrors", Json::object());
+  std::vector<std::string> parts;
+  for (const auto& message : element.value("errorMessages", Json::array())) {
+    parts.push_back(message.get<std::string>());
+  }
+  const Json by_field = element.value("errors", Json::object());
+  for (const auto& [field, message] : by_field.items()) {
+    parts.push_back(fmt::format("{}: {}", field,
+                                message.is_string() ? message.get<std::string>() : message.dump()));
+  }
+  return parts.empty() ? fmt::format("HTTP {}", error.value("status", 0))
+                       : fmt::format("{}", fmt::join(parts, "; "));
+}
+
+core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& arguments,
+                                           const mcp::CallContext& context) {
+  const Json items = arguments.value("issues", Json::array());
+  if (items.empty() || items.size() > kMaxBulk) {
+    return core::Status(core::Code::kInvalidArgument, "Give 1 to 50 issues.");
+  }
+  Json updates = Json::array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Json item = items[i];
+    if (arguments.contains("site")) {
+      item["site"] = arguments["site"];
+    }
+    auto fields = IssueFields(client, context, item, true);
+    if (!fields.ok()) {
+      return fields.status().WithContext(fmt::format("issues[{}]", i));
+    }
+    updates.push_back({{"fields", std::move(*fields)}});
+  }
+
+  JiraRequest request = Request("POST", "/rest/api/3/issue/bulk", WriteWorkUser(), arguments);
+  request.body = Json{{"issueUpdates", updates}};
+  request.accepted_statuses = {400};  // every item failed: per-item errors in the body
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Creating the issues");
+  }
+
+  // Jira lists the created issues in request order, skipping the failed elements (C13).
+  std::set<std::size_t> failed_indexes;
+  Json failed = Json::array();
+  for (const auto& error : response->body.value("errors", Json::array())) {
+    const auto index = error.value("failedElementNumber", std::size_t{0});
+    failed_indexes.insert(index);
+    failed.push_back({{"index", index}, {"error", ItemError(error)}});
+  }
+  const Json issues = response->body.value("issues", Json::array());
+  Json created = Json::array();
+  std::string text;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < updates.size() && next < issues.size(); ++i) {
+    if (failed_indexes.count(i) != 0) {
+      continue;
+    }
+    const std::string key = issues[next++].value("key", "");
+    created.push_back(
+        {{"index", i}, {"key", key}, {"url", JiraClient::BrowseUrl(response->site, key)}});
+    const auto warnings = ReadBack(client, context, arguments, key, updates[i]["fields"]);
+    if (!warnings.empty()) {
+      created.back()["warnings"] = warnings;
+    }
+    text += fmt::format(
+        "\n[{}] created {}{}", i, key,
+        warnings.empty() ? "" : fmt::format(" (did not land: {})", fmt::join(warnings, "; ")));
+  }
+  for (const auto& failure : failed) {
+    text += fmt::format("\n[{}] failed: {}", failure["index"].get<std::size_t>(),
+                        failure["error"].get<std::string>());
+  }
+  const std::string head = fmt::format("Created {} of {} issues", created.size(), updates.size());
+  return mcp::ToolResult::Success(head + text, {{"created", created}, {"failed", failed}});
+}
+
+core::Result<mcp::ToolResult> UpdateIssue(JiraClient& client, const Json& arguments,
+                                          const mcp::CallContext& context) {
+  const std::string key = StringArg(arguments, "issue_key");
+  auto fields = IssueFields(client, context, arguments, false);
+  if (!fields.ok()) {
+    return fields.status();
+  }
+  Json body = Json::object();
+  if (!fields->empty()) {
+    body["fields"] = *fields;
+  }
+  if (arguments.contains("update")) {
+    body["update"] = arguments["update"];
+  }
+  if (body.empty()) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "Nothing to change: give fields, update or a named field.");
+  }
+  JiraRequest request = Request("PUT",
+                                fmt::format("/rest/api/3/issue/{}?notifyUsers={}", Encode(key),
+                                            arguments.value("notify", true) ? "true" : "false"),
+                                WriteWorkUser(), arguments);
+  request.body = std::move(body);
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Updating " + key);
+  }
+  std::vector<std::string> warnings;
+  if (!fields->empty()) {
+    warnings = ReadBack(client, context, arguments, key, *fields);
+  }
+  Json structured = {{"key", key}, {"updated", FieldNames(*fields)}};
+  std::string text = fmt::format("Updated {}", key);
+  if (!warnings.empty()) {
+    structured["warnings"] = warnings;
+    text += fmt::format("\nDid not land as asked: {}", fmt::join(warnings, "; "));
+  }
+  return mcp::ToolResult::Success(std::move(text), std::move(structured));
+}
+
+core::Result<mcp::ToolResult> AssignIssue(JiraClient& client, const Json& arguments,
+                                          const mcp::CallContext& context) {
+  const std::string key = StringArg(arguments, "issue_key");
+  const std::string who = StringArg(arguments, "assignee");
+  const bool unassign = arguments.value("unassign", false);
+  if (who.empty() == !unassign) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "Give `assignee` (accountId, e-mail or name) or `unassign: true`.");
+  }
+  Json account = nullptr;
+  if (!unassign) {
+    auto resolved = ResolveAccountId(client, context, arguments, who, WriteWorkUser());
+    if (!resolved.ok()) {
+      return resolved.status();
+    }
+    account = *resolved;
+  }
+  JiraRequest request = Request("PUT", fmt::format("/rest/api/3/issue/{}/assignee", Encode(key)),
+                                WriteWorkUser(), arguments);
+  request.body = Json{{"accountId", account}};
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Assigning " + key);
+  }
+  const auto warnings =
+      ReadBack(client, context, arguments, key, {{"assignee", {{"accountId", account}}}});
+  Json structured = {{"key", key}};
+  if (!unassign) {
+    structured["accountId"] = account;
+  }
+  std::string text = unassign ? fmt::format("Unassigned {}", key)
+                              : fmt::format("Assigned {} to {}", key, account.get<std::string>());
+  if (!warnings.empty()) {
+    structured["warnings"] = warnings;
+    text += fmt::format("\nDid not land as asked: {}", fmt::join(warnings, "; "));
+  }
+  return mcp::ToolResult::Success(std::move(text), std::move(structured));
+}
+
+core::Result<mcp::ToolResult> DeleteIssue(JiraClient& client, const Json& arguments,
+                                          const mcp::CallContext& context) {
+  const std::string key = StringArg(arguments, "issue_key");
+  const bool subtasks = arguments.value("delete_subtasks", false);
+  auto response =
+      client.Call(context, Request("DELETE",
+                                   fmt::format("/rest/api/3/issue/{}?deleteSubtasks={}",
+                                               Encode(key), subtasks ? "true" : "false"),
+                                   WriteWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Deleting " + key);
+  }
+  return mcp::ToolResult::Success(fmt::format("Deleted {}", key), {{"deleted", key}});
+}
+
+core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& arguments,
+                                           const mcp::CallContext& context) {
+  const std::string key = StringArg(arguments, "issue_key");
+  auto page = ReadOffsetCursor(arguments, "get_changelog\n" + key, 50);
+  if (!page.ok()) {
+    return page.status();
+  }
+  auto response = client.Call(
+      context, Request("GET",
+                       fmt::format("/rest/api/3/issue/{}/changelog?startAt={}&maxResults={}",
+                                   Encode(key), page->start_at, page->max_results),
+                       ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Reading the changelog of " + key);
+  }
+  const Json values = response->body.value("values", Json::array());
+  Json changes = Changes(values);
+  std::string text;
+  for (const auto& history : changes) {
+    for (const auto& change : history["changes"]) {
+      text += fmt::format("\n{} {} · {}: {} → {}", ValueText(history["created"]),
+                          ValueText(history["author"]), ValueText(change["field"]),
+                          ValueText(change["from"], 100), ValueText(change["to"], 100));
+    }
+  }
+  std::string head = fmt::format("{} change sets", changes.size());
+  Json structured = {{"histories", changes}};
+  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  return mcp::ToolResult::Success(head + text, std::move(structured));
+}
+
 }  // namespace
 
 std::vector<JiraTool> IssueTools(const std::shared_ptr<JiraClient>& client) {
-  std::vector<JiraTool> tools;
-  tools.push_back({
-      .info = {.name = "get_issue", .toolset = "issues", .http_methods = {"GET"}},
-      .title = "Get issue",
-      .description = "One issue by key or id with the fields asked for.",
-      .annotations = ReadOnly(),
-      .scopes = ReadWork(),
-      .handler =
-          [client](const Json& arguments, const mcp::CallContext& context) {
-            return GetIssue(*client, arguments, context);
-          },
-  });
-  tools.push_back({
-      .info = {.name = "create_issue",
-               .toolset = "issues",
-               .http_methods = {"POST", "GET"},
-               .writes = true},
-      .title = "Create issue",
-      .description = "Create an issue; description is markdown (or description_adf as ADF). "
-                     "Reads it back and reports fields that did not land.",
-      .annotations = Additive(),
-      .scopes = WriteWork(),
-      .handler =
-          [client](const Json& arguments, const mcp::CallContext& context) {
-            return CreateIssue(*client, arguments, context);
-          },
-  });
-  return tools;
+  return {
+      MakeTool({.name = "get_issue", .toolset = "issues", .http_methods = {"GET"}}, "Get issue",
+               "One issue with the fields asked for; include adds comments, transitions or "
+               "changelog.",
+               ReadOnly(), ReadWork(), client, GetIssue),
+      MakeTool({.name = "create_issue",
+                .toolset = "issues",
+                .http_methods = {"POST", "GET"},
+                .writes = true},
+               "Create issue",
+               "Create an issue; description is markdown (or description_adf). Reads it back "
+               "and reports fields that did not land.",
+               Additive(), WriteWorkUser(), client, CreateIssue),
+      MakeTool({.name = "create_issues",
+                .toolset = "issues",
+                .http_methods = {"POST", "GET"},
+                .writes = true},
+               "Create issues", "Create up to 50 issues in one call; reports each item.",
+               Additive(), WriteWorkUser(), client, CreateIssues),
+      MakeTool({.name = "update_issue",
+                .toolset = "issues",
+                .http_methods = {"PUT", "GET"},
+                .writes = true},
+               "Update issue",
+               "Edit fields (named, raw fields, or update operations); reads back what changed.",
+               Idempotent(), WriteWorkUser(), client, UpdateIssue),
+      MakeTool({.name = "assign_issue",
+                .toolset = "issues",
+                .http_methods = {"PUT", "GET"},
+                .writes = true},
+               "Assign issue", "Assign to an accountId, e-mail or name, or unassign.", Idempotent(),
+               WriteWorkUser(), client, AssignIssue),
+      MakeTool(
+          {.name = "delete_issue", .toolset = "issues", .http_methods = {"DELETE"}, .writes = true},
+          "Delete issue", "Delete an issue for good (and its subtasks if asked).", Destructive(),
+          WriteWork(), client, DeleteIssue),
+      MakeTool({.name = "get_changelog", .toolset = "issues", .http_methods = {"GET"}},
+               "Issue changelog", "Who changed which field when, paged.", ReadOnly(), ReadWork(),
+               client, GetChangelog),
+  };
 }
 
 }  // namespace tools

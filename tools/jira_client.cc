@@ -492,7 +492,10 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
   Log()->debug("jira request_id={} method={} path={} status={} ms={}", context.request_id(),
                request.method, path, response->status, elapsed.count());
 
-  if (response->status < 200 || response->status > 299) {
+  const bool accepted =
+      std::find(request.accepted_statuses.begin(), request.accepted_statuses.end(),
+                response->status) != request.accepted_statuses.end();
+  if ((response->status < 200 || response->status > 299) && !accepted) {
     auto error = ErrorFromResponse(*response, request, sent->tries, idempotent);
     Log()->warn("jira upstream_error request_id={} method={} path={} status={} code={}",
                 context.request_id(), request.method, path, response->status,

@@ -72,6 +72,9 @@ struct JiraRequest {
   std::optional<bool> idempotent;
   // Return the body bytes as they are (downloads) instead of requiring JSON.
   bool raw_response = false;
+  // Non-2xx statuses answered as an ok JiraResponse, for a tool that reads the body itself
+  // (the bulk create answers 400 with per-item errors).
+  std::vector<int> accepted_statuses;
   std::size_t max_response_bytes = 16U << 20;
 };
 

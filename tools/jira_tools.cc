@@ -10,12 +10,21 @@
 namespace tools {
 namespace {
 
-std::vector<std::string> AllToolsets() { return {"search", "issues", "projects"}; }
-std::vector<std::string> DefaultSets() { return {"search", "issues", "projects"}; }
+std::vector<std::string> AllToolsets() {
+  return {"sites",    "search", "issues", "workflow", "comments",
+          "worklogs", "links",  "agile",  "projects", "attachments"};
+}
+// The everyday work; sites, worklogs, links, agile and attachments are opt-in to keep
+// tools/list small.
+std::vector<std::string> DefaultSets() {
+  return {"search", "issues", "workflow", "comments", "projects"};
+}
 
 std::vector<JiraTool> AllTools(const std::shared_ptr<JiraClient>& client) {
   std::vector<JiraTool> all;
-  for (auto group : {SearchTools(client), IssueTools(client), ProjectTools(client)}) {
+  for (auto group : {SiteTools(client), SearchTools(client), IssueTools(client),
+                     WorkflowTools(client), CommentTools(client), LinkTools(client),
+                     AgileTools(client), ProjectTools(client), AttachmentTools(client)}) {
     for (auto& tool : group) {
       all.push_back(std::move(tool));
     }

@@ -1,5 +1,9 @@
-// Project tools: list_projects.
+// Project tools: list_projects, get_project, list_issue_types, get_create_fields,
+// search_fields, list_priorities, list_statuses.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include "tools/fields.h"
 #include "tools/tool_support.h"
@@ -81,6 +85,229 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
 
+std::string ProjectKey(const Json& arguments) {
+  return Encode(StringArg(arguments, "project_key"));
+}
+
+core::Result<mcp::ToolResult> GetProject(JiraClient& client, const Json& arguments,
+                                         const mcp::CallContext& context) {
+  auto response = client.Call(
+      context,
+      Request("GET", "/rest/api/3/project/" + ProjectKey(arguments), ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Reading the project");
+  }
+  const Json& body = response->body;
+  Json project = ProjectSummary(body);
+  for (const char* key : {"description", "lead", "issueTypes", "components", "versions"}) {
+    if (body.contains(key)) {
+      project[key] = CompactValue(body[key]);
+    }
+  }
+  std::string text =
+      fmt::format("{} · {}", project["key"].get<std::string>(), project["name"].get<std::string>());
+  for (const auto& [name, value] : project.items()) {
+    if (name != "key" && name != "name" && name != "id") {
+      text += fmt::format("\n{}: {}", name, ValueText(value, 1000));
+    }
+  }
+  return mcp::ToolResult::Success(std::move(text), std::move(project));
+}
+
+core::Result<Json> IssueTypes(JiraClient& client, const mcp::CallContext& context,
+                              const Json& arguments) {
+  auto response = client.Call(
+      context, Request("GET",
+                       fmt::format("/rest/api/3/issue/createmeta/{}/issuetypes?maxResults=100",
+                                   ProjectKey(arguments)),
+                       ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Reading the issue types");
+  }
+  const Json& body = response->body;
+  const Json values = body.contains("issueTypes")
+                          ? body["issueTypes"]
+                          : body.value("createMetaIssueType", Json::array());
+  Json types = Json::array();
+  for (const auto& type : values) {
+    types.push_back({{"id", type.value("id", "")},
+                     {"name", type.value("name", "")},
+                     {"subtask", type.value("subtask", false)}});
+  }
+  return types;
+}
+
+core::Result<mcp::ToolResult> ListIssueTypes(JiraClient& client, const Json& arguments,
+                                             const mcp::CallContext& context) {
+  auto types = IssueTypes(client, context, arguments);
+  if (!types.ok()) {
+    return types.status();
+  }
+  std::string text = fmt::format("{} issue types", types->size());
+  for (const auto& type : *types) {
+    text +=
+        fmt::format("\n{} · {}{}", type["id"].get<std::string>(), type["name"].get<std::string>(),
+                    type["subtask"].get<bool>() ? " (subtask)" : "");
+  }
+  return mcp::ToolResult::Success(std::move(text), {{"issue_types", *types}});
+}
+
+Json AllowedValues(const Json& field) {
+  Json out = Json::array();
+  for (const auto& value : field.value("allowedValues", Json::array())) {
+    if (out.size() >= 25) {
+      out.push_back("…");
+      break;
+    }
+    out.push_back(ValueText(CompactValue(value), 200));
+  }
+  return out;
+}
+
+core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& arguments,
+                                              const mcp::CallContext& context) {
+  std::string type_id = StringArg(arguments, "issue_type");
+  if (!std::all_of(type_id.begin(), type_id.end(),
+                   [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    auto types = IssueTypes(client, context, arguments);
+    if (!types.ok()) {
+      return types.status();
+    }
+    const std::string wanted = type_id;
+    type_id.clear();
+    for (const auto& type : *types) {
+      if (Lower(type["name"].get<std::string>()) == Lower(wanted)) {
+        type_id = type["id"].get<std::string>();
+      }
+    }
+    if (type_id.empty()) {
+      std::vector<std::string> names;
+      for (const auto& type : *types) {
+        names.push_back(type["name"].get<std::string>());
+      }
+      return core::Status(core::Code::kInvalidArgument,
+                          fmt::format("The project has no issue type '{}'. Its types: {}.", wanted,
+                                      fmt::join(names, ", ")));
+    }
+  }
+  auto response = client.Call(
+      context, Request("GET",
+                       fmt::format("/rest/api/3/issue/createmeta/{}/issuetypes/{}?maxResults=200",
+                                   ProjectKey(arguments), Encode(type_id)),
+                       ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Reading the fields to create");
+  }
+  const Json& body = response->body;
+  const Json values =
+      body.contains("fields") ? body["fields"] : body.value("results", Json::array());
+  Json fields = Json::array();
+  std::string text;
+  for (const auto& field : values) {
+    Json summary = {{"id", field.value("fieldId", field.value("key", ""))},
+                    {"name", field.value("name", "")},
+                    {"mandatory", field.value("required", false)},
+                    {"schema_type", field.value("schema", Json::object()).value("type", "")}};
+    const Json allowed = AllowedValues(field);
+    if (!allowed.empty()) {
+      summary["allowed"] = allowed;
+    }
+    text += fmt::format("\n{}{} · {} ({})", summary["mandatory"].get<bool>() ? "* " : "",
+                        summary["id"].get<std::string>(), summary["name"].get<std::string>(),
+                        summary["schema_type"].get<std::string>());
+    fields.push_back(std::move(summary));
+  }
+  return mcp::ToolResult::Success(
+      fmt::format("{} fields (* mandatory) for issue type {}", fields.size(), type_id) + text,
+      {{"issue_type_id", type_id}, {"fields", fields}});
+}
+
+Json FieldSummary(const Json& field) {
+  return {{"id", field.value("id", "")},
+          {"name", field.value("name", "")},
+          {"custom", field.value("custom", false)},
+          {"schema_type", field.value("schema", Json::object()).value("type", "")}};
+}
+
+core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& arguments,
+                                           const mcp::CallContext& context) {
+  const std::string query = StringArg(arguments, "query");
+  const int max_results = arguments.value("max_results", 50);
+  std::string path = fmt::format("/rest/api/3/field/search?maxResults={}", max_results);
+  if (!query.empty()) {
+    path += "&query=" + Encode(query);
+  }
+  Json values;
+  auto response = client.Call(context, Request("GET", path, ReadWork(), arguments));
+  if (response.ok()) {
+    values = response->body.value("values", Json::array());
+  } else if (response.status().code() == core::Code::kPermissionDenied ||
+             response.status().code() == core::Code::kNotFound) {
+    // /field/search is for admins; every user may read /field and filter it here.
+    auto all = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
+    if (!all.ok()) {
+      return all.status().WithContext("Listing fields");
+    }
+    values = Json::array();
+    for (const auto& field : all->body.is_array() ? all->body : Json::array()) {
+      const bool match = query.empty() ||
+                         Lower(field.value("name", "")).find(Lower(query)) != std::string::npos ||
+                         Lower(field.value("id", "")).find(Lower(query)) != std::string::npos;
+      if (match && values.size() < static_cast<std::size_t>(max_results)) {
+        values.push_back(field);
+      }
+    }
+  } else {
+    return response.status().WithContext("Searching fields");
+  }
+  Json fields = Json::array();
+  std::string text;
+  for (const auto& field : values) {
+    fields.push_back(FieldSummary(field));
+    text += fmt::format("\n{} · {}", fields.back()["id"].get<std::string>(),
+                        fields.back()["name"].get<std::string>());
+  }
+  return mcp::ToolResult::Success(fmt::format("{} fields", fields.size()) + text,
+                                  {{"fields", fields}});
+}
+
+core::Result<mcp::ToolResult> ListPriorities(JiraClient& client, const Json& arguments,
+                                             const mcp::CallContext& context) {
+  // /priority/search wants manage:jira-configuration; the older /priority needs read only.
+  auto response =
+      client.Call(context, Request("GET", "/rest/api/3/priority", ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Listing priorities");
+  }
+  Json priorities = Json::array();
+  std::string text;
+  for (const auto& priority : response->body.is_array() ? response->body : Json::array()) {
+    priorities.push_back({{"id", priority.value("id", "")}, {"name", priority.value("name", "")}});
+    text += "\n" + priorities.back()["name"].get<std::string>();
+  }
+  return mcp::ToolResult::Success(fmt::format("{} priorities", priorities.size()) + text,
+                                  {{"priorities", priorities}});
+}
+
+core::Result<mcp::ToolResult> ListStatuses(JiraClient& client, const Json& arguments,
+                                           const mcp::CallContext& context) {
+  auto response = client.Call(
+      context, Request("GET", fmt::format("/rest/api/3/project/{}/statuses", ProjectKey(arguments)),
+                       ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Listing statuses");
+  }
+  Json types = Json::array();
+  std::string text;
+  for (const auto& type : response->body.is_array() ? response->body : Json::array()) {
+    Json statuses = CompactValue(type.value("statuses", Json::array()));
+    text += fmt::format("\n{}: {}", type.value("name", ""), ValueText(statuses, 1000));
+    types.push_back({{"issue_type", type.value("name", "")}, {"statuses", statuses}});
+  }
+  return mcp::ToolResult::Success(fmt::format("Statuses by issue type") + text,
+                                  {{"issue_types", types}});
+}
+
 }  // namespace
 
 std::vector<JiraTool> ProjectTools(const std::shared_ptr<JiraClient>& client) {
@@ -96,6 +323,26 @@ std::vector<JiraTool> ProjectTools(const std::shared_ptr<JiraClient>& client) {
             return ListProjects(*client, arguments, context);
           },
   });
+  const auto read = [&client](std::string name, std::string title, std::string description,
+                              ToolImpl impl) {
+    return MakeTool({.name = std::move(name), .toolset = "projects", .http_methods = {"GET"}},
+                    std::move(title), std::move(description), ReadOnly(), ReadWork(), client, impl);
+  };
+  tools.push_back(read("get_project", "Get project",
+                       "A project's key, name, lead, issue types, components and versions.",
+                       GetProject));
+  tools.push_back(read("list_issue_types", "Issue types",
+                       "Issue types you can create in a project.", ListIssueTypes));
+  tools.push_back(read("get_create_fields", "Fields to create",
+                       "Fields an issue type takes on create, mandatory ones marked, with "
+                       "allowed values.",
+                       GetCreateFields));
+  tools.push_back(read("search_fields", "Search fields",
+                       "Find fields (custom ones too) by name; gives their ids.", SearchFields));
+  tools.push_back(
+      read("list_priorities", "Priorities", "The site's issue priorities.", ListPriorities));
+  tools.push_back(
+      read("list_statuses", "Statuses", "Statuses of a project by issue type.", ListStatuses));
   return tools;
 }
 

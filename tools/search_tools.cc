@@ -1,4 +1,4 @@
-// Search tools: search_issues.
+// Search tools: search_issues, count_issues, validate_jql.
 #include <fmt/format.h>
 
 #include "tools/fields.h"
@@ -22,13 +22,66 @@ struct SearchPosition {
   int page_size = 0;
 };
 
+struct JqlCheck {
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+};
+
+// Parses `jql` with /rest/api/3/jql/parse (a read-only POST).
+core::Result<JqlCheck> CheckJql(JiraClient& client, const mcp::CallContext& context,
+                                const Json& arguments, const std::string& jql,
+                                const char* validation) {
+  JiraRequest request =
+      Request("POST", fmt::format("/rest/api/3/jql/parse?validation={}", validation), ReadWork(),
+              arguments);
+  request.body = Json{{"queries", {jql}}};
+  request.idempotent = true;
+  request.accepted_statuses = {400};  // a JQL syntax error answers 400 with errorMessages
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Validating the JQL");
+  }
+  JqlCheck check;
+  for (const auto& message : response->body.value("errorMessages", Json::array())) {
+    check.errors.push_back(message.get<std::string>());
+  }
+  for (const auto& query : response->body.value("queries", Json::array())) {
+    for (const auto& message : query.value("errors", Json::array())) {
+      check.errors.push_back(message.get<std::string>());
+    }
+    for (const auto& message : query.value("warnings", Json::array())) {
+      check.warnings.push_back(message.get<std::string>());
+    }
+  }
+  return check;
+}
+
+// One line per issue under a header naming the columns once: "key | summary | status ...".
+std::string TableRow(const Json& issue, const std::vector<std::string>& columns) {
+  std::string row = issue.value("key", "");
+  for (const auto& column : columns) {
+    std::string value = ValueText(issue.value(column, Json()), 200);
+    for (std::size_t at = value.find('|'); at != std::string::npos; at = value.find('|', at + 2)) {
+      value.replace(at, 1, "\\|");
+    }
+    row += " | " + value;
+  }
+  return row;
+}
+
 core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
   const std::string jql = StringArg(arguments, "jql");
-  std::vector<std::string> fields = StringListArg(arguments, "fields");
-  if (fields.empty()) {
-    fields = DefaultSearchFields();
+  std::vector<std::string> asked = StringListArg(arguments, "fields");
+  if (asked.empty()) {
+    asked = DefaultSearchFields();
   }
+  std::vector<std::pair<std::string, std::string>> labels;
+  auto resolved = ResolveFieldNames(client, context, arguments, asked, labels);
+  if (!resolved.ok()) {
+    return resolved.status();
+  }
+  const std::vector<std::string>& fields = *resolved;
   const int max_results = arguments.value("max_results", 20);
   const std::string binding = fmt::format("search_issues\n{}\n{}\n{}", jql, fmt::join(fields, ","),
                                           StringArg(arguments, "site"));
@@ -66,6 +119,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   bool truncated = false;
   for (; index < page.size() && issues.size() < static_cast<std::size_t>(max_results); ++index) {
     Json issue = FlattenIssue(page[index], fields);
+    RelabelFields(issue, labels);
     truncated = CapStrings(issue, kSearchValueCap) || truncated;
     const std::size_t size = issue.dump(-1, ' ', false, Json::error_handler_t::replace).size();
     if (!issues.empty() && used + size > kSearchBudget) {
@@ -73,7 +127,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
       break;
     }
     used += size;
-    text += "\n" + IssueLine(issue);
+    text += "\n" + TableRow(issue, asked);
     issues.push_back(std::move(issue));
   }
 
@@ -92,6 +146,21 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     structured["truncated"] = true;
   }
 
+  if (issues.empty() && position.token.empty()) {
+    // Jira answers an empty page for some JQL it cannot honour (C15): check before saying so.
+    auto check = CheckJql(client, context, arguments, jql, "warn");
+    if (check.ok() && !check->errors.empty()) {
+      return core::Status(core::Code::kInvalidArgument,
+                          fmt::format("The JQL is not valid: {}. Fix it (validate_jql checks it) "
+                                      "and search again.",
+                                      fmt::join(check->errors, "; ")));
+    }
+    if (check.ok() && !check->warnings.empty()) {
+      structured["warnings"] = check->warnings;
+      text += fmt::format("\nJira warns about the JQL: {}", fmt::join(check->warnings, "; "));
+    }
+  }
+
   std::string head = issues.empty()
                          ? std::string("No issues match this JQL.")
                          : fmt::format("{} issue{}", issues.size(), issues.size() == 1 ? "" : "s");
@@ -101,7 +170,47 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   if (truncated) {
     head += " [truncated to fit the reply budget; long values were cut]";
   }
+  if (!issues.empty()) {
+    head += fmt::format("\nkey | {}", fmt::join(asked, " | "));
+  }
   return mcp::ToolResult::Success(head + text, std::move(structured));
+}
+
+core::Result<mcp::ToolResult> CountIssues(JiraClient& client, const Json& arguments,
+                                          const mcp::CallContext& context) {
+  JiraRequest request =
+      Request("POST", "/rest/api/3/search/approximate-count", ReadWork(), arguments);
+  request.body = Json{{"jql", StringArg(arguments, "jql")}};
+  request.idempotent = true;
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Counting issues");
+  }
+  const Json count = response->body.value("count", Json());
+  if (!count.is_number_integer()) {
+    return core::Status(core::Code::kUnavailable, "Jira answered the count without a number.");
+  }
+  return mcp::ToolResult::Success(fmt::format("About {} issues (approximate)", count.dump()),
+                                  {{"count", count}, {"approximate", true}});
+}
+
+core::Result<mcp::ToolResult> ValidateJql(JiraClient& client, const Json& arguments,
+                                          const mcp::CallContext& context) {
+  auto check = CheckJql(client, context, arguments, StringArg(arguments, "jql"), "strict");
+  if (!check.ok()) {
+    return check.status();
+  }
+  const bool valid = check->errors.empty();
+  std::string text = valid ? "The JQL is valid." : "The JQL is not valid:";
+  for (const auto& error : check->errors) {
+    text += "\n- " + error;
+  }
+  for (const auto& warning : check->warnings) {
+    text += "\nwarning: " + warning;
+  }
+  return mcp::ToolResult::Success(
+      std::move(text),
+      {{"valid", valid}, {"errors", check->errors}, {"warnings", check->warnings}});
 }
 
 }  // namespace
@@ -109,7 +218,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
 std::vector<JiraTool> SearchTools(const std::shared_ptr<JiraClient>& client) {
   std::vector<JiraTool> tools;
   tools.push_back({
-      .info = {.name = "search_issues", .toolset = "search", .http_methods = {"POST"}},
+      .info = {.name = "search_issues", .toolset = "search", .http_methods = {"POST", "GET"}},
       .title = "Search issues",
       .description = "Find issues by JQL; returns id, key and the fields asked for, paged.",
       .annotations = ReadOnly(),
@@ -119,6 +228,12 @@ std::vector<JiraTool> SearchTools(const std::shared_ptr<JiraClient>& client) {
             return SearchIssues(*client, arguments, context);
           },
   });
+  tools.push_back(MakeTool({.name = "count_issues", .toolset = "search", .http_methods = {"POST"}},
+                           "Count issues", "Approximate number of issues matching a JQL.",
+                           ReadOnly(), ReadWork(), client, CountIssues));
+  tools.push_back(MakeTool({.name = "validate_jql", .toolset = "search", .http_methods = {"POST"}},
+                           "Validate JQL", "Check a JQL query; returns its errors and warnings.",
+                           ReadOnly(), ReadWork(), client, ValidateJql));
   return tools;
 }
 

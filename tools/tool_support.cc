@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/base64.h"
 #include "core/log.h"
 #include "core/url.h"
@@ -203,6 +206,184 @@ core::Result<Json> RichText(const Json& value, const char* argument) {
     return status.WithContext(fmt::format("argument '{}'", argument));
   }
   return value;
+}
+
+}  // namespace tools
+
+namespace tools {
+namespace {
+
+bool LooksLikeAccountId(const std::string& who) {
+  // Atlassian accountIds: 24 hex digits, or "<number>:<uuid>"; never an '@' or a space.
+  if (who.size() < 20 || who.find_first_of("@ ") != std::string::npos) {
+    return false;
+  }
+  return std::all_of(who.begin(), who.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == ':' || c == '-'; });
+}
+
+std::string DescribeUser(const Json& user) {
+  std::string text = user.value("displayName", "?");
+  if (user.contains("emailAddress") && user["emailAddress"].is_string()) {
+    text += " <" + user["emailAddress"].get<std::string>() + ">";
+  }
+  return text + " (accountId " + user.value("accountId", "?") + ")";
+}
+
+bool IsFieldId(const std::string& field) {
+  return std::none_of(field.begin(), field.end(),
+                      [](unsigned char c) { return std::isupper(c) != 0 || c == ' '; });
+}
+
+}  // namespace
+
+JiraTool MakeTool(JiraToolInfo info, std::string title, std::string description,
+                  mcp::ToolAnnotations annotations, std::vector<std::string> scopes,
+                  const std::shared_ptr<JiraClient>& client, ToolImpl impl) {
+  JiraTool tool;
+  tool.info = std::move(info);
+  tool.title = std::move(title);
+  tool.description = std::move(description);
+  tool.annotations = annotations;
+  tool.scopes = std::move(scopes);
+  tool.handler = [client, impl](const Json& arguments, const mcp::CallContext& context) {
+    return impl(*client, arguments, context);
+  };
+  return tool;
+}
+
+core::Result<OffsetPage> ReadOffsetCursor(const Json& arguments, std::string binding,
+                                          int default_max_results) {
+  OffsetPage page;
+  page.max_results = arguments.value("max_results", default_max_results);
+  page.binding = std::move(binding) + "\n" + StringArg(arguments, "site");
+  if (const std::string cursor = StringArg(arguments, "cursor"); !cursor.empty()) {
+    auto state = DecodeCursor(cursor, page.binding);
+    if (!state.ok()) {
+      return state.status();
+    }
+    page.start_at = state->value("s", 0LL);
+  }
+  return page;
+}
+
+void AddOffsetCursor(const OffsetPage& page, const Json& body, std::size_t returned,
+                     Json& structured, std::string& head) {
+  const long long next = page.start_at + static_cast<long long>(returned);
+  bool has_more = false;
+  if (body.is_object() && body.contains("isLast") && body["isLast"].is_boolean()) {
+    has_more = !body["isLast"].get<bool>();
+  } else if (body.is_object() && body.contains("total") && body["total"].is_number()) {
+    has_more = next < body["total"].get<long long>();
+  } else {
+    has_more = returned >= static_cast<std::size_t>(page.max_results);
+  }
+  has_more = has_more && returned > 0;
+  structured["has_more"] = has_more;
+  if (has_more) {
+    structured["next_cursor"] = EncodeCursor({{"s", next}}, page.binding);
+    head += " (more: pass next_cursor as cursor)";
+  }
+}
+
+core::Result<std::string> ResolveAccountId(JiraClient& client, const mcp::CallContext& context,
+                                           const Json& arguments, const std::string& who,
+                                           const std::vector<std::string>& scopes) {
+  if (LooksLikeAccountId(who)) {
+    return who;
+  }
+  auto found = client.Call(
+      context, Request("GET", "/rest/api/3/user/search?maxResults=20&query=" + Encode(who), scopes,
+                       arguments));
+  if (!found.ok()) {
+    return found.status().WithContext(fmt::format("Finding the user '{}'", who));
+  }
+  std::vector<Json> users;
+  for (const auto& user : found->body.is_array() ? found->body : Json::array()) {
+    if (user.is_object() && user.value("active", true) && user.contains("accountId")) {
+      users.push_back(user);
+    }
+  }
+  std::vector<Json> exact;
+  for (const auto& user : users) {
+    if (Lower(user.value("emailAddress", "")) == Lower(who) ||
+        Lower(user.value("displayName", "")) == Lower(who)) {
+      exact.push_back(user);
+    }
+  }
+  if (exact.size() == 1) {
+    return exact.front()["accountId"].get<std::string>();
+  }
+  if (exact.empty() && users.size() == 1) {
+    return users.front()["accountId"].get<std::string>();
+  }
+  if (users.empty()) {
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("No active Jira user matches '{}'. Check the spelling, or use "
+                                    "find_users and pass an accountId.",
+                                    who));
+  }
+  std::vector<std::string> candidates;
+  for (const auto& user : exact.empty() ? users : exact) {
+    candidates.push_back(DescribeUser(user));
+  }
+  return core::Status(core::Code::kInvalidArgument,
+                      fmt::format("'{}' matches several Jira users: {}. Pass the accountId of "
+                                  "the one you mean.",
+                                  who, fmt::join(candidates, "; ")));
+}
+
+core::Result<std::vector<std::string>> ResolveFieldNames(
+    JiraClient& client, const mcp::CallContext& context, const Json& arguments,
+    const std::vector<std::string>& fields,
+    std::vector<std::pair<std::string, std::string>>& labels) {
+  if (std::all_of(fields.begin(), fields.end(), IsFieldId)) {
+    return fields;
+  }
+  auto known = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
+  if (!known.ok()) {
+    return known.status().WithContext("Looking up field names");
+  }
+  std::vector<std::string> ids;
+  for (const auto& field : fields) {
+    if (IsFieldId(field)) {
+      ids.push_back(field);
+      continue;
+    }
+    std::string id;
+    for (const auto& candidate : known->body.is_array() ? known->body : Json::array()) {
+      if (Lower(candidate.value("name", "")) == Lower(field)) {
+        id = candidate.value("id", "");
+        break;
+      }
+    }
+    if (id.empty()) {
+      return core::Status(core::Code::kInvalidArgument,
+                          fmt::format("No Jira field is named '{}'. Use search_fields to find "
+                                      "its id or exact name.",
+                                      field));
+    }
+    ids.push_back(id);
+    labels.emplace_back(id, field);
+  }
+  return ids;
+}
+
+void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::string>>& labels) {
+  for (const auto& [id, name] : labels) {
+    if (issue.contains(id)) {
+      issue[name] = issue[id];
+      issue.erase(id);
+    }
+  }
+}
+
+std::string IssueKey(const Json& arguments) { return Encode(StringArg(arguments, "issue_key")); }
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
 }
 
 }  // namespace tools

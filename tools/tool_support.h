@@ -43,11 +43,63 @@ mcp::ToolAnnotations Additive();     // creates something new: not idempotent, n
 mcp::ToolAnnotations Idempotent();   // sets state: repeating it changes nothing more
 mcp::ToolAnnotations Destructive();  // removes or overwrites
 
+// A tool body: the client, the validated arguments and the call's context.
+using ToolImpl = core::Result<mcp::ToolResult> (*)(JiraClient& client, const Json& arguments,
+                                                   const mcp::CallContext& context);
+
+// A JiraTool whose handler calls `impl` with `client` (which may be null when the tool is only
+// described, never called).
+JiraTool MakeTool(JiraToolInfo info, std::string title, std::string description,
+                  mcp::ToolAnnotations annotations, std::vector<std::string> scopes,
+                  const std::shared_ptr<JiraClient>& client, ToolImpl impl);
+
 // The tools of each file, built around one client.
 std::vector<JiraTool> SiteTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> SearchTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> IssueTools(const std::shared_ptr<JiraClient>& client);
+std::vector<JiraTool> WorkflowTools(const std::shared_ptr<JiraClient>& client);
+std::vector<JiraTool> CommentTools(const std::shared_ptr<JiraClient>& client);
+std::vector<JiraTool> LinkTools(const std::shared_ptr<JiraClient>& client);
+std::vector<JiraTool> AgileTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> ProjectTools(const std::shared_ptr<JiraClient>& client);
+std::vector<JiraTool> AttachmentTools(const std::shared_ptr<JiraClient>& client);
+
+// Offset paging (startAt/maxResults) behind an opaque cursor bound to `binding`.
+struct OffsetPage {
+  long long start_at = 0;
+  int max_results = 0;
+  std::string binding;
+};
+core::Result<OffsetPage> ReadOffsetCursor(const Json& arguments, std::string binding,
+                                          int default_max_results);
+// Sets has_more (and next_cursor when more remain) from Jira's isLast or total; appends the
+// continuation hint to `head`.
+void AddOffsetCursor(const OffsetPage& page, const Json& body, std::size_t returned,
+                     Json& structured, std::string& head);
+
+// The accountId for `who`: an accountId as it is, else the single user whose e-mail or display
+// name matches through user search (read:jira-user). No single match is kInvalidArgument
+// listing the candidates (C4); there is never a silent fallback.
+core::Result<std::string> ResolveAccountId(JiraClient& client, const mcp::CallContext& context,
+                                           const Json& arguments, const std::string& who,
+                                           const std::vector<std::string>& scopes);
+
+// Replaces field display names ("Story Points") by field ids through /rest/api/3/field; ids
+// and system names pass unchanged. Returns the ids in order and fills `labels` (id → the name
+// asked for) so replies can use the caller's names.
+core::Result<std::vector<std::string>> ResolveFieldNames(
+    JiraClient& client, const mcp::CallContext& context, const Json& arguments,
+    const std::vector<std::string>& fields,
+    std::vector<std::pair<std::string, std::string>>& labels);
+
+// Renames keys of a flattened issue from field ids back to the names the caller used.
+void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::string>>& labels);
+
+// "A-1" from arguments["issue_key"], for paths.
+std::string IssueKey(const Json& arguments);
+
+// Lowercase ASCII.
+std::string Lower(std::string text);
 
 // Builds the ToolDefinition, loading `<name>.input.json` and `<name>.output.json` from the
 // embedded schemas.

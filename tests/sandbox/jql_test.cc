@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <random>
 #include <string>
 
 namespace sandbox::jql {
@@ -11,6 +13,16 @@ Query ParseOk(const std::string& text) {
   auto query = Parse(text);
   EXPECT_TRUE(query.ok()) << text << ": " << query.status().message();
   return query.ok() ? *query : Query{};
+}
+
+// The where clause, or an empty clause node (and a test failure) when there is none.
+const Node& WhereOf(const Query& query) {
+  static const Node none;
+  if (!query.where.has_value()) {
+    ADD_FAILURE() << "the query has no where clause";
+    return none;
+  }
+  return query.where.value();
 }
 
 std::string ParseError(const std::string& text) {
@@ -23,10 +35,10 @@ TEST(JqlParser, ParsesOneClause) {
   const Query query = ParseOk("project = MOB");
 
   ASSERT_TRUE(query.where);
-  EXPECT_EQ(query.where->kind, Node::Kind::kClause);
-  EXPECT_EQ(query.where->clause.field, "project");
-  EXPECT_EQ(query.where->clause.op, Op::kEquals);
-  EXPECT_EQ(query.where->clause.operand.text, "MOB");
+  EXPECT_EQ(WhereOf(query).kind, Node::Kind::kClause);
+  EXPECT_EQ(WhereOf(query).clause.field, "project");
+  EXPECT_EQ(WhereOf(query).clause.op, Op::kEquals);
+  EXPECT_EQ(WhereOf(query).clause.operand.text, "MOB");
   EXPECT_TRUE(query.order_by.empty());
 }
 
@@ -34,29 +46,29 @@ TEST(JqlParser, GivesAndPrecedenceOverOr) {
   const Query query = ParseOk("a = 1 OR b = 2 and c = 3");
 
   ASSERT_TRUE(query.where);
-  ASSERT_EQ(query.where->kind, Node::Kind::kOr);
-  ASSERT_EQ(query.where->children.size(), 2U);
-  EXPECT_EQ(query.where->children[0].clause.field, "a");
-  EXPECT_EQ(query.where->children[1].kind, Node::Kind::kAnd);
+  ASSERT_EQ(WhereOf(query).kind, Node::Kind::kOr);
+  ASSERT_EQ(WhereOf(query).children.size(), 2U);
+  EXPECT_EQ(WhereOf(query).children[0].clause.field, "a");
+  EXPECT_EQ(WhereOf(query).children[1].kind, Node::Kind::kAnd);
 }
 
 TEST(JqlParser, ParenthesesOverridePrecedence) {
   const Query query = ParseOk("(a = 1 OR b = 2) AND NOT c = 3");
 
-  ASSERT_EQ(query.where->kind, Node::Kind::kAnd);
-  EXPECT_EQ(query.where->children[0].kind, Node::Kind::kOr);
-  EXPECT_EQ(query.where->children[1].kind, Node::Kind::kNot);
+  ASSERT_EQ(WhereOf(query).kind, Node::Kind::kAnd);
+  EXPECT_EQ(WhereOf(query).children[0].kind, Node::Kind::kOr);
+  EXPECT_EQ(WhereOf(query).children[1].kind, Node::Kind::kNot);
 }
 
 TEST(JqlParser, ParsesListsAndNegatedLists) {
   const Query in = ParseOk("status IN (\"To Do\", 'In Progress', Done)");
   const Query not_in = ParseOk("labels not in (a, b)");
 
-  EXPECT_EQ(in.where->clause.op, Op::kIn);
-  ASSERT_EQ(in.where->clause.operand.items.size(), 3U);
-  EXPECT_EQ(in.where->clause.operand.items[1].text, "In Progress");
-  EXPECT_TRUE(in.where->clause.operand.items[1].quoted);
-  EXPECT_EQ(not_in.where->clause.op, Op::kNotIn);
+  EXPECT_EQ(WhereOf(in).clause.op, Op::kIn);
+  ASSERT_EQ(WhereOf(in).clause.operand.items.size(), 3U);
+  EXPECT_EQ(WhereOf(in).clause.operand.items[1].text, "In Progress");
+  EXPECT_TRUE(WhereOf(in).clause.operand.items[1].quoted);
+  EXPECT_EQ(WhereOf(not_in).clause.op, Op::kNotIn);
 }
 
 TEST(JqlParser, ParsesEmptyNullAndIsNot) {
@@ -64,17 +76,17 @@ TEST(JqlParser, ParsesEmptyNullAndIsNot) {
   const Query is_not_null = ParseOk("resolution is not null");
   const Query equals_empty = ParseOk("labels = EMPTY");
 
-  EXPECT_EQ(is_empty.where->clause.op, Op::kIs);
-  EXPECT_EQ(is_empty.where->clause.operand.kind, Operand::Kind::kEmpty);
-  EXPECT_EQ(is_not_null.where->clause.op, Op::kIsNot);
-  EXPECT_EQ(equals_empty.where->clause.operand.kind, Operand::Kind::kEmpty);
+  EXPECT_EQ(WhereOf(is_empty).clause.op, Op::kIs);
+  EXPECT_EQ(WhereOf(is_empty).clause.operand.kind, Operand::Kind::kEmpty);
+  EXPECT_EQ(WhereOf(is_not_null).clause.op, Op::kIsNot);
+  EXPECT_EQ(WhereOf(equals_empty).clause.operand.kind, Operand::Kind::kEmpty);
 }
 
 TEST(JqlParser, ParsesFunctionsWithArguments) {
   const Query query = ParseOk("assignee = currentUser() AND created >= startOfDay(\"-7d\")");
 
-  const Operand& user = query.where->children[0].clause.operand;
-  const Operand& day = query.where->children[1].clause.operand;
+  const Operand& user = WhereOf(query).children[0].clause.operand;
+  const Operand& day = WhereOf(query).children[1].clause.operand;
   EXPECT_EQ(user.kind, Operand::Kind::kFunction);
   EXPECT_EQ(user.text, "currentUser");
   EXPECT_TRUE(user.args.empty());
@@ -107,17 +119,17 @@ TEST(JqlParser, KeepsEscapesAndUnquotedEmailsAndKeys) {
   const Query escaped = ParseOk(R"(summary ~ "say \"hi\"")");
   const Query email = ParseOk("assignee = dana@example.com AND key = MOB-12");
 
-  EXPECT_EQ(escaped.where->clause.operand.text, "say \"hi\"");
-  EXPECT_EQ(email.where->children[0].clause.operand.text, "dana@example.com");
-  EXPECT_EQ(email.where->children[1].clause.operand.text, "MOB-12");
+  EXPECT_EQ(WhereOf(escaped).clause.operand.text, "say \"hi\"");
+  EXPECT_EQ(WhereOf(email).children[0].clause.operand.text, "dana@example.com");
+  EXPECT_EQ(WhereOf(email).children[1].clause.operand.text, "MOB-12");
 }
 
 TEST(JqlParser, ParsesCustomFieldReferencesAndQuotedFieldNames) {
   const Query cf = ParseOk("cf[10016] = 5");
   const Query quoted = ParseOk("\"Story point estimate\" = 3");
 
-  EXPECT_EQ(cf.where->clause.field, "cf[10016]");
-  EXPECT_EQ(quoted.where->clause.field, "Story point estimate");
+  EXPECT_EQ(WhereOf(cf).clause.field, "cf[10016]");
+  EXPECT_EQ(WhereOf(quoted).clause.field, "Story point estimate");
 }
 
 TEST(JqlParser, ReportsAMissingOperatorWithItsPosition) {
@@ -173,6 +185,43 @@ TEST(JqlParser, RefusesDeepNestingWithoutCrashing) {
 
   EXPECT_NE(ParseError(deep).find("nested too deeply"), std::string::npos);
   EXPECT_NE(ParseError(many_nots).find("nested too deeply"), std::string::npos);
+}
+
+// A smoke test until the fuzzer exists: token soup from a fixed seed must parse or fail
+// cleanly, and whatever parses must have the shape the header promises.
+TEST(JqlParser, SurvivesTokenSoup) {
+  static constexpr const char* kPieces[] = {"project", " = ",
+                                            "MOB",     " AND ",
+                                            " OR ",    " NOT ",
+                                            "(",       ")",
+                                            ",",       " IN ",
+                                            " is ",    "EMPTY",
+                                            "\"",      "'",
+                                            "~",       "!=",
+                                            " order ", " by ",
+                                            "desc",    "cf[",
+                                            "1]",      "currentUser()",
+                                            "#",       "\\",
+                                            "\n"};
+  std::mt19937 rng(42);
+  int parsed = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const auto length = rng() % 12;
+    for (unsigned i = 0; i < length; ++i) {
+      text += kPieces[rng() % std::size(kPieces)];
+    }
+    auto query = Parse(text);
+    if (query.ok()) {
+      ++parsed;
+      if (query->where && WhereOf(*query).kind != Node::Kind::kClause) {
+        EXPECT_FALSE(WhereOf(*query).children.empty()) << text;
+      }
+    } else {
+      EXPECT_EQ(query.status().message().rfind("Error in the JQL Query: ", 0), 0U) << text;
+    }
+  }
+  EXPECT_GT(parsed, 0);
 }
 
 TEST(JqlParser, ReportsPositionsOnLaterLines) {

@@ -386,6 +386,17 @@ TEST_F(SandboxServerTest, JiraRefusesSubjectTokensAndNoToken) {
   EXPECT_EQ(none.status, 401);
 }
 
+TEST_F(SandboxServerTest, JiraRefusesExpiredTokens) {
+  const std::string token = JiraToken("bob");
+  const Answer fresh = Jira("GET", "/rest/api/3/myself", token);
+  clock_.Advance(std::chrono::hours(2));
+
+  const Answer stale = Jira("GET", "/rest/api/3/myself", token);
+
+  EXPECT_EQ(fresh.status, 200);
+  EXPECT_EQ(stale.status, 401);
+}
+
 TEST_F(SandboxServerTest, JiraEnforcesScopesLikeTheGateway) {
   const std::string read_only = JiraToken("alice", "read:jira-work");
 
@@ -674,6 +685,56 @@ TEST_F(SandboxServerTest, EditAssignAndDelete) {
   EXPECT_GE(read.body["changelog"]["histories"].size(), 2U);
   EXPECT_EQ(removed.status, 204);
   EXPECT_EQ(gone.status, 404);
+}
+
+TEST_F(SandboxServerTest, RefusesAPortAlreadyInUse) {
+  SandboxServer::Options options;
+  options.port = server_->port();
+  SandboxServer second(options);
+
+  const auto status = second.Start();
+
+  EXPECT_EQ(status.code(), core::Code::kUnavailable);
+}
+
+TEST_F(SandboxServerTest, MainPrintsATokenFromTheRunningSandbox) {
+  std::string port = std::to_string(server_->port());
+  std::vector<std::string> words = {"sandbox", "--print-token", "dana", "--port", port};
+  std::vector<char*> argv;
+  argv.reserve(words.size());
+  for (auto& word : words) {
+    argv.push_back(word.data());
+  }
+
+  testing::internal::CaptureStdout();
+  const int code = Main(static_cast<int>(argv.size()), argv.data());
+  std::string printed = testing::internal::GetCapturedStdout();
+
+  ASSERT_EQ(code, 0);
+  ASSERT_FALSE(printed.empty());
+  printed.pop_back();  // the newline
+  EXPECT_EQ(Claims(printed)["sub"], "5f3c9a1e2b7d4c0012a1b004");
+  EXPECT_EQ(Exchange(printed).status, 200);
+}
+
+TEST(SandboxMain, AnswersHelpAndRefusesUnknownOptions) {
+  std::string name = "sandbox";
+  std::string help = "--help";
+  std::string bogus = "--bogus";
+  char* help_argv[] = {name.data(), help.data()};
+  char* bogus_argv[] = {name.data(), bogus.data()};
+
+  testing::internal::CaptureStdout();
+  const int help_code = Main(2, help_argv);
+  const std::string usage = testing::internal::GetCapturedStdout();
+  testing::internal::CaptureStderr();
+  const int bogus_code = Main(2, bogus_argv);
+  testing::internal::GetCapturedStderr();
+
+  EXPECT_EQ(help_code, 0);
+  EXPECT_NE(usage.find("jira-mcp-sandbox"), std::string::npos);
+  EXPECT_NE(usage.find("sandbox-secret"), std::string::npos);
+  EXPECT_EQ(bogus_code, 2);
 }
 
 TEST(SandboxServer, RefusesNonLoopbackHosts) {

@@ -91,7 +91,8 @@ struct CreateFixture {
   std::vector<Json> posted;
 
   explicit CreateFixture(std::string stored = R"({"id":"10002","key":"A-2","fields":{
-      "summary":"New","issuetype":{"name":"Task"},"labels":["x","y"],"priority":{"name":"High"}}})") {
+      "summary":"New","issuetype":{"name":"Task"},"labels":["x","y"],"priority":{"name":"High"},
+      "duedate":"2026-02-01"}})") {
     harness.env.http->OnCall("POST", IssueUrl(), [this](const core::HttpRequest& request) {
       posted.push_back(Json::parse(request.body));
       core::HttpHeaders headers;
@@ -218,7 +219,7 @@ TEST(CreateIssue, ReadsBackAndReportsWhatDidNotLand) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Did not land as asked"));
   const auto reads = fixture.harness.env.http->RequestsTo("/issue/A-2");
   ASSERT_EQ(reads.size(), 1U);
-  EXPECT_THAT(reads[0].url, HasSubstr("fields=summary%2Cissuetype%2Clabels%2Cpriority"));
+  EXPECT_THAT(reads[0].url, HasSubstr("fields=issuetype%2Clabels%2Cpriority%2Csummary"));
 }
 
 TEST(CreateIssue, CarriesJirasFieldErrors) {

@@ -2,9 +2,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 #include <set>
 
+#include "core/log.h"
+#include "tests/fakes/capturing_sink.h"
 #include "tests/tools/jira_test_env.h"
 
 namespace tools {
@@ -528,6 +531,28 @@ TEST(JiraClient, TokenBrokerErrorsReachTheCallerUnchanged) {
 TEST(JiraClient, BrowseUrlJoinsSiteAndKey) {
   EXPECT_EQ(JiraClient::BrowseUrl({.url = "https://acme.atlassian.net/"}, "A-1"),
             "https://acme.atlassian.net/browse/A-1");
+}
+
+// No token reaches the logs, whatever happens to the request (DESIGN.md §3).
+TEST(JiraClientLogs, NeverContainTheToken) {
+  auto sink = std::make_shared<fakes::CapturingSink>();
+  core::SetLogSink(sink);
+  ASSERT_TRUE(core::SetLogLevel("trace"));
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 401, R"({"code":401,"message":"Unauthorized"})");
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "0"}});
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+
+  ASSERT_TRUE(env.client->Call(Context(), Get()).ok());
+
+  const std::string logs = sink->Text();
+  core::SetLogSink(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  ASSERT_TRUE(core::SetLogLevel("info"));
+  EXPECT_THAT(logs, HasSubstr("reexchange"));
+  EXPECT_THAT(logs, HasSubstr("backoff"));
+  EXPECT_THAT(logs, Not(HasSubstr("jira-token")));
+  EXPECT_THAT(logs, Not(HasSubstr("Bearer")));
 }
 
 }  // namespace

@@ -208,3 +208,52 @@ TEST(SearchIssues, RejectsBadArgumentsBeforeCallingJira) {
 
 }  // namespace
 }  // namespace tools
+
+namespace tools {
+namespace {
+
+// The reply of a 50-issue search with the default fields, as an MCP client receives it (text
+// and structured content). Issue #6 compares this figure with the peers'.
+TEST(SearchIssues, FiftyIssueReplyWithDefaultFieldsIsCompact) {
+  ToolHarness harness;
+  harness.env.http->OnCall("POST", SearchUrl(), [](const core::HttpRequest&) {
+    Json page = {{"issues", Json::array()}, {"isLast", false}, {"nextPageToken", "p50"}};
+    for (int i = 0; i < 50; ++i) {
+      page["issues"].push_back(
+          {{"id", std::to_string(10000 + i)},
+           {"key", "PROJ-" + std::to_string(100 + i)},
+           {"self", "https://acme.atlassian.net/rest/api/3/issue/" + std::to_string(10000 + i)},
+           {"fields",
+            {{"summary", "Checkout fails when the cart holds more than ten items"},
+             {"status",
+              {{"name", "In Progress"},
+               {"id", "3"},
+               {"statusCategory", {{"key", "indeterminate"}, {"colorName", "yellow"}}}}},
+             {"assignee",
+              {{"accountId", "5b10ac8d82e05b22cc7d4ef5"},
+               {"displayName", "Dana Scully"},
+               {"avatarUrls", {{"48x48", "https://avatar.example/a.png"}}}}},
+             {"priority", {{"name", "High"}, {"id", "2"}, {"iconUrl", "https://x.example/p.svg"}}},
+             {"issuetype", {{"name", "Bug"}, {"id", "10004"}, {"subtask", false}}},
+             {"updated", "2026-01-15T10:20:30.000+0000"}}}});
+    }
+    core::HttpHeaders headers;
+    headers.emplace_back("Content-Type", "application/json");
+    return core::Result<core::HttpResponse>(core::HttpResponse{200, headers, page.dump()});
+  });
+
+  const auto result =
+      harness.Call("search_issues", {{"jql", "project = PROJ"}, {"max_results", 50}});
+
+  ASSERT_FALSE(result.is_error);
+  const std::size_t bytes =
+      Json{{"content", result.content}, {"structuredContent", ToolHarness::Structured(result)}}
+          .dump()
+          .size();
+  RecordProperty("fifty_issue_reply_bytes", static_cast<int>(bytes));
+  EXPECT_EQ(ToolHarness::Structured(result)["issues"].size(), 50U);
+  EXPECT_LE(bytes, 24U * 1024);
+}
+
+}  // namespace
+}  // namespace tools

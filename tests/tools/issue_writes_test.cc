@@ -1,0 +1,289 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/tools/tool_harness.h"
+
+namespace tools {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Api(const std::string& path) { return std::string(kJira) + "/rest/api/3" + path; }
+
+constexpr char kDana[] =
+    R"([{"accountId":"5b10ac8d82e05b22cc7d4ef5","displayName":"Dana Scully","emailAddress":"dana@example.com","active":true}])";
+
+// C4
+TEST(AssignIssue, ResolvesAnEmailToTheAccountIdThroughUserSearch) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/user/search"), 200, kDana);
+  harness.env.http->OnJson("PUT", Api("/issue/A-1/assignee"), 204, "");
+  harness.env.http->OnJson(
+      "GET", Api("/issue/A-1"), 200,
+      R"({"key":"A-1","fields":{"assignee":{"accountId":"5b10ac8d82e05b22cc7d4ef5"}}})");
+
+  const auto result =
+      harness.Call("assign_issue", {{"issue_key", "A-1"}, {"assignee", "dana@example.com"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_THAT(harness.env.http->RequestsTo("/user/search").front().url,
+              HasSubstr("query=dana%40example.com"));
+  const auto put = harness.env.http->RequestsTo("/assignee").front();
+  EXPECT_EQ(Json::parse(put.body), (Json{{"accountId", "5b10ac8d82e05b22cc7d4ef5"}}));
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+  EXPECT_EQ(harness.env.broker->scope_requests().front(),
+            (std::vector<std::string>{"read:jira-work", "write:jira-work", "read:jira-user"}));
+}
+
+TEST(AssignIssue, SeveralMatchesFailWithTheCandidatesAndAssignNobody) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", Api("/user/search"), 200,
+      R"([{"accountId":"a1","displayName":"Dana Scully","emailAddress":"dana.s@example.com"},
+                               {"accountId":"a2","displayName":"Dana Sculley","emailAddress":"dana.k@example.com"}])");
+
+  const auto result = harness.Call("assign_issue", {{"issue_key", "A-1"}, {"assignee", "dana"}});
+
+  EXPECT_TRUE(result.is_error);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("matches several Jira users"));
+  EXPECT_THAT(text, HasSubstr("Dana Scully <dana.s@example.com> (accountId a1)"));
+  EXPECT_THAT(text, HasSubstr("accountId a2"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/assignee").empty());
+}
+
+TEST(AssignIssue, NoMatchIsAnErrorNotTheDefaultAssignee) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/user/search"), 200, "[]");
+
+  const auto result =
+      harness.Call("assign_issue", {{"issue_key", "A-1"}, {"assignee", "nobody@example.com"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("No active Jira user matches"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/assignee").empty());
+}
+
+TEST(AssignIssue, UnassignsWithANullAccountId) {
+  ToolHarness harness;
+  harness.env.http->OnJson("PUT", Api("/issue/A-1/assignee"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"fields":{"assignee":null}})");
+
+  const auto result = harness.Call("assign_issue", {{"issue_key", "A-1"}, {"unassign", true}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(Json::parse(harness.env.http->RequestsTo("/assignee").front().body),
+            (Json{{"accountId", nullptr}}));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/user/search").empty());
+}
+
+// C4 through create_issue.
+TEST(CreateIssue, ResolvesTheAssigneeBeforeCreating) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/user/search"), 200, kDana);
+  harness.env.http->OnJson("POST", Api("/issue"), 201, R"({"id":"1","key":"A-5"})");
+  harness.env.http->OnJson(
+      "GET", Api("/issue/A-5"), 200,
+      R"({"fields":{"summary":"S","issuetype":{"name":"Task"},"assignee":{"accountId":"5b10ac8d82e05b22cc7d4ef5"}}})");
+
+  const auto result = harness.Call("create_issue", {{"project_key", "A"},
+                                                    {"issue_type", "Task"},
+                                                    {"summary", "S"},
+                                                    {"assignee", "dana@example.com"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  Json posted;
+  for (const auto& request : harness.env.http->RequestsTo("/rest/api/3/issue")) {
+    if (request.method == "POST") {
+      posted = Json::parse(request.body);
+    }
+  }
+  EXPECT_EQ(posted["fields"]["assignee"], (Json{{"accountId", "5b10ac8d82e05b22cc7d4ef5"}}));
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+}
+
+// C13
+TEST(CreateIssues, SendsOneBulkRequestAndReportsEachItem) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/issue/bulk"), 201, R"({
+      "issues":[{"id":"1","key":"A-1"},{"id":"3","key":"A-3"}],
+      "errors":[{"failedElementNumber":1,"status":400,
+                 "elementErrors":{"errorMessages":[],"errors":{"issuetype":"The issue type is invalid"}}}]})");
+  for (const char* key : {"A-1", "A-3"}) {
+    harness.env.http->OnJson("GET", Api(std::string("/issue/") + key), 200,
+                             std::string(R"({"fields":{"summary":")") +
+                                 (key == std::string("A-1") ? "one" : "three") +
+                                 R"(","issuetype":{"name":"Task"}}})");
+  }
+  const Json issue = {{"project_key", "A"}, {"issue_type", "Task"}};
+  Json issues = Json::array();
+  for (const char* summary : {"one", "two", "three"}) {
+    Json item = issue;
+    item["summary"] = summary;
+    issues.push_back(item);
+  }
+  issues[1]["issue_type"] = "Tsk";
+
+  const auto result = harness.Call("create_issues", {{"issues", issues}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const auto posts = harness.env.http->RequestsTo("/issue/bulk");
+  ASSERT_EQ(posts.size(), 1U);
+  const Json body = Json::parse(posts[0].body);
+  ASSERT_EQ(body["issueUpdates"].size(), 3U);
+  EXPECT_EQ(body["issueUpdates"][2]["fields"]["summary"], "three");
+  const Json& structured = ToolHarness::Structured(result);
+  ASSERT_EQ(structured["created"].size(), 2U);
+  EXPECT_EQ(structured["created"][0]["index"], 0);
+  EXPECT_EQ(structured["created"][0]["key"], "A-1");
+  EXPECT_EQ(structured["created"][1]["index"], 2);
+  EXPECT_EQ(structured["created"][1]["key"], "A-3");
+  ASSERT_EQ(structured["failed"].size(), 1U);
+  EXPECT_EQ(structured["failed"][0]["index"], 1);
+  EXPECT_THAT(structured["failed"][0]["error"].get<std::string>(),
+              HasSubstr("issuetype: The issue type is invalid"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("[1] failed: issuetype"));
+}
+
+TEST(CreateIssues, AllFailingIsStillReportedItemByItem) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/issue/bulk"), 400, R"({"issues":[],"errors":[
+      {"failedElementNumber":0,"status":400,"elementErrors":{"errorMessages":["Project is archived"]}}]})");
+
+  const auto result = harness.Call(
+      "create_issues",
+      {{"issues", {{{"project_key", "Z"}, {"issue_type", "Task"}, {"summary", "x"}}}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["created"], Json::array());
+  EXPECT_EQ(ToolHarness::Structured(result)["failed"][0]["error"], "Project is archived");
+}
+
+TEST(CreateIssues, RefusesMoreThanFifty) {
+  ToolHarness harness;
+  Json issues = Json::array();
+  for (int i = 0; i < 51; ++i) {
+    issues.push_back({{"project_key", "A"}, {"issue_type", "Task"}, {"summary", "x"}});
+  }
+
+  EXPECT_TRUE(harness.Call("create_issues", {{"issues", issues}}).is_error);
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
+// C14
+TEST(UpdateIssue, A204WithJsonContentTypeIsSuccessAndIsReadBack) {
+  ToolHarness harness;
+  harness.env.http->OnJson("PUT", Api("/issue/A-1"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                           R"({"fields":{"summary":"New title","labels":["a"]}})");
+
+  const auto result = harness.Call(
+      "update_issue", {{"issue_key", "A-1"}, {"summary", "New title"}, {"labels", {"a", "b"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const auto put = harness.env.http->RequestsTo("/issue/A-1?notifyUsers").front();
+  EXPECT_EQ(put.method, "PUT");
+  EXPECT_EQ(Json::parse(put.body),
+            (Json{{"fields", {{"summary", "New title"}, {"labels", {"a", "b"}}}}}));
+  EXPECT_EQ(ToolHarness::Structured(result)["warnings"], (Json{"labels read back as [a]"}));
+}
+
+TEST(UpdateIssue, SendsUpdateOperationsAndMarkdownDescriptions) {
+  ToolHarness harness;
+  harness.env.http->OnJson("PUT", Api("/issue/A-1"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                           R"({"fields":{"description":{"type":"doc","version":1,"content":[]}}})");
+
+  const auto result = harness.Call("update_issue", {{"issue_key", "A-1"},
+                                                    {"description", "# T"},
+                                                    {"update", {{"labels", {{{"add", "x"}}}}}},
+                                                    {"notify", false}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const auto put = harness.env.http->RequestsTo("/issue/A-1?notifyUsers=false").front();
+  const Json body = Json::parse(put.body);
+  EXPECT_EQ(body["update"], (Json{{"labels", {{{"add", "x"}}}}}));
+  EXPECT_EQ(body["fields"]["description"]["content"][0]["type"], "heading");
+}
+
+TEST(UpdateIssue, NothingToChangeIsAnError) {
+  ToolHarness harness;
+
+  EXPECT_TRUE(harness.Call("update_issue", {{"issue_key", "A-1"}}).is_error);
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
+TEST(DeleteIssue, DeletesAndAnswersEmptySuccess) {
+  ToolHarness harness;
+  harness.env.http->OnJson("DELETE", Api("/issue/A-1"), 204, "");
+
+  const auto result =
+      harness.Call("delete_issue", {{"issue_key", "A-1"}, {"delete_subtasks", true}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").front().url,
+            Api("/issue/A-1?deleteSubtasks=true"));
+  EXPECT_TRUE(harness.registry.Find("delete_issue")->annotations.destructive);
+}
+
+TEST(GetChangelog, CompactsHistoriesAndPages) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1/changelog"), 200, R"({"startAt":0,"maxResults":1,
+      "total":2,"isLast":false,"values":[{"id":"7","author":{"accountId":"a","displayName":"Ann"},
+      "created":"2026-01-02","items":[{"field":"status","fromString":"Open","toString":"Done"}]}]})");
+
+  const auto result = harness.Call("get_changelog", {{"issue_key", "A-1"}, {"max_results", 1}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json& structured = ToolHarness::Structured(result);
+  EXPECT_EQ(structured["histories"][0]["changes"][0],
+            (Json{{"field", "status"}, {"from", "Open"}, {"to", "Done"}}));
+  EXPECT_TRUE(structured["has_more"].get<bool>());
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("2026-01-02 Ann · status: Open → Done"));
+}
+
+TEST(GetIssue, IncludesCommentsTransitionsAndChangelogOnRequest) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"id":"1","key":"A-1",
+      "fields":{"summary":"S","comment":{"total":1,"comments":[{"id":"c","body":"hi"}]}},
+      "transitions":[{"id":"31","name":"Done","to":{"name":"Done"}}],
+      "changelog":{"histories":[{"id":"h","items":[{"field":"summary","fromString":"a","toString":"S"}]}]}})");
+
+  const auto result =
+      harness.Call("get_issue", {{"issue_key", "A-1"},
+                                 {"fields", {"summary"}},
+                                 {"include", {"comments", "transitions", "changelog"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").front().url,
+            Api("/issue/A-1?fields=summary%2Ccomment&expand=transitions%2Cchangelog"));
+  const Json& issue = ToolHarness::Structured(result);
+  EXPECT_EQ(issue["comment"]["comments"][0]["body"], "hi");
+  EXPECT_EQ(issue["transitions"][0], (Json{{"id", "31"}, {"name", "Done"}, {"to", "Done"}}));
+  EXPECT_EQ(issue["changelog"][0]["changes"][0]["to"], "S");
+}
+
+TEST(GetIssue, ResolvesCustomFieldsByDisplayName) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", Api("/field"), 200,
+      R"([{"id":"customfield_10016","name":"Story Points"},{"id":"summary","name":"Summary"}])");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                           R"({"id":"1","key":"A-1","fields":{"customfield_10016":5}})");
+
+  const auto result =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"Story Points"}}});
+  const auto unknown =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"Velocity X"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_THAT(harness.env.http->RequestsTo("/issue/A-1").front().url,
+              HasSubstr("fields=customfield_10016"));
+  EXPECT_EQ(ToolHarness::Structured(result),
+            (Json{{"id", "1"}, {"key", "A-1"}, {"Story Points", 5}}));
+  EXPECT_TRUE(unknown.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(unknown), HasSubstr("search_fields"));
+}
+
+}  // namespace
+}  // namespace tools

@@ -1,0 +1,297 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/base64.h"
+#include "tests/tools/tool_harness.h"
+
+namespace tools {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Api(const std::string& path) { return std::string(kJira) + "/rest/api/3" + path; }
+std::string Agile(const std::string& path) { return std::string(kJira) + "/rest/agile/1.0" + path; }
+
+TEST(AddComment, SendsMarkdownAsAdfWithVisibility) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "POST", Api("/issue/A-1/comment"), 201,
+      R"({"id":"100","created":"t","visibility":{"type":"role","value":"Dev"}})");
+
+  const auto result = harness.Call(
+      "add_comment", {{"issue_key", "A-1"}, {"body", "- one\n- two"}, {"visible_to_role", "Dev"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json body = Json::parse(harness.env.http->RequestsTo("/comment").front().body);
+  EXPECT_EQ(body["body"]["content"][0]["type"], "bulletList");
+  EXPECT_EQ(body["visibility"], (Json{{"type", "role"}, {"value", "Dev"}}));
+  EXPECT_EQ(ToolHarness::Structured(result)["id"], "100");
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+}
+
+TEST(AddComment, ReportsAVisibilityThatDidNotLand) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/issue/A-1/comment"), 201, R"({"id":"100"})");
+
+  const auto result = harness.Call(
+      "add_comment", {{"issue_key", "A-1"}, {"body", "x"}, {"visible_to_group", "admins"}});
+
+  ASSERT_FALSE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("visibility restriction did not land"));
+}
+
+TEST(AddComment, NeedsExactlyOneBody) {
+  ToolHarness harness;
+
+  EXPECT_TRUE(harness.Call("add_comment", {{"issue_key", "A-1"}}).is_error);
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
+TEST(ListComments, RendersBodiesAsMarkdownAndPages) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1/comment"), 200, R"({"startAt":0,"total":3,
+      "comments":[{"id":"1","author":{"accountId":"a","displayName":"Ann"},"created":"t",
+      "body":{"type":"doc","version":1,"content":[{"type":"paragraph","content":[
+      {"type":"text","text":"hi ","marks":[{"type":"strong"}]},
+      {"type":"mention","attrs":{"id":"b","text":"@Bob"}}]}]}}]})");
+
+  const auto result = harness.Call("list_comments", {{"issue_key", "A-1"}, {"max_results", 1}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(harness.env.http->RequestsTo("/comment").front().url,
+            Api("/issue/A-1/comment?startAt=0&maxResults=1&orderBy=created"));
+  EXPECT_EQ(ToolHarness::Structured(result)["comments"][0]["body"], "**hi **@Bob");
+  EXPECT_TRUE(ToolHarness::Structured(result)["has_more"].get<bool>());
+}
+
+TEST(DeleteComment, IsDestructiveAndEmptyAnswersAreSuccess) {
+  ToolHarness harness;
+  harness.env.http->OnJson("DELETE", Api("/issue/A-1/comment/9"), 204, "");
+
+  const auto result = harness.Call("delete_comment", {{"issue_key", "A-1"}, {"comment_id", "9"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_TRUE(harness.registry.Find("delete_comment")->annotations.destructive);
+}
+
+TEST(AddWorklog, SendsTimeSpentAndAnAdfComment) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/issue/A-1/worklog"), 201,
+                           R"({"id":"5","timeSpent":"1h 30m"})");
+
+  const auto result = harness.Call(
+      "add_worklog", {{"issue_key", "A-1"}, {"time_spent", "1h 30m"}, {"comment", "pairing"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json body = Json::parse(harness.env.http->RequestsTo("/worklog").front().body);
+  EXPECT_EQ(body["timeSpent"], "1h 30m");
+  EXPECT_EQ(body["comment"]["type"], "doc");
+  EXPECT_FALSE(body.contains("started"));
+}
+
+constexpr char kLinkTypes[] =
+    R"({"issueLinkTypes":[{"id":"1","name":"Blocks","inward":"is blocked by","outward":"blocks"}]})";
+
+TEST(LinkIssues, TakesTheDirectionFromTheTypesWording) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
+  harness.env.http->OnJson("POST", Api("/issueLink"), 201, "");
+  harness.env.http->OnJson("GET", Api("/issue/B-2"), 200, R"({"fields":{"issuelinks":[
+      {"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"A-1"}}]}})");
+
+  // "A-1 is blocked by B-2": B-2 is the outward (from) issue.
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "is blocked by"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const auto posts = harness.env.http->RequestsTo("/rest/api/3/issueLink");
+  const auto post = std::find_if(posts.begin(), posts.end(),
+                                 [](const core::HttpRequest& r) { return r.method == "POST"; });
+  ASSERT_NE(post, posts.end());
+  const Json body = Json::parse(post->body);
+  EXPECT_EQ(body, (Json{{"type", {{"name", "Blocks"}}},
+                        {"outwardIssue", {{"key", "B-2"}}},
+                        {"inwardIssue", {{"key", "A-1"}}}}));
+  EXPECT_EQ(ToolHarness::Structured(result)["relation"], "A-1 is blocked by B-2");
+  EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
+}
+
+TEST(LinkIssues, UnknownTypesListTheKnownOnes) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
+
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "duplicates"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Blocks (X blocks Y; Y is blocked by X)"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/issueLink?").empty());
+}
+
+TEST(SetParent, ClearsWithNullAndReadsBack) {
+  ToolHarness harness;
+  harness.env.http->OnJson("PUT", Api("/issue/A-2"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-2?fields=parent"), 200,
+                           R"({"fields":{"parent":{"key":"A-1"}}})");
+
+  const auto result = harness.Call("set_parent", {{"issue_key", "A-2"}});
+
+  ASSERT_FALSE(result.is_error);
+  EXPECT_EQ(Json::parse(harness.env.http->RequestsTo("/issue/A-2").front().body),
+            (Json{{"fields", {{"parent", nullptr}}}}));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("reads back as 'A-1'"));
+}
+
+TEST(ListSprints, AsksForActiveAndFutureSprintsByDefault) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Agile("/board/7/sprint"), 200,
+                           R"({"isLast":true,"values":[{"id":3,"name":"S3","state":"active"}]})");
+
+  const auto result = harness.Call("list_sprints", {{"board_id", 7}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(harness.env.http->RequestsTo("/sprint").front().url,
+            Agile("/board/7/sprint?startAt=0&maxResults=50&state=active%2Cfuture"));
+  EXPECT_EQ(ToolHarness::Structured(result)["sprints"][0],
+            (Json{{"id", 3}, {"name", "S3"}, {"state", "active"}}));
+  EXPECT_EQ(harness.env.broker->scope_requests().back().front(), "read:sprint:jira-software");
+}
+
+TEST(MoveIssues, ChecksWhereTheIssuesLanded) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Agile("/sprint/3/issue"), 204, "");
+  harness.env.http->OnJson("POST", Api("/search/jql"), 200,
+                           R"({"issues":[{"id":"1","key":"A-1"}],"isLast":true})");
+
+  const auto result =
+      harness.Call("move_issues", {{"issue_keys", {"A-1", "A-2"}}, {"sprint_id", 3}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(Json::parse(harness.env.http->RequestsTo("/sprint/3/issue").front().body),
+            (Json{{"issues", {"A-1", "A-2"}}}));
+  EXPECT_EQ(Json::parse(harness.env.http->RequestsTo("/search/jql").front().body)["jql"],
+            "key in (A-1,A-2) AND sprint = 3");
+  EXPECT_EQ(ToolHarness::Structured(result)["moved"], 1);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("not found there afterwards: A-2"));
+}
+
+TEST(MoveIssues, WithoutASprintGoesToTheBacklog) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Agile("/backlog/issue"), 204, "");
+  harness.env.http->OnJson("POST", Api("/search/jql"), 200,
+                           R"({"issues":[{"key":"A-1"}],"isLast":true})");
+
+  const auto result = harness.Call("move_issues", {{"issue_keys", {"A-1"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(harness.env.http->RequestsTo("/backlog/issue").size(), 1U);
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+}
+
+TEST(GetCreateFields, ResolvesTheIssueTypeNameAndMarksMandatoryFields) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", Api("/issue/createmeta/A/issuetypes?"), 200,
+      R"({"issueTypes":[{"id":"10001","name":"Bug"},{"id":"10002","name":"Task"}]})");
+  harness.env.http->OnJson("GET", Api("/issue/createmeta/A/issuetypes/10002"), 200, R"({"fields":[
+      {"fieldId":"summary","name":"Summary","required":true,"schema":{"type":"string"}},
+      {"fieldId":"priority","name":"Priority","required":false,"schema":{"type":"priority"},
+       "allowedValues":[{"id":"1","name":"High"},{"id":"2","name":"Low"}]}]})");
+
+  const auto result =
+      harness.Call("get_create_fields", {{"project_key", "A"}, {"issue_type", "task"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json& structured = ToolHarness::Structured(result);
+  EXPECT_EQ(structured["issue_type_id"], "10002");
+  EXPECT_TRUE(structured["fields"][0]["mandatory"].get<bool>());
+  EXPECT_EQ(structured["fields"][1]["allowed"], (Json{"High", "Low"}));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("* summary · Summary"));
+}
+
+TEST(SearchFields, FallsBackToTheFieldListForNonAdmins) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/field/search"), 403,
+                           R"({"errorMessages":["Only Jira administrators can access fields."]})");
+  harness.env.http->OnJson("GET", Api("/field"), 200, R"([
+      {"id":"customfield_10016","name":"Story Points","custom":true,"schema":{"type":"number"}},
+      {"id":"summary","name":"Summary","custom":false}])");
+
+  const auto result = harness.Call("search_fields", {{"query", "story"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["fields"], (Json{{{"id", "customfield_10016"},
+                                                              {"name", "Story Points"},
+                                                              {"custom", true},
+                                                              {"schema_type", "number"}}}));
+}
+
+TEST(DownloadAttachment, ReturnsImagesAsImageContent) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/attachment/9"), 200,
+                           R"({"id":9,"filename":"shot.png","mimeType":"image/png","size":4})");
+  core::HttpHeaders headers;
+  headers.emplace_back("Content-Type", "image/png");
+  harness.env.http->On("GET", Api("/attachment/content/9"),
+                       core::HttpResponse{200, headers, "\x89PNG"});
+
+  const auto result = harness.Call("download_attachment", {{"attachment_id", "9"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(harness.env.http->RequestsTo("/attachment/content/").front().url,
+            Api("/attachment/content/9?redirect=false"));
+  ASSERT_EQ(result.content.size(), 2U);
+  EXPECT_EQ(result.content[1], (Json{{"type", "image"},
+                                     {"data", core::Base64Encode("\x89PNG")},
+                                     {"mimeType", "image/png"}}));
+}
+
+TEST(DownloadAttachment, RefusesWhatIsOverTheCap) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/attachment/9"), 200,
+                           R"({"filename":"big.png","mimeType":"image/png","size":5000000})");
+
+  const auto result = harness.Call("download_attachment", {{"attachment_id", "9"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("over the 1048576 byte cap"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/attachment/content/").empty());
+}
+
+TEST(UploadAttachment, SendsOneMultipartFileWithTheXsrfHeader) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "POST", Api("/issue/A-1/attachments"), 200,
+      R"([{"id":"12","filename":"notes.txt","size":5,"mimeType":"text/plain"}])");
+
+  const auto result =
+      harness.Call("upload_attachment", {{"issue_key", "A-1"},
+                                         {"filename", "no\"tes.txt"},
+                                         {"content_base64", core::Base64Encode("hello")},
+                                         {"mime_type", "text/plain"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const auto request = harness.env.http->RequestsTo("/attachments").front();
+  EXPECT_EQ(core::FindHeader(request.headers, "X-Atlassian-Token"), "no-check");
+  ASSERT_EQ(request.content_type.rfind("multipart/form-data; boundary=", 0), 0U);
+  const std::string boundary = request.content_type.substr(30);
+  EXPECT_EQ(request.body,
+            "--" + boundary +
+                "\r\nContent-Disposition: form-data; name=\"file\"; "
+                "filename=\"no_tes.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--" +
+                boundary + "--\r\n");
+  EXPECT_EQ(ToolHarness::Structured(result)["attachments"][0]["id"], "12");
+}
+
+TEST(UploadAttachment, RejectsInvalidBase64) {
+  ToolHarness harness;
+
+  const auto result = harness.Call(
+      "upload_attachment", {{"issue_key", "A-1"}, {"filename", "x"}, {"content_base64", "@@@"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
+}  // namespace
+}  // namespace tools

@@ -1,0 +1,235 @@
+// Agile tools (/rest/agile/1.0): list_boards, list_sprints, sprint_issues, backlog_issues,
+// move_issues.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "tools/fields.h"
+#include "tools/tool_support.h"
+
+namespace tools {
+namespace {
+
+// Jira Software's OAuth scopes, as its API documents them.
+std::vector<std::string> ReadBoards() {
+  return {"read:board-scope:jira-software", "read:project:jira"};
+}
+std::vector<std::string> ReadSprints() {
+  return {"read:sprint:jira-software", "read:board-scope:jira-software", "read:issue-details:jira",
+          "read:jql:jira"};
+}
+std::vector<std::string> WriteSprints() {
+  return {"write:sprint:jira-software", "write:board-scope:jira-software", "read:jira-work"};
+}
+
+std::vector<std::string> DefaultAgileFields() {
+  return {"summary", "status", "assignee", "priority", "issuetype"};
+}
+
+core::Result<mcp::ToolResult> ListBoards(JiraClient& client, const Json& arguments,
+                                         const mcp::CallContext& context) {
+  const std::string project = StringArg(arguments, "project_key");
+  const std::string name = StringArg(arguments, "name");
+  auto page = ReadOffsetCursor(arguments, fmt::format("list_boards\n{}\n{}", project, name), 50);
+  if (!page.ok()) {
+    return page.status();
+  }
+  std::string path = fmt::format("/rest/agile/1.0/board?startAt={}&maxResults={}", page->start_at,
+                                 page->max_results);
+  if (!project.empty()) {
+    path += "&projectKeyOrId=" + Encode(project);
+  }
+  if (!name.empty()) {
+    path += "&name=" + Encode(name);
+  }
+  auto response = client.Call(context, Request("GET", path, ReadBoards(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Listing boards");
+  }
+  const Json values = response->body.value("values", Json::array());
+  Json boards = Json::array();
+  std::string text;
+  for (const auto& board : values) {
+    Json summary = {{"id", board.value("id", 0)},
+                    {"name", board.value("name", "")},
+                    {"board_type", board.value("type", "")}};
+    const Json location = board.value("location", Json::object());
+    if (location.contains("projectKey")) {
+      summary["project_key"] = location["projectKey"];
+    }
+    text += fmt::format("\n{} · {} ({})", summary["id"].dump(), summary["name"].get<std::string>(),
+                        summary["board_type"].get<std::string>());
+    boards.push_back(std::move(summary));
+  }
+  std::string head = fmt::format("{} boards", boards.size());
+  Json structured = {{"boards", boards}};
+  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  return mcp::ToolResult::Success(head + text, std::move(structured));
+}
+
+core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& arguments,
+                                          const mcp::CallContext& context) {
+  const long long board = arguments.value("board_id", 0LL);
+  const std::string state = StringArg(arguments, "state", "active,future");
+  auto page = ReadOffsetCursor(arguments, fmt::format("list_sprints\n{}\n{}", board, state), 50);
+  if (!page.ok()) {
+    return page.status();
+  }
+  auto response = client.Call(
+      context,
+      Request("GET",
+              fmt::format("/rest/agile/1.0/board/{}/sprint?startAt={}&maxResults={}&state={}",
+                          board, page->start_at, page->max_results, Encode(state)),
+              ReadSprints(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Listing sprints");
+  }
+  const Json values = response->body.value("values", Json::array());
+  Json sprints = Json::array();
+  std::string text;
+  for (const auto& sprint : values) {
+    Json summary = {{"id", sprint.value("id", 0)},
+                    {"name", sprint.value("name", "")},
+                    {"state", sprint.value("state", "")}};
+    for (const char* key : {"startDate", "endDate", "goal"}) {
+      if (sprint.contains(key)) {
+        summary[key] = sprint[key];
+      }
+    }
+    text += fmt::format("\n{} · {} ({})", summary["id"].dump(), summary["name"].get<std::string>(),
+                        summary["state"].get<std::string>());
+    sprints.push_back(std::move(summary));
+  }
+  std::string head = fmt::format("{} sprints", sprints.size());
+  Json structured = {{"sprints", sprints}};
+  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  return mcp::ToolResult::Success(head + text, std::move(structured));
+}
+
+core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& arguments,
+                                          const mcp::CallContext& context, const std::string& base,
+                                          const std::string& what) {
+  std::vector<std::string> fields = StringListArg(arguments, "fields");
+  if (fields.empty()) {
+    fields = DefaultAgileFields();
+  }
+  const std::string jql = StringArg(arguments, "jql");
+  auto page =
+      ReadOffsetCursor(arguments, fmt::format("{}\n{}\n{}", base, jql, fmt::join(fields, ",")), 20);
+  if (!page.ok()) {
+    return page.status();
+  }
+  std::string path =
+      fmt::format("{}?startAt={}&maxResults={}&fields={}", base, page->start_at, page->max_results,
+                  Encode(fmt::format("{}", fmt::join(fields, ","))));
+  if (!jql.empty()) {
+    path += "&jql=" + Encode(jql);
+  }
+  auto response = client.Call(context, Request("GET", path, ReadSprints(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Listing " + what + " issues");
+  }
+  const Json values = response->body.value("issues", Json::array());
+  Json issues = Json::array();
+  std::string text;
+  for (const auto& raw : values) {
+    Json issue = FlattenIssue(raw, fields);
+    CapStrings(issue, 2000);
+    text += "\n" + IssueLine(issue);
+    issues.push_back(std::move(issue));
+  }
+  std::string head = fmt::format("{} {} issues", issues.size(), what);
+  Json structured = {{"issues", issues}};
+  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  return mcp::ToolResult::Success(head + text, std::move(structured));
+}
+
+core::Result<mcp::ToolResult> SprintIssues(JiraClient& client, const Json& arguments,
+                                           const mcp::CallContext& context) {
+  return AgileIssues(
+      client, arguments, context,
+      fmt::format("/rest/agile/1.0/sprint/{}/issue", arguments.value("sprint_id", 0LL)), "sprint");
+}
+
+core::Result<mcp::ToolResult> BacklogIssues(JiraClient& client, const Json& arguments,
+                                            const mcp::CallContext& context) {
+  return AgileIssues(
+      client, arguments, context,
+      fmt::format("/rest/agile/1.0/board/{}/backlog", arguments.value("board_id", 0LL)), "backlog");
+}
+
+core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& arguments,
+                                         const mcp::CallContext& context) {
+  const std::vector<std::string> keys = StringListArg(arguments, "issue_keys");
+  const bool to_sprint = arguments.contains("sprint_id");
+  const long long sprint = arguments.value("sprint_id", 0LL);
+  JiraRequest request = Request("POST",
+                                to_sprint ? fmt::format("/rest/agile/1.0/sprint/{}/issue", sprint)
+                                          : std::string("/rest/agile/1.0/backlog/issue"),
+                                WriteSprints(), arguments);
+  request.body = Json{{"issues", keys}};
+  // Moving to a sprint or the backlog sets state: repeating it changes nothing more.
+  request.idempotent = true;
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Moving the issues");
+  }
+
+  // Read back through JQL which of the issues are where they were sent.
+  const std::string where = to_sprint ? fmt::format("sprint = {}", sprint)
+                                      : "(sprint is EMPTY OR sprint not in openSprints())";
+  JiraRequest check = Request("POST", "/rest/api/3/search/jql", WriteSprints(), arguments);
+  check.body = Json{{"jql", fmt::format("key in ({}) AND {}", fmt::join(keys, ","), where)},
+                    {"fields", {"summary"}},
+                    {"maxResults", keys.size()}};
+  check.idempotent = true;
+  auto found = client.Call(context, check);
+  std::set<std::string> landed;
+  if (found.ok()) {
+    for (const auto& issue : found->body.value("issues", Json::array())) {
+      landed.insert(issue.value("key", ""));
+    }
+  }
+  std::vector<std::string> missing;
+  for (const auto& key : keys) {
+    if (landed.count(key) == 0) {
+      missing.push_back(key);
+    }
+  }
+  const std::string target = to_sprint ? fmt::format("sprint {}", sprint) : "the backlog";
+  Json structured = {{"moved", keys.size() - missing.size()}};
+  std::string text = fmt::format("Moved {} issues to {}", keys.size(), target);
+  if (!found.ok()) {
+    structured["warnings"] = {"could not check where the issues are: " + found.status().message()};
+  } else if (!missing.empty()) {
+    structured["warnings"] = {
+        fmt::format("not found in {} afterwards: {}", target, fmt::join(missing, ", "))};
+    text += fmt::format("; not found there afterwards: {}", fmt::join(missing, ", "));
+  }
+  return mcp::ToolResult::Success(std::move(text), std::move(structured));
+}
+
+}  // namespace
+
+std::vector<JiraTool> AgileTools(const std::shared_ptr<JiraClient>& client) {
+  return {
+      MakeTool({.name = "list_boards", .toolset = "agile", .http_methods = {"GET"}}, "List boards",
+               "Scrum and kanban boards, optionally of one project.", ReadOnly(), ReadBoards(),
+               client, ListBoards),
+      MakeTool({.name = "list_sprints", .toolset = "agile", .http_methods = {"GET"}},
+               "List sprints", "Sprints of a board (default active and future).", ReadOnly(),
+               ReadSprints(), client, ListSprints),
+      MakeTool({.name = "sprint_issues", .toolset = "agile", .http_methods = {"GET"}},
+               "Sprint issues", "Issues in a sprint, paged.", ReadOnly(), ReadSprints(), client,
+               SprintIssues),
+      MakeTool({.name = "backlog_issues", .toolset = "agile", .http_methods = {"GET"}},
+               "Backlog issues", "Issues in a board's backlog, paged.", ReadOnly(), ReadSprints(),
+               client, BacklogIssues),
+      MakeTool(
+          {.name = "move_issues", .toolset = "agile", .http_methods = {"POST"}, .writes = true},
+          "Move issues", "Move issues to a sprint, or to the backlog without sprint_id.",
+          Idempotent(), WriteSprints(), client, MoveIssues),
+  };
+}
+
+}  // namespace tools

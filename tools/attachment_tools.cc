@@ -1,0 +1,165 @@
+// Attachment tools: list_attachments, download_attachment, upload_attachment.
+#include <fmt/format.h>
+
+#include <random>
+
+#include "core/base64.h"
+#include "tools/fields.h"
+#include "tools/tool_support.h"
+
+namespace tools {
+namespace {
+
+constexpr std::size_t kDefaultDownloadCap = std::size_t{1} << 20;
+constexpr std::size_t kMaxDownloadCap = std::size_t{8} << 20;
+constexpr std::size_t kMaxUpload = std::size_t{10} << 20;
+
+bool IsTextType(const std::string& mime) {
+  return mime.rfind("text/", 0) == 0 || mime.find("json") != std::string::npos ||
+         mime.find("xml") != std::string::npos || mime.find("yaml") != std::string::npos;
+}
+
+core::Result<mcp::ToolResult> ListAttachments(JiraClient& client, const Json& arguments,
+                                              const mcp::CallContext& context) {
+  auto response = client.Call(
+      context,
+      Request("GET", fmt::format("/rest/api/3/issue/{}?fields=attachment", IssueKey(arguments)),
+              ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Listing attachments");
+  }
+  Json attachments = CompactValue(
+      response->body.value("fields", Json::object()).value("attachment", Json::array()));
+  std::string text = fmt::format("{} attachments", attachments.size());
+  for (const auto& attachment : attachments) {
+    text += fmt::format("\n{} · {} · {} · {} bytes", ValueText(attachment.value("id", Json())),
+                        ValueText(attachment.value("filename", Json())),
+                        ValueText(attachment.value("mimeType", Json())),
+                        ValueText(attachment.value("size", Json())));
+  }
+  return mcp::ToolResult::Success(std::move(text), {{"attachments", attachments}});
+}
+
+core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json& arguments,
+                                                 const mcp::CallContext& context) {
+  const std::string id = StringArg(arguments, "attachment_id");
+  const std::size_t cap =
+      std::min(arguments.value("max_bytes", kDefaultDownloadCap), kMaxDownloadCap);
+  auto meta = client.Call(
+      context, Request("GET", "/rest/api/3/attachment/" + Encode(id), ReadWork(), arguments));
+  if (!meta.ok()) {
+    return meta.status().WithContext("Reading attachment " + id);
+  }
+  const std::string mime = meta->body.value("mimeType", "application/octet-stream");
+  const std::string filename = meta->body.value("filename", "");
+  const auto size = meta->body.value("size", std::size_t{0});
+  if (size > cap) {
+    return core::Status(core::Code::kResourceExhausted,
+                        fmt::format("{} is {} bytes, over the {} byte cap; raise max_bytes (up to "
+                                    "{}) or open it in Jira.",
+                                    filename, size, cap, kMaxDownloadCap));
+  }
+  const bool image = mime.rfind("image/", 0) == 0;
+  if (!image && !IsTextType(mime)) {
+    return core::Status(core::Code::kFailedPrecondition,
+                        fmt::format("{} is {}, which is neither an image nor text; open it in "
+                                    "Jira instead.",
+                                    filename, mime));
+  }
+  JiraRequest request =
+      Request("GET", fmt::format("/rest/api/3/attachment/content/{}?redirect=false", Encode(id)),
+              ReadWork(), arguments);
+  request.raw_response = true;
+  request.max_response_bytes = cap + 1;
+  auto content = client.Call(context, request);
+  if (!content.ok()) {
+    return content.status().WithContext("Downloading " + filename);
+  }
+  Json structured = {
+      {"id", id}, {"filename", filename}, {"mimeType", mime}, {"size", content->raw.size()}};
+  if (image) {
+    mcp::ToolResult result = mcp::ToolResult::Success(
+        fmt::format("{} ({}, {} bytes)", filename, mime, content->raw.size()), structured);
+    result.content.push_back(
+        {{"type", "image"}, {"data", core::Base64Encode(content->raw)}, {"mimeType", mime}});
+    return result;
+  }
+  Json text = Json(content->raw);
+  const std::string body = text.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return mcp::ToolResult::Success(
+      fmt::format("{} ({}):\n{}", filename, mime, Json::parse(body).get<std::string>()),
+      structured);
+}
+
+// RFC 7578 form data with one file part. The boundary is random so it cannot occur by chance.
+std::string MultipartBody(const std::string& boundary, const std::string& filename,
+                          const std::string& mime, const std::string& bytes) {
+  std::string safe_name;
+  for (const char c : filename) {
+    safe_name += (c == '"' || c == '\r' || c == '\n' || c == '\\') ? '_' : c;
+  }
+  return fmt::format(
+      "--{0}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{1}\"\r\n"
+      "Content-Type: {2}\r\n\r\n{3}\r\n--{0}--\r\n",
+      boundary, safe_name, mime, bytes);
+}
+
+core::Result<mcp::ToolResult> UploadAttachment(JiraClient& client, const Json& arguments,
+                                               const mcp::CallContext& context) {
+  const auto bytes = core::Base64Decode(StringArg(arguments, "content_base64"));
+  if (!bytes) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "`content_base64` is not valid base64 (standard alphabet, padded).");
+  }
+  if (bytes->size() > kMaxUpload) {
+    return core::Status(
+        core::Code::kInvalidArgument,
+        fmt::format("The file is {} bytes; uploads are capped at {}.", bytes->size(), kMaxUpload));
+  }
+  std::random_device random;
+  const std::string boundary = fmt::format("jira-mcp-{:08x}{:08x}", random(), random());
+  const std::string filename = StringArg(arguments, "filename");
+  JiraRequest request =
+      Request("POST", fmt::format("/rest/api/3/issue/{}/attachments", IssueKey(arguments)),
+              WriteWork(), arguments);
+  request.raw_body = MultipartBody(
+      boundary, filename, StringArg(arguments, "mime_type", "application/octet-stream"), *bytes);
+  request.raw_content_type = "multipart/form-data; boundary=" + boundary;
+  // Jira's guard against cross-site form posts; required on this endpoint.
+  request.headers.emplace_back("X-Atlassian-Token", "no-check");
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Uploading " + filename);
+  }
+  Json attachments = CompactValue(response->body.is_array() ? response->body : Json::array());
+  if (attachments.empty()) {
+    return core::Status(core::Code::kUnavailable,
+                        "Jira accepted the upload but listed no attachment; list the issue's "
+                        "attachments before uploading again.");
+  }
+  return mcp::ToolResult::Success(
+      fmt::format("Attached {} ({} bytes) as {}", filename, bytes->size(),
+                  ValueText(attachments[0].value("id", Json()))),
+      {{"attachments", attachments}});
+}
+
+}  // namespace
+
+std::vector<JiraTool> AttachmentTools(const std::shared_ptr<JiraClient>& client) {
+  return {
+      MakeTool({.name = "list_attachments", .toolset = "attachments", .http_methods = {"GET"}},
+               "List attachments", "Files attached to an issue.", ReadOnly(), ReadWork(), client,
+               ListAttachments),
+      MakeTool({.name = "download_attachment", .toolset = "attachments", .http_methods = {"GET"}},
+               "Download attachment", "An image or text attachment, up to max_bytes (1 MiB).",
+               ReadOnly(), ReadWork(), client, DownloadAttachment),
+      MakeTool({.name = "upload_attachment",
+                .toolset = "attachments",
+                .http_methods = {"POST"},
+                .writes = true},
+               "Upload attachment", "Attach a file (base64) to an issue.", Additive(), WriteWork(),
+               client, UploadAttachment),
+  };
+}
+
+}  // namespace tools

@@ -1,0 +1,247 @@
+// Comment and worklog tools: list_comments, add_comment, edit_comment, delete_comment,
+// list_worklogs, add_worklog.
+#include <fmt/format.h>
+
+#include "tools/adf.h"
+#include "tools/fields.h"
+#include "tools/tool_support.h"
+
+namespace tools {
+namespace {
+
+constexpr std::size_t kCommentCap = 8000;
+
+Json CommentSummary(const Json& comment) {
+  Json out = {{"id", comment.value("id", "")},
+              {"author", CompactValue(comment.value("author", Json()))},
+              {"created", comment.value("created", Json())},
+              {"body", CompactValue(comment.value("body", Json()))}};
+  if (comment.contains("visibility")) {
+    out["visibility"] = comment["visibility"];
+  }
+  return out;
+}
+
+// The comment body from `body` (markdown) or `body_adf`, and the optional visibility.
+core::Result<Json> CommentBody(const Json& arguments) {
+  if (arguments.contains("body") == arguments.contains("body_adf")) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "Give exactly one of `body` (markdown) or `body_adf`.");
+  }
+  const char* name = arguments.contains("body") ? "body" : "body_adf";
+  auto adf = RichText(arguments[name], name);
+  if (!adf.ok()) {
+    return adf.status();
+  }
+  Json body = {{"body", *adf}};
+  const std::string role = StringArg(arguments, "visible_to_role");
+  const std::string group = StringArg(arguments, "visible_to_group");
+  if (!role.empty() && !group.empty()) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "Restrict a comment to a role or to a group, not both.");
+  }
+  if (!role.empty()) {
+    body["visibility"] = {{"type", "role"}, {"value", role}};
+  } else if (!group.empty()) {
+    body["visibility"] = {{"type", "group"}, {"value", group}};
+  }
+  return body;
+}
+
+std::string CommentPath(const Json& arguments) {
+  return fmt::format("/rest/api/3/issue/{}/comment", IssueKey(arguments));
+}
+
+core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& arguments,
+                                           const mcp::CallContext& context) {
+  const std::string order = StringArg(arguments, "order", "created");
+  auto page = ReadOffsetCursor(
+      arguments, fmt::format("list_comments\n{}\n{}", StringArg(arguments, "issue_key"), order),
+      20);
+  if (!page.ok()) {
+    return page.status();
+  }
+  auto response = client.Call(
+      context, Request("GET",
+                       fmt::format("{}?startAt={}&maxResults={}&orderBy={}", CommentPath(arguments),
+                                   page->start_at, page->max_results, Encode(order)),
+                       ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Reading comments");
+  }
+  const Json values = response->body.value("comments", Json::array());
+  Json comments = Json::array();
+  std::string text;
+  for (const auto& comment : values) {
+    Json summary = CommentSummary(comment);
+    CapStrings(summary, kCommentCap);
+    text += fmt::format("\n[{}] {} {}:\n{}", summary["id"].get<std::string>(),
+                        ValueText(summary["created"]), ValueText(summary["author"]),
+                        ValueText(summary["body"], kCommentCap));
+    comments.push_back(std::move(summary));
+  }
+  std::string head = fmt::format("{} comments", comments.size());
+  Json structured = {{"comments", comments}};
+  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  return mcp::ToolResult::Success(head + text, std::move(structured));
+}
+
+core::Result<mcp::ToolResult> AddComment(JiraClient& client, const Json& arguments,
+                                         const mcp::CallContext& context) {
+  auto body = CommentBody(arguments);
+  if (!body.ok()) {
+    return body.status();
+  }
+  JiraRequest request = Request("POST", CommentPath(arguments), WriteWork(), arguments);
+  request.body = *body;
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Adding the comment");
+  }
+  // Jira answers with the stored comment: that is the read-back.
+  const std::string id = response->body.value("id", "");
+  if (id.empty()) {
+    return core::Status(core::Code::kUnavailable,
+                        "Jira answered without a comment id; list the comments before adding "
+                        "it again.");
+  }
+  Json structured = {{"id", id}, {"created", response->body.value("created", "")}};
+  std::string text = fmt::format("Added comment {} to {}", id, StringArg(arguments, "issue_key"));
+  if ((*body).contains("visibility") && !response->body.contains("visibility")) {
+    structured["warnings"] = {"the visibility restriction did not land"};
+    text += "; the visibility restriction did not land";
+  }
+  return mcp::ToolResult::Success(std::move(text), std::move(structured));
+}
+
+core::Result<mcp::ToolResult> EditComment(JiraClient& client, const Json& arguments,
+                                          const mcp::CallContext& context) {
+  auto body = CommentBody(arguments);
+  if (!body.ok()) {
+    return body.status();
+  }
+  const std::string id = StringArg(arguments, "comment_id");
+  JiraRequest request = Request("PUT", fmt::format("{}/{}", CommentPath(arguments), Encode(id)),
+                                WriteWork(), arguments);
+  request.body = *body;
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Editing comment " + id);
+  }
+  return mcp::ToolResult::Success(fmt::format("Edited comment {}", id),
+                                  {{"id", id}, {"updated", response->body.value("updated", "")}});
+}
+
+core::Result<mcp::ToolResult> DeleteComment(JiraClient& client, const Json& arguments,
+                                            const mcp::CallContext& context) {
+  const std::string id = StringArg(arguments, "comment_id");
+  auto response = client.Call(
+      context, Request("DELETE", fmt::format("{}/{}", CommentPath(arguments), Encode(id)),
+                       WriteWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Deleting comment " + id);
+  }
+  return mcp::ToolResult::Success(fmt::format("Deleted comment {}", id), {{"deleted", id}});
+}
+
+std::string WorklogPath(const Json& arguments) {
+  return fmt::format("/rest/api/3/issue/{}/worklog", IssueKey(arguments));
+}
+
+core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& arguments,
+                                           const mcp::CallContext& context) {
+  auto page =
+      ReadOffsetCursor(arguments, "list_worklogs\n" + StringArg(arguments, "issue_key"), 20);
+  if (!page.ok()) {
+    return page.status();
+  }
+  auto response = client.Call(
+      context, Request("GET",
+                       fmt::format("{}?startAt={}&maxResults={}", WorklogPath(arguments),
+                                   page->start_at, page->max_results),
+                       ReadWork(), arguments));
+  if (!response.ok()) {
+    return response.status().WithContext("Reading worklogs");
+  }
+  const Json values = response->body.value("worklogs", Json::array());
+  Json worklogs = Json::array();
+  std::string text;
+  for (const auto& worklog : values) {
+    Json summary = {{"id", worklog.value("id", "")},
+                    {"author", CompactValue(worklog.value("author", Json()))},
+                    {"started", worklog.value("started", Json())},
+                    {"timeSpent", worklog.value("timeSpent", Json())},
+                    {"comment", CompactValue(worklog.value("comment", Json()))}};
+    text += fmt::format("\n{} {} {}", ValueText(summary["started"]), ValueText(summary["author"]),
+                        ValueText(summary["timeSpent"]));
+    worklogs.push_back(std::move(summary));
+  }
+  std::string head = fmt::format("{} worklogs", worklogs.size());
+  Json structured = {{"worklogs", worklogs}};
+  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  return mcp::ToolResult::Success(head + text, std::move(structured));
+}
+
+core::Result<mcp::ToolResult> AddWorklog(JiraClient& client, const Json& arguments,
+                                         const mcp::CallContext& context) {
+  Json body = {{"timeSpent", StringArg(arguments, "time_spent")}};
+  if (const std::string started = StringArg(arguments, "started"); !started.empty()) {
+    body["started"] = started;
+  }
+  if (arguments.contains("comment")) {
+    auto adf = RichText(arguments["comment"], "comment");
+    if (!adf.ok()) {
+      return adf.status();
+    }
+    body["comment"] = *adf;
+  }
+  JiraRequest request = Request("POST", WorklogPath(arguments), WriteWork(), arguments);
+  request.body = std::move(body);
+  auto response = client.Call(context, request);
+  if (!response.ok()) {
+    return response.status().WithContext("Logging work");
+  }
+  const std::string id = response->body.value("id", "");
+  const std::string spent = response->body.value("timeSpent", "");
+  Json structured = {{"id", id}, {"timeSpent", spent}};
+  std::string text =
+      fmt::format("Logged {} on {} (worklog {})", spent, StringArg(arguments, "issue_key"), id);
+  if (id.empty()) {
+    structured["warnings"] = {"Jira answered without a worklog id"};
+    text += "; Jira answered without a worklog id: list the worklogs before logging again";
+  }
+  return mcp::ToolResult::Success(std::move(text), std::move(structured));
+}
+
+}  // namespace
+
+std::vector<JiraTool> CommentTools(const std::shared_ptr<JiraClient>& client) {
+  return {
+      MakeTool({.name = "list_comments", .toolset = "comments", .http_methods = {"GET"}},
+               "List comments", "Comments of an issue as markdown, paged.", ReadOnly(), ReadWork(),
+               client, ListComments),
+      MakeTool(
+          {.name = "add_comment", .toolset = "comments", .http_methods = {"POST"}, .writes = true},
+          "Add comment", "Comment on an issue (markdown), optionally for a role or group.",
+          Additive(), WriteWork(), client, AddComment),
+      MakeTool(
+          {.name = "edit_comment", .toolset = "comments", .http_methods = {"PUT"}, .writes = true},
+          "Edit comment", "Replace a comment's text.", Destructive(), WriteWork(), client,
+          EditComment),
+      MakeTool({.name = "delete_comment",
+                .toolset = "comments",
+                .http_methods = {"DELETE"},
+                .writes = true},
+               "Delete comment", "Delete a comment for good.", Destructive(), WriteWork(), client,
+               DeleteComment),
+      MakeTool({.name = "list_worklogs", .toolset = "worklogs", .http_methods = {"GET"}},
+               "List worklogs", "Time logged on an issue, paged.", ReadOnly(), ReadWork(), client,
+               ListWorklogs),
+      MakeTool(
+          {.name = "add_worklog", .toolset = "worklogs", .http_methods = {"POST"}, .writes = true},
+          "Log work", "Log time on an issue (\"2h 30m\"), with an optional comment.", Additive(),
+          WriteWork(), client, AddWorklog),
+  };
+}
+
+}  // namespace tools
