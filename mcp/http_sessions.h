@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,9 @@ struct HttpSession {
   // Our requests to the client (sampling, elicitation, roots) awaiting the answers the client
   // POSTs back on this session.
   PendingRequests client_requests;
+  // Session notifications (Session::Notify) waiting for the session's GET stream, oldest first;
+  // guarded by the transport's stream lock.
+  std::deque<std::string> outbox;
 };
 
 class HttpSessionStore {

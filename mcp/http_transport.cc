@@ -132,6 +132,9 @@ bool MissingRequiredMeta(const Message& message) {
          !meta.contains(kMetaClientCapabilities);
 }
 
+// Session notifications kept for a GET stream that is not open (yet).
+constexpr std::size_t kMaxQueuedNotifications = 256;
+
 std::string SessionKey(const std::string& session_id) { return "s:" + session_id; }
 std::string SubjectKey(const std::string& subject) { return "u:" + subject; }
 
@@ -322,7 +325,7 @@ class HttpTransport::Impl {
   void HandleGet(const Request& req, Response& res, const core::Principal& principal);
   void HandleDelete(const Request& req, Response& res, const core::Principal& principal);
   void OpenStream(Response& res, const std::shared_ptr<HttpSession>& session);
-  bool StreamStep(const HttpSession& session, std::size_t offset, httplib::DataSink& sink);
+  bool StreamStep(HttpSession& session, std::size_t offset, httplib::DataSink& sink);
   void WakeStreams();
 
   std::shared_ptr<InFlight> Register(const std::string& key);
@@ -353,9 +356,14 @@ class HttpTransport::Impl {
   std::size_t answer_streams_ = 0;  // SSE answers still being written
   std::condition_variable calls_changed_;
 
-  std::mutex streams_mutex_;
-  std::set<std::string> streaming_;  // sessions with an open GET stream
-  std::condition_variable streams_changed_;
+  // The lock and signal of GET streams, shared with the sessions' notifiers (which may outlive
+  // this transport: they then find it gone).
+  struct StreamSignal {
+    std::mutex mutex;
+    std::condition_variable changed;
+  };
+  std::shared_ptr<StreamSignal> signal_ = std::make_shared<StreamSignal>();
+  std::set<std::string> streaming_;  // sessions with an open GET stream; under signal_->mutex
 
   std::mutex run_mutex_;
   bool stop_requested_ = false;
@@ -921,6 +929,22 @@ void HttpTransport::Impl::Initialize(Response& res, const Message& message,
     SendJson(res, 200, answer);
     return;
   }
+  session->state.SetNotifier(
+      [signal = std::weak_ptr<StreamSignal>(signal_),
+       weak = std::weak_ptr<HttpSession>(session)](const Json& notification) {
+        const auto hub = signal.lock();
+        const auto target = weak.lock();
+        if (!hub || !target) {
+          return;
+        }
+        std::lock_guard lock(hub->mutex);
+        // A session whose client never opens its GET stream keeps only the latest ones.
+        if (target->outbox.size() >= kMaxQueuedNotifications) {
+          target->outbox.pop_front();
+        }
+        target->outbox.push_back(Serialize(notification));
+        hub->changed.notify_all();
+      });
   Log()->info("session_opened session_fp={} subject={} protocol={}",
               core::Secret(session->id).Fingerprint(), principal.subject,
               session->state.protocol_version());
@@ -1064,7 +1088,7 @@ void HttpTransport::Impl::HandleDelete(const Request& req, Response& res,
 
 void HttpTransport::Impl::OpenStream(Response& res, const std::shared_ptr<HttpSession>& session) {
   {
-    std::lock_guard lock(streams_mutex_);
+    std::lock_guard lock(signal_->mutex);
     if (streaming_.contains(session->id)) {
       SendRpcError(res, 409, nullptr, rpc::kInvalidRequest,
                    "Conflict: this session has a stream open already");
@@ -1085,33 +1109,43 @@ void HttpTransport::Impl::OpenStream(Response& res, const std::shared_ptr<HttpSe
         return StreamStep(*session, offset, sink);
       },
       [this, id = session->id](bool) {
-        std::lock_guard lock(streams_mutex_);
+        std::lock_guard lock(signal_->mutex);
         streaming_.erase(id);
       });
 }
 
-bool HttpTransport::Impl::StreamStep(const HttpSession& session, std::size_t offset,
+bool HttpTransport::Impl::StreamStep(HttpSession& session, std::size_t offset,
                                      httplib::DataSink& sink) {
   if (offset == 0) {
     constexpr std::string_view kOpen = ": stream open\n\n";
     return sink.write(kOpen.data(), kOpen.size());
   }
   bool ended = false;
+  std::deque<std::string> outbox;
   {
-    std::unique_lock lock(streams_mutex_);
-    ended = streams_changed_.wait_for(lock, options_.sse_keepalive,
-                                      [&] { return stopping_ || !sessions_.Alive(session); });
+    std::unique_lock lock(signal_->mutex);
+    signal_->changed.wait_for(lock, options_.sse_keepalive, [&] {
+      return stopping_ || !sessions_.Alive(session) || !session.outbox.empty();
+    });
+    ended = stopping_ || !sessions_.Alive(session);
+    outbox.swap(session.outbox);
+  }
+  for (const std::string& event : outbox) {
+    const std::string frame = "event: message\ndata: " + event + "\n\n";
+    if (!sink.write(frame.data(), frame.size())) {
+      return false;
+    }
   }
   if (ended) {
     sink.done();
     return true;
   }
-  return sink.write(":\n\n", 3);
+  return outbox.empty() ? sink.write(":\n\n", 3) : true;
 }
 
 void HttpTransport::Impl::WakeStreams() {
-  std::lock_guard lock(streams_mutex_);
-  streams_changed_.notify_all();
+  std::lock_guard lock(signal_->mutex);
+  signal_->changed.notify_all();
 }
 
 std::shared_ptr<InFlight> HttpTransport::Impl::Register(const std::string& key) {

@@ -25,9 +25,11 @@
 //      requests on its session (202). Everything else answers as application/json.
 //      A request without Mcp-Session-Id whose MCP-Protocol-Version header is 2026-07-28 is
 //      served as 2026-07-28 even when its _meta is incomplete (so it gets -32602, status 400).
-//   5. GET: a legacy session's server-to-client SSE stream (this server sends no requests of its
-//      own, so it carries keep-alive comments until the session or the server ends); 405 without
-//      a session or for 2026-07-28. DELETE ends a session (204; then 404 for it).
+//   5. GET: a legacy session's server-to-client SSE stream: the session's notifications
+//      (Session::Notify, such as notifications/resources/updated; the latest 256 are kept while
+//      no stream is open) and keep-alive comments, until the session or the server ends.
+//      Requests to the client travel on the POST answers instead. 405 without a session or for
+//      2026-07-28. DELETE ends a session (204; then 404 for it).
 //
 // Cancellation: notifications/cancelled cancels a running call of the same session (legacy) or
 // subject (2026-07-28); for 2026-07-28 a closed SSE answer stream cancels its call too.

@@ -54,8 +54,9 @@ const PromptDefinition* PromptRegistry::Find(std::string_view name) const {
 
 bool PromptRegistry::HasCompletions() const {
   return std::any_of(prompts_.begin(), prompts_.end(), [](const PromptDefinition& prompt) {
-    return std::any_of(prompt.arguments.begin(), prompt.arguments.end(),
-                       [](const PromptArgument& argument) { return bool(argument.complete); });
+    return std::any_of(
+        prompt.arguments.begin(), prompt.arguments.end(),
+        [](const PromptArgument& argument) { return static_cast<bool>(argument.complete); });
   });
 }
 

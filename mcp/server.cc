@@ -822,21 +822,23 @@ Json Server::ReadResource(const Call& call) const {
     return InvalidParams(message, "resources/read needs \"uri\" (a string)");
   }
   const std::string uri = uri_json.get<std::string>();
-  const ResourceDefinition* resource = catalog_.resources->Find(uri);
-  const auto match = resource == nullptr ? catalog_.resources->MatchTemplate(uri) : std::nullopt;
-  if (resource == nullptr && !match) {
+  std::function<core::Result<std::vector<ResourceContents>>(const CallContext&)> read;
+  CacheHint cache;
+  if (const ResourceDefinition* resource = catalog_.resources->Find(uri)) {
+    cache = resource->cache;
+    read = [resource, uri](const CallContext& context) { return resource->read(uri, context); };
+  } else if (auto match = catalog_.resources->MatchTemplate(uri)) {
+    cache = match->resource_template->cache;
+    read = [resource_template = match->resource_template, variables = std::move(match->variables),
+            uri](const CallContext& context) {
+      return resource_template->read(uri, variables, context);
+    };
+  } else {
     return ResourceNotFound(message, uri, call.era);
   }
-  const CacheHint cache = resource != nullptr ? resource->cache : match->resource_template->cache;
 
   return RunWithClient(call, {{"uri", uri}}, [&](const CallContext& context) {
-    auto contents = RunRead(
-        [&] {
-          return resource != nullptr
-                     ? resource->read(uri, context)
-                     : match->resource_template->read(uri, match->variables, context);
-        },
-        context);
+    auto contents = RunRead([&] { return read(context); }, context);
     if (!contents.ok() && contents.status().code() == core::Code::kNotFound) {
       return HandlerOutcome{ResourceNotFound(message, uri, call.era), true};
     }

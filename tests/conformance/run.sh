@@ -15,7 +15,7 @@
 # (`server: [scenario, ...]`): listed scenarios must fail and all others must pass.
 #
 # Exit codes: 0 all good, 1 a conformance failure, 2 usage or server start-up error,
-# 77 skipped (tests/conformance/node_modules is missing, or SERVER cannot serve HTTP).
+# 77 skipped (tests/conformance/node_modules is missing).
 set -u
 
 readonly kSkip=77
@@ -73,7 +73,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts the server and sets $url; returns 77 when the server says it cannot serve HTTP.
+# Starts the server and sets $url.
 start_server() {
   "${server}" "${server_args[@]}" >"${work}/server.out" 2>"${work}/server.err" &
   server_pid=$!
@@ -86,11 +86,6 @@ start_server() {
     if ! kill -0 "${server_pid}" 2>/dev/null; then
       wait "${server_pid}" 2>/dev/null
       server_pid=""
-      if grep -q "transport=http is not available" "${work}/server.err"; then
-        echo "SKIP: ${server##*/} cannot serve HTTP yet (transport=http is not available in" \
-          "this build)"
-        return "${kSkip}"
-      fi
       echo "error: ${server##*/} exited before printing its URL:" >&2
       tail -n 20 "${work}/server.err" >&2
       return 2

@@ -123,7 +123,23 @@ class HttpClientRequestTest : public ::testing::Test {
     return {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"}, {"params", params}};
   }
 
-  Server server_{ServerInfo{.name = "t", .version = "1"}, Tools()};
+  static std::shared_ptr<ResourceRegistry> Resources() {
+    auto resources = std::make_shared<ResourceRegistry>();
+    EXPECT_TRUE(resources
+                    ->Add({.uri = "mem://r",
+                           .name = "r",
+                           .read = [](const std::string& uri, const CallContext&)
+                               -> core::Result<std::vector<ResourceContents>> {
+                             return std::vector<ResourceContents>{
+                                 ResourceContents::Text(uri, "text/plain", "r")};
+                           }})
+                    .ok());
+    resources->EnableSubscriptions();
+    return resources;
+  }
+
+  Server server_{ServerInfo{.name = "t", .version = "1"},
+                 Catalog{.tools = Tools(), .resources = Resources()}, Server::Options{}};
   std::unique_ptr<HttpTransport> transport_;
   std::string session_;
 };
@@ -164,6 +180,37 @@ TEST_F(HttpClientRequestTest, LegacyRequestTravelsOnThePostStreamAndItsAnswerCom
   EXPECT_EQ(events[1]["id"], 2);
   EXPECT_NE(events[1]["result"]["content"][0]["text"].get<std::string>().find("file:///w"),
             std::string::npos);
+}
+
+TEST_F(HttpClientRequestTest, ResourceUpdateReachesTheSessionsGetStream) {
+  Initialize(Json::object());
+  Post({{"jsonrpc", "2.0"},
+        {"id", 4},
+        {"method", "resources/subscribe"},
+        {"params", {{"uri", "mem://r"}}}});
+  httplib::Request request;
+  request.method = "GET";
+  request.path = "/mcp";
+  request.headers = {{"Accept", "text/event-stream"},
+                     {"Mcp-Session-Id", session_},
+                     {"MCP-Protocol-Version", "2025-11-25"}};
+  std::string stream;
+  bool notified = false;
+  request.content_receiver = [&](const char* data, std::size_t length, uint64_t, uint64_t) {
+    stream.append(data, length);
+    if (!notified) {
+      notified = true;
+      server_.NotifyResourceUpdated("mem://r");
+    }
+    return Events(stream).empty();  // stop reading at the first event
+  };
+
+  Client().send(request);
+
+  const std::vector<Json> events = Events(stream);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0]["method"], "notifications/resources/updated");
+  EXPECT_EQ(events[0]["params"]["uri"], "mem://r");
 }
 
 TEST_F(HttpClientRequestTest, LogMessageTurnsTheAnswerIntoAStream) {
