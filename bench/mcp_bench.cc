@@ -285,6 +285,7 @@ class HttpSession {
         bearer_(std::move(bearer)),
         next_id_(id_base) {
     client_.set_keep_alive(true);
+    client_.set_tcp_nodelay(true);
     client_.set_read_timeout(60, 0);
   }
 
@@ -453,6 +454,7 @@ int RunUpstream(const Args& args) {
     threads.emplace_back([&, c] {
       httplib::Client client(target->host, target->port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       for (int i = c; i < requests; i += conns) {
         const auto begin = Clock::now();
         auto response = method == "POST"

@@ -96,8 +96,8 @@ wait_for_line "$tmp/front.out" "front ready"
 cloud_id=$(sed -n 's/.*cloudId=\([^ ]*\).*/\1/p' "$tmp/front.out")
 front=http://127.0.0.1:18443
 
-# The search: 50 issues of one project, each server's own search tool and default fields.
-jql='project = MOB ORDER BY key ASC'
+# The search: the first 50 issues of the site, each server's own search tool and default fields.
+jql='project in (MOB, MKT) ORDER BY key ASC'  # 58 issues on the seeded site
 ours_fields='["summary","status","assignee","priority","issuetype","updated"]'
 jql_q=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$jql")
 
@@ -210,7 +210,7 @@ env ${ours_env[*]} "$server_bin" --transport http --port "$ours_port" --auth key
   --public-url "$public_url" --keycard-zone-url "$sandbox" 2>"$tmp/ours-http.log" &
 ours_pid=$!
 pids+=("$ours_pid")
-wait_for_line "$tmp/ours-http.log" "listening"
+wait_for_line "$tmp/ours-http.log" "serving MCP"
 bearer=$("$server_bin" sandbox --print-token alice --port "$sandbox_port" --resource "$public_url")
 http_level jira-mcp "$public_url" "$bearer" "$ours_pid"
 kill "$ours_pid"
