@@ -1,7 +1,7 @@
 // bench_mcp: the measuring client of bench/run.sh. Each mode prints one JSON object on stdout.
 //
 //   bench_mcp stdio [--runs N] [--calls N] [--tool NAME] [--args JSON] [--grace-ms N]
-//                   -- SERVER [ARGS...]
+//                   [--save-reply FILE] -- SERVER [ARGS...]
 //     N cold starts (launch to `initialize` and to `tools/list` answered, peak RSS at ready,
 //     tool count and tools/list bytes), then in one more session: the reply of one call of
 //     TOOL, then --calls timed calls (median, p99) and the peak RSS after them. SERVER is an
@@ -10,7 +10,8 @@
 //   bench_mcp http --url URL [--bearer TOKEN] [--sessions N] [--calls N] [--tool NAME]
 //                  [--args JSON]
 //     N concurrent MCP sessions over Streamable HTTP, each on its own thread and connection,
-//     each making --calls calls of TOOL: calls per second, latency (median, p99), errors.
+//     each making --calls calls of TOOL: calls per second, latency (median, p99), errors. The
+//     clock starts once every session is initialized (that time is reported apart).
 //   bench_mcp upstream --url URL [--bearer TOKEN | --basic USER:PASS] [--method M]
 //                      [--body JSON] [--conns N] [--requests N]
 //     Plain HTTP requests (no MCP) on N keep-alive connections: requests per second, latency.
@@ -208,6 +209,9 @@ int RunStdio(const Args& args) {
       return 1;
     }
     const std::string reply = mcp::Serialize(*first);
+    if (const std::string path = args.Get("--save-reply"); !path.empty()) {
+      std::ofstream(path) << reply << "\n";
+    }
     out["reply_bytes"] = reply.size();
     out["reply_issue_keys"] = DistinctIssueKeys(reply);
     out["reply_is_error"] = IsToolError(*first);
@@ -391,6 +395,7 @@ int RunHttp(const Args& args) {
                          std::ref(outcomes[static_cast<std::size_t>(i)]), std::ref(ready),
                          std::cref(go));
   }
+  const auto setup = Clock::now();
   while (ready.load() < sessions) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -418,6 +423,7 @@ int RunHttp(const Args& args) {
                     {"errors", errors},
                     {"first_error", first_error},
                     {"seconds", seconds},
+                    {"initialize_all_seconds", Millis(start - setup) / 1000.0},
                     {"calls_per_s", static_cast<double>(latency.size()) / seconds},
                     {"call_ms", Summary(latency)},
                     {"reply_bytes", reply_bytes}};

@@ -12,7 +12,7 @@
 #
 # Everything runs inside a fresh network namespace that has only loopback (unshare -n), with
 # /etc/hosts replaced in a private mount namespace so that <site>.atlassian.net is 127.0.0.1:
-# no peer can reach any other host, whatever its configuration says.
+# no peer can reach any other host, whatever its configuration says. /tmp is a private tmpfs.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,6 +44,8 @@ fi
 
 # ---- inside the namespaces -------------------------------------------------------------------
 ip link set lo up
+# A private /tmp: whatever a peer writes there (one does, a file per call) goes with the namespace.
+mount -t tmpfs -o size=1g jira-mcp-bench /tmp
 tmp=$(mktemp -d /tmp/jira-mcp-bench.XXXXXX)
 pids=()
 cleanup() {
@@ -96,7 +98,9 @@ wait_for_line "$tmp/front.out" "front ready"
 cloud_id=$(sed -n 's/.*cloudId=\([^ ]*\).*/\1/p' "$tmp/front.out")
 front=http://127.0.0.1:18443
 
-# The search: the first 50 issues of the site, each server's own search tool and default fields.
+# The search: the first 50 issues of the site through each server's own search tool, once with
+# its default fields (reply size) and once with summary and status, which every one of them can
+# ask for: the timed calls use the latter, so that the sandbox does the same work for each.
 jql='project in (MOB, MKT) ORDER BY key ASC'  # 58 issues on the seeded site
 ours_fields='["summary","status","assignee","priority","issuetype","updated"]'
 jql_q=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$jql")
@@ -115,7 +119,7 @@ args[jira-mcp]="{\"jql\":\"$jql\",\"max_results\":50}"
 args_same[jira-mcp]="{\"jql\":\"$jql\",\"max_results\":50,\"fields\":[\"summary\",\"status\"]}"
 upstream_method[jira-mcp]=POST
 upstream_path[jira-mcp]="$sandbox/ex/jira/$cloud_id/rest/api/3/search/jql"
-upstream_body[jira-mcp]="{\"jql\":\"$jql\",\"fields\":$ours_fields,\"maxResults\":50}"
+upstream_body[jira-mcp]="{\"jql\":\"$jql\",\"fields\":[\"summary\",\"status\"],\"maxResults\":50}"
 
 envs[nexus2520]="JIRA_BASE_URL=$front JIRA_EMAIL=$email JIRA_API_TOKEN=$api_token"
 cmd[nexus2520]="$node $nm/@nexus2520/jira-mcp-server/build/index.js"
@@ -124,7 +128,7 @@ args[nexus2520]="{\"action\":\"issues\",\"jql\":\"$jql\",\"maxResults\":50}"
 args_same[nexus2520]="{\"action\":\"issues\",\"jql\":\"$jql\",\"maxResults\":50,\"fields\":[\"summary\",\"status\"]}"
 upstream_method[nexus2520]=POST
 upstream_path[nexus2520]="$front/rest/api/3/search/jql"
-upstream_body[nexus2520]="{\"jql\":\"$jql\",\"maxResults\":50,\"fields\":[\"summary\"]}"
+upstream_body[nexus2520]="{\"jql\":\"$jql\",\"maxResults\":50,\"fields\":[\"summary\",\"status\"]}"
 
 # aashari hard-codes https://<site>.atlassian.net: it reaches the front's TLS port through
 # the namespace's /etc/hosts and trusts the front's certificate through NODE_EXTRA_CA_CERTS.
@@ -135,16 +139,15 @@ tool[aashari]=jira_get
 args[aashari]="{\"path\":\"/rest/api/3/search/jql\",\"queryParams\":{\"jql\":\"$jql\",\"maxResults\":\"50\"}}"
 args_same[aashari]="{\"path\":\"/rest/api/3/search/jql\",\"queryParams\":{\"jql\":\"$jql\",\"maxResults\":\"50\",\"fields\":\"summary,status\"}}"
 upstream_method[aashari]=GET
-upstream_path[aashari]="$front/rest/api/3/search/jql?jql=$jql_q&maxResults=50"
+upstream_path[aashari]="$front/rest/api/3/search/jql?jql=$jql_q&maxResults=50&fields=summary,status"
 
-cjc_fields=summary,description,status,priority,issuetype,assignee,reporter,labels,components,fixVersions,parent,project,resolution,created,updated,duedate
 envs[mcp-jira-cloud]="JIRA_BASE_URL=$front JIRA_EMAIL=$email JIRA_API_TOKEN=$api_token"
 cmd[mcp-jira-cloud]="$node $nm/mcp-jira-cloud/dist/index.js"
 tool[mcp-jira-cloud]=jira_search_issues
 args[mcp-jira-cloud]="{\"jql\":\"$jql\",\"maxResults\":50}"
 args_same[mcp-jira-cloud]="{\"jql\":\"$jql\",\"maxResults\":50,\"fields\":[\"summary\",\"status\"]}"
 upstream_method[mcp-jira-cloud]=GET
-upstream_path[mcp-jira-cloud]="$front/rest/api/3/search/jql?jql=$jql_q&maxResults=50&fields=$cjc_fields"
+upstream_path[mcp-jira-cloud]="$front/rest/api/3/search/jql?jql=$jql_q&maxResults=50&fields=summary,status"
 
 upstream() {  # upstream SERVER CONNS REQUESTS: the request that SERVER's search sends upstream
   local s=$1 auth=(--basic "$email:$api_token")
@@ -169,37 +172,37 @@ record machine info "{\"nproc\":$(nproc),\"load_before\":\"$(cut -d' ' -f1-3 /pr
 
 # ---- the sandbox alone, and the front's hop ---------------------------------------------------
 note "sandbox: 50-issue search requests/second"
-record sandbox search_1conn "$(upstream jira-mcp 1 2000)"
-record sandbox search_8conn "$(upstream jira-mcp 8 4000)"
-for s in nexus2520 aashari mcp-jira-cloud; do
-  record "$s" upstream "$(upstream "$s" 1 1000)"
-done
-record jira-mcp upstream "$(upstream jira-mcp 1 1000)"
+sandbox_search=(--url "${upstream_path[jira-mcp]}" --bearer "$jira_token" --method POST
+  --body "{\"jql\":\"$jql\",\"fields\":$ours_fields,\"maxResults\":50}")
+record sandbox search_1conn "$("$bench_bin" upstream "${sandbox_search[@]}" --conns 1 --requests 2000)"
+record sandbox search_8conn "$("$bench_bin" upstream "${sandbox_search[@]}" --conns 8 --requests 4000)"
+
 
 # ---- stdio: cold starts, reply sizes, 1,000 calls -------------------------------------------------
 for s in "${servers[@]}"; do
-  note "$s: stdio, $runs cold starts and $calls calls"
+  note "$s: the Jira request of its search alone, then stdio: $runs cold starts and $calls calls"
+  record "$s" upstream "$(upstream "$s" 1 1000)"
   before=$(exchanges)
   # shellcheck disable=SC2086  # cmd holds words on purpose
   record "$s" stdio "$(env ${envs[$s]} "$bench_bin" stdio --runs "$runs" --calls "$calls" --tool "${tool[$s]}" \
-    --args "${args[$s]}" -- ${cmd[$s]})"
+    --args "${args_same[$s]}" --save-reply "$out/reply-$s-summary-status.json" -- ${cmd[$s]})"
   record "$s" exchanges_stdio "{\"exchanges\":$(($(exchanges) - before)),\"calls\":$((calls + 1))}"
   # shellcheck disable=SC2086
-  record "$s" same_fields "$(env ${envs[$s]} "$bench_bin" stdio --runs 1 --calls 0 --tool "${tool[$s]}" \
-    --args "${args_same[$s]}" -- ${cmd[$s]})"
+  record "$s" default_fields "$(env ${envs[$s]} "$bench_bin" stdio --runs 1 --calls 0 --tool "${tool[$s]}" \
+    --args "${args[$s]}" --save-reply "$out/reply-$s-default.json" -- ${cmd[$s]})"
 done
 
 # ---- HTTP: ours and the peers that serve Streamable HTTP ---------------------------------------
 http_level() {  # http_level SERVER URL BEARER PID
-  local s=$1 url=$2 bearer=$3 pid=$4
+  local s=$1 url=$2 bearer=$3 pid=$4 before total=0
+  before=$(exchanges)
   for n in 1 8 64; do
     note "$s: HTTP, $n sessions"
-    local before
-    before=$(exchanges)
     record "$s" "http_$n" "$("$bench_bin" http --url "$url" --bearer "$bearer" --sessions "$n" \
-      --calls $((http_calls / n)) --tool "${tool[$s]}" --args "${args[$s]}")"
-    record "$s" "exchanges_http_$n" "{\"exchanges\":$(($(exchanges) - before)),\"calls\":$(((http_calls / n) * n))}"
+      --calls $((http_calls / n)) --tool "${tool[$s]}" --args "${args_same[$s]}")"
+    total=$((total + (http_calls / n) * n))
   done
+  record "$s" exchanges_http "{\"exchanges\":$(($(exchanges) - before)),\"calls\":$total}"
   record "$s" http_rss "{\"rss_peak_kib\":$(awk '/VmHWM/{print $2}' "/proc/$pid/status")}"
 }
 
@@ -231,12 +234,12 @@ kill "$aashari_pid"
 if [[ $callgrind == 1 ]] && command -v valgrind >/dev/null; then
   note "jira-mcp: callgrind"
   for n in 20 220; do
-    rm -f "$tmp"/cg.*
+    rm -f "$tmp"/cg.[0-9]*
     # shellcheck disable=SC2086
     env ${ours_env[*]} "$bench_bin" stdio --runs 1 --calls "$n" --grace-ms 120000 \
-      --tool "${tool[jira-mcp]}" --args "${args[jira-mcp]}" -- "$(command -v valgrind)" --tool=callgrind --callgrind-out-file="$tmp/cg.%p" \
-      "$server_bin" >/dev/null 2>"$tmp/cg.log"
-    files=$(ls -tr "$tmp"/cg.*)
+      --tool "${tool[jira-mcp]}" --args "${args_same[jira-mcp]}" -- "$(command -v valgrind)" --tool=callgrind --callgrind-out-file="$tmp/cg.%p" \
+      "$server_bin" >/dev/null 2>"$tmp/callgrind.log"
+    files=$(ls -tr "$tmp"/cg.[0-9]*)
     first=$(echo "$files" | head -1)
     last=$(echo "$files" | tail -1)
     ir_start=$(sed -n 's/^summary: //p' "$first")
