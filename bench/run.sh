@@ -180,12 +180,13 @@ record sandbox search_8conn "$("$bench_bin" upstream "${sandbox_search[@]}" --co
 
 # ---- stdio: cold starts, reply sizes, 1,000 calls -------------------------------------------------
 for s in "${servers[@]}"; do
-  note "$s: the Jira request of its search alone, then stdio: $runs cold starts and $calls calls"
-  record "$s" upstream "$(upstream "$s" 1 1000)"
+  note "$s: stdio, $runs cold starts and $calls calls, with its search's Jira request alone before and after"
+  record "$s" upstream_before "$(upstream "$s" 1 500)"
   before=$(exchanges)
   # shellcheck disable=SC2086  # cmd holds words on purpose
   record "$s" stdio "$(env ${envs[$s]} "$bench_bin" stdio --runs "$runs" --calls "$calls" --tool "${tool[$s]}" \
     --args "${args_same[$s]}" --save-reply "$out/reply-$s-summary-status.json" -- ${cmd[$s]})"
+  record "$s" upstream_after "$(upstream "$s" 1 500)"
   record "$s" exchanges_stdio "{\"exchanges\":$(($(exchanges) - before)),\"calls\":$((calls + 1))}"
   # shellcheck disable=SC2086
   record "$s" default_fields "$(env ${envs[$s]} "$bench_bin" stdio --runs 1 --calls 0 --tool "${tool[$s]}" \

@@ -25,10 +25,17 @@ const mib = (kib) => (kib == null ? '—' : `${(kib / 1024).toFixed(1)} MiB`);
 const bytes = (b) => (b == null ? '—' : b >= 10240 ? `${(b / 1024).toFixed(1)} kB` : `${b} B`);
 const rate = (r) => (r == null ? '—' : r >= 100 ? `${Math.round(r)}/s` : `${r.toFixed(1)}/s`);
 
+// The upstream request alone, measured just before and just after the server's calls: the mean
+// of the two medians, since the machine's load drifts.
+function upstream(server) {
+  const before = get(server, 'upstream_before', 'ms.median');
+  const after = get(server, 'upstream_after', 'ms.median');
+  return before == null || after == null ? null : (before + after) / 2;
+}
 function overhead(server) {
   const call = get(server, 'stdio', 'call_ms.median');
-  const upstream = get(server, 'upstream', 'ms.median');
-  return call == null || upstream == null ? null : call - upstream;
+  const alone = upstream(server);
+  return call == null || alone == null ? null : call - alone;
 }
 function http(server, n, field) {
   const data = results[server]?.[`http_${n}`];
@@ -67,12 +74,13 @@ const rows = [
   ['50-issue search reply, default fields (issue keys named)', (s) => reply(s, 'default_fields')],
   ['50-issue search reply, fields summary+status', (s) => reply(s, 'stdio')],
   ['per-call latency, stdio, median / p99 (search, summary+status)', (s) => `${ms(get(s, 'stdio', 'call_ms.median'))} / ${ms(get(s, 'stdio', 'call_ms.p99'))}`],
-  ['upstream alone: the same Jira request, median', (s) => ms(get(s, 'upstream', 'ms.median'))],
+  ['upstream alone: that search\'s Jira request, median (before, after)', (s) => `${ms(upstream(s))} (${ms(get(s, 'upstream_before', 'ms.median'))}, ${ms(get(s, 'upstream_after', 'ms.median'))})`],
   ['per-call overhead over upstream, stdio, median', (s) => ms(overhead(s))],
-  ['per-call latency, HTTP, 1 session, median / p99', (s) => httpCell(s, 1, (d) => d, (d) => `${ms(d.call_ms.median)} / ${ms(d.call_ms.p99)}`)],
+  ['per-call latency, HTTP, 1 session, median / p99 (same search)', (s) => httpCell(s, 1, (d) => d, (d) => `${ms(d.call_ms.median)} / ${ms(d.call_ms.p99)}`)],
   ['calls per second, HTTP, 1 session', (s) => httpCell(s, 1, (d) => d.calls_per_s, rate)],
   ['calls per second, HTTP, 8 sessions', (s) => httpCell(s, 8, (d) => d.calls_per_s, rate)],
   ['calls per second, HTTP, 64 sessions', (s) => httpCell(s, 64, (d) => d.calls_per_s, rate)],
+  ['64 sessions: time until all are initialized / p99 call latency', (s) => httpCell(s, 64, (d) => d, (d) => `${(d.initialize_all_seconds * 1000).toFixed(0)} ms / ${ms(d.call_ms.p99)}`)],
   ['token exchanges of one user, stdio', (s) => exchanges(s, 'exchanges_stdio')],
   ['token exchanges of one user, HTTP (all sessions of the three runs)', (s) => (results[s]?.exchanges_http ? exchanges(s, 'exchanges_http') : 'no HTTP')],
 ];
