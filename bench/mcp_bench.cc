@@ -27,7 +27,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string>
@@ -136,23 +136,25 @@ core::Result<std::unique_ptr<mcp::StdioClient>> Launch(const std::vector<std::st
   return mcp::StdioClient::Launch({.argv = server, .inherit_stderr = false});
 }
 
-core::Result<ColdStart> StartOnce(const std::vector<std::string>& server,
-                                  std::chrono::milliseconds grace,
-                                  std::unique_ptr<mcp::StdioClient>* keep) {
+// One cold start: launch, `initialize`, `tools/list`. Keeps the session in *keep when given,
+// else closes it. nullopt (with the reason on stderr) when the session failed.
+std::optional<ColdStart> StartOnce(const std::vector<std::string>& server,
+                                   std::chrono::milliseconds grace,
+                                   std::unique_ptr<mcp::StdioClient>* keep) {
   const auto start = Clock::now();
   auto client = Launch(server);
   if (!client.ok()) {
-    return client.status();
+    std::fprintf(stderr, "bench_mcp stdio: launch: %s\n", client.status().message().c_str());
+    return std::nullopt;
   }
   auto init = (*client)->Initialize();
   const auto initialized = Clock::now();
-  if (!init.ok()) {
-    return init.status();
-  }
   auto list = (*client)->Request("tools/list", Json::object());
   const auto listed = Clock::now();
-  if (!list.ok()) {
-    return list.status();
+  if (!init.ok() || !list.ok()) {
+    std::fprintf(stderr, "bench_mcp stdio: session: %s\n",
+                 (init.ok() ? list.status() : init.status()).message().c_str());
+    return std::nullopt;
   }
   ColdStart sample{.to_initialize = Millis(initialized - start),
                    .to_tools_list = Millis(listed - start),
@@ -178,9 +180,8 @@ int RunStdio(const Args& args) {
   std::vector<double> to_list;
   Json out = Json::object();
   for (int i = 0; i < runs; ++i) {
-    auto sample = StartOnce(args.rest, grace, nullptr);
-    if (!sample.ok()) {
-      std::fprintf(stderr, "bench_mcp stdio: %s\n", sample.status().message().c_str());
+    const auto sample = StartOnce(args.rest, grace, nullptr);
+    if (!sample) {
       return 1;
     }
     to_initialize.push_back(sample->to_initialize);
@@ -191,9 +192,8 @@ int RunStdio(const Args& args) {
 
   // One more session: its ready figures are those of the process that then makes the calls.
   std::unique_ptr<mcp::StdioClient> client;
-  auto ready = StartOnce(args.rest, grace, &client);
-  if (!ready.ok()) {
-    std::fprintf(stderr, "bench_mcp stdio: %s\n", ready.status().message().c_str());
+  const auto ready = StartOnce(args.rest, grace, &client);
+  if (!ready) {
     return 1;
   }
   out["rss_ready_kib"] = ready->rss_kib;
@@ -247,13 +247,13 @@ struct Target {
   std::string path;
 };
 
-core::Result<Target> LoopbackTarget(const std::string& url) {
+// The target of an http://127.0.0.1 or http://localhost URL; nullopt for any other URL.
+std::optional<Target> LoopbackTarget(const std::string& url) {
   auto parsed = core::ParseUrl(url);
-  if (!parsed.ok()) {
-    return parsed.status();
-  }
-  if (parsed->scheme != "http" || (parsed->host != "127.0.0.1" && parsed->host != "localhost")) {
-    return core::Status(core::Code::kInvalidArgument, "only http://127.0.0.1 URLs");
+  if (!parsed.ok() || parsed->scheme != "http" ||
+      (parsed->host != "127.0.0.1" && parsed->host != "localhost")) {
+    std::fprintf(stderr, "bench_mcp: '%s' is not an http://127.0.0.1 URL\n", url.c_str());
+    return std::nullopt;
   }
   return Target{parsed->host, parsed->port, parsed->path};
 }
@@ -380,14 +380,14 @@ void RunSession(const Target& target, const Args& args, int index, SessionOutcom
 }
 
 int RunHttp(const Args& args) {
-  auto target = LoopbackTarget(args.Get("--url"));
-  if (!target.ok()) {
-    std::fprintf(stderr, "bench_mcp http: %s\n", target.status().message().c_str());
+  const auto target = LoopbackTarget(args.Get("--url"));
+  if (!target) {
     return 2;
   }
   const int sessions = std::max(1, args.Int("--sessions", 1));
   std::vector<SessionOutcome> outcomes(static_cast<std::size_t>(sessions));
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(sessions));
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   for (int i = 0; i < sessions; ++i) {
@@ -434,9 +434,8 @@ int RunHttp(const Args& args) {
 // ---- upstream (plain HTTP) ------------------------------------------------------------------
 
 int RunUpstream(const Args& args) {
-  auto target = LoopbackTarget(args.Get("--url"));
-  if (!target.ok()) {
-    std::fprintf(stderr, "bench_mcp upstream: %s\n", target.status().message().c_str());
+  const auto target = LoopbackTarget(args.Get("--url"));
+  if (!target) {
     return 2;
   }
   httplib::Headers headers = {{"Accept", "application/json"}};
@@ -455,6 +454,7 @@ int RunUpstream(const Args& args) {
   std::atomic<int> errors{0};
   std::atomic<std::size_t> bytes{0};
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(conns));
   const auto start = Clock::now();
   for (int c = 0; c < conns; ++c) {
     threads.emplace_back([&, c] {
