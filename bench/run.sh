@@ -51,6 +51,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  mkdir -p "$out/logs" && cp "$tmp"/*.log "$out/logs/" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT

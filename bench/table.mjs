@@ -37,17 +37,11 @@ function overhead(server) {
   const alone = upstream(server);
   return call == null || alone == null ? null : call - alone;
 }
-function http(server, n, field) {
-  const data = results[server]?.[`http_${n}`];
-  if (!data) return undefined;
-  if (data.errors > 0) return null;
-  return field(data);
-}
 function httpCell(server, n, field, format) {
   const data = results[server]?.[`http_${n}`];
   if (!data) return 'no HTTP';
-  if (data.errors > 0) return `${data.errors}/${data.calls} errors`;
-  return format(field(data));
+  const errors = data.errors > 0 ? ` (${data.errors} errors in ${data.calls})` : '';
+  return data.errors >= data.calls ? `${data.errors} errors in ${data.calls}` : format(field(data)) + errors;
 }
 function exchanges(server, kind) {
   const data = results[server]?.[kind];
