@@ -51,7 +51,8 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  mkdir -p "$out/logs" && cp "$tmp"/*.log "$out/logs/" 2>/dev/null || true
+  mkdir -p "$out/logs"
+  cp "$tmp"/*.log "$out/logs/" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -210,8 +211,7 @@ http_level() {  # http_level SERVER URL BEARER PID
 
 ours_port=18080
 public_url=http://127.0.0.1:$ours_port/mcp
-# shellcheck disable=SC2086
-env ${ours_env[*]} "$server_bin" --transport http --port "$ours_port" --auth keycard \
+env "${ours_env[@]}" "$server_bin" --transport http --port "$ours_port" --auth keycard \
   --public-url "$public_url" --keycard-zone-url "$sandbox" 2>"$tmp/ours-http.log" &
 ours_pid=$!
 pids+=("$ours_pid")
@@ -237,8 +237,7 @@ if [[ $callgrind == 1 ]] && command -v valgrind >/dev/null; then
   note "jira-mcp: callgrind"
   for n in 20 220; do
     rm -f "$tmp"/cg.[0-9]*
-    # shellcheck disable=SC2086
-    env ${ours_env[*]} "$bench_bin" stdio --runs 1 --calls "$n" --grace-ms 120000 \
+    env "${ours_env[@]}" "$bench_bin" stdio --runs 1 --calls "$n" --grace-ms 120000 \
       --tool "${tool[jira-mcp]}" --args "${args_same[jira-mcp]}" -- "$(command -v valgrind)" --tool=callgrind --callgrind-out-file="$tmp/cg.%p" \
       "$server_bin" >/dev/null 2>"$tmp/callgrind.log"
     files=$(ls -tr "$tmp"/cg.[0-9]*)
@@ -253,6 +252,6 @@ fi
 kill -TERM "$front_pid"
 wait "$front_pid" 2>/dev/null || true
 served=$(sed -n 's/front: served \([0-9]*\).*/\1/p' "$tmp/front.log" | tail -1)
-record machine done "{\"load_after\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"front_served\":${served:-0}}"
+record machine finished "{\"load_after\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"front_served\":${served:-0}}"
 
 node "$here/table.mjs" "$results"

@@ -108,6 +108,6 @@ if (cg[0] && cg[1]) {
 if (machine.info) {
   console.log(
     `Network namespace interfaces: ${machine.info.interfaces.trim()}; load average before ${machine.info.load_before}` +
-      (machine.done ? `, after ${machine.done.load_after}; the front served ${machine.done.front_served} requests.` : '.'),
+      (machine.finished ? `, after ${machine.finished.load_after}; the front served ${machine.finished.front_served} requests.` : '.'),
   );
 }
