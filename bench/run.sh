@@ -8,7 +8,8 @@
 # iproute2, root (for the network and mount namespaces). Optional: valgrind (instruction counts).
 # Settings (environment): BENCH_RUNS (cold starts, 30), BENCH_CALLS (stdio calls, 1000),
 # BENCH_HTTP_CALLS (calls per HTTP level, 2000), BENCH_CALLGRIND (1: also count instructions),
-# JIRA_MCP_BUILD (build folder, build/release), BENCH_OUT (results folder, build/bench).
+# JIRA_MCP_BUILD (build folder, build/release), BENCH_OUT (results folder, build/bench; not under
+# /tmp, which is private to the run).
 #
 # Everything runs inside a fresh network namespace that has only loopback (unshare -n), with
 # /etc/hosts replaced in a private mount namespace so that <site>.atlassian.net is 127.0.0.1:
@@ -38,6 +39,8 @@ if [[ "${1:-}" != "--inside" ]]; then
   fi
   [[ $(id -u) == 0 ]] || { echo "run.sh: needs root for unshare -n -m" >&2; exit 1; }
   mkdir -p "$out"
+  out=$(cd "$out" && pwd)
+  [[ $out != /tmp && $out != /tmp/* ]] || { echo "run.sh: BENCH_OUT must be outside /tmp" >&2; exit 1; }
   unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy NO_PROXY no_proxy
   exec unshare -n -m --propagation private env BENCH_OUT="$out" bash "$0" --inside
 fi
@@ -157,7 +160,8 @@ upstream() {  # upstream SERVER CONNS REQUESTS: the request that SERVER's search
   "$bench_bin" upstream --url "${upstream_path[$s]}" "${auth[@]}" --method "${upstream_method[$s]}" \
     --body "${upstream_body[$s]:-}" --conns "$2" --requests "$3"
 }
-jira_token=$(node -e '
+jira_token_of() {  # jira_token_of ZONE_URL: alice's token, exchanged for a Jira token
+  node --input-type=module -e '
   const [zone, user] = process.argv.slice(1);
   const post = async (fields, auth) => (await (await fetch(zone + "/oauth/2/token", { method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", ...(auth ? { Authorization: auth } : {}) },
@@ -167,7 +171,9 @@ jira_token=$(node -e '
     subject_token: u.access_token, subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
     resource: "https://api.atlassian.com/ex/jira", scope: "read:jira-work" },
     "Basic " + Buffer.from("jira-mcp-sandbox:sandbox-secret").toString("base64"));
-  process.stdout.write(x.access_token);' --input-type=module "$sandbox" alice)
+  process.stdout.write(x.access_token);' "$1" alice
+}
+jira_token=$(jira_token_of "$sandbox")
 
 note "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 record machine info "{\"nproc\":$(nproc),\"load_before\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"interfaces\":\"$(ip -o link | awk -F': ' '{print $2}' | tr '\n' ' ')\"}"
@@ -246,6 +252,27 @@ if [[ $callgrind == 1 ]] && command -v valgrind >/dev/null; then
     ir_start=$(sed -n 's/^summary: //p' "$first")
     ir_session=$(sed -n 's/^summary: //p' "$last")
     record jira-mcp "callgrind_$n" "{\"ir_start_to_exit\":$ir_start,\"ir_session\":$ir_session,\"calls\":$((n + 1))}"
+  done
+fi
+
+if [[ $callgrind == 1 ]] && command -v valgrind >/dev/null; then
+  note "sandbox: callgrind"
+  # A second sandbox under valgrind (same seed, so the same cloudId and issues), serving the
+  # 50-issue search with jira-mcp's default fields N times; the difference between two N is the
+  # sandbox's own cost of one search.
+  for n in 50 250; do
+    rm -f "$tmp"/cg.[0-9]*
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.%p" "$server_bin" sandbox \
+      --port 18932 >"$tmp/sandbox-cg.out" 2>"$tmp/sandbox-callgrind.log" &
+    cg_pid=$!
+    wait_for_line "$tmp/sandbox-cg.out" "sandbox listening"
+    token=$(jira_token_of http://127.0.0.1:18932)
+    "$bench_bin" upstream --url "${upstream_path[jira-mcp]/18931/18932}" --bearer "$token" \
+      --method POST --body "{\"jql\":\"$jql\",\"fields\":$ours_fields,\"maxResults\":50}" \
+      --requests "$n" >"$tmp/sandbox-cg.json"
+    kill -TERM "$cg_pid"
+    wait "$cg_pid" || true
+    record sandbox "callgrind_$n" "{\"ir\":$(sed -n 's/^summary: //p' "$tmp"/cg.[0-9]*),\"searches\":$n,\"run\":$(cat "$tmp/sandbox-cg.json")}"
   done
 fi
 

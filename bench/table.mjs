@@ -105,6 +105,14 @@ if (cg[0] && cg[1]) {
       `initialize and tools/list to exit; ${(perCall / 1e3).toFixed(0)} k per 50-issue search call over stdio.`,
   );
 }
+const sbcg = [results.sandbox?.callgrind_50, results.sandbox?.callgrind_250];
+if (sbcg[0] && sbcg[1] && sbcg[0].run.errors + sbcg[1].run.errors === 0) {
+  const perSearch = (sbcg[1].ir - sbcg[0].ir) / (sbcg[1].searches - sbcg[0].searches);
+  console.log(
+    `Sandbox instructions (callgrind): ${(perSearch / 1e6).toFixed(2)} M per 50-issue search with ` +
+      `jira-mcp's default fields (token check, JQL, rendering, HTTP).`,
+  );
+}
 if (machine.info) {
   console.log(
     `Network namespace interfaces: ${machine.info.interfaces.trim()}; load average before ${machine.info.load_before}` +
