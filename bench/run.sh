@@ -255,26 +255,27 @@ if [[ $callgrind == 1 ]] && command -v valgrind >/dev/null; then
   done
 fi
 
-# A second sandbox under valgrind (same seed, so the same cloudId and issues), serving the
-# 50-issue search with jira-mcp's default fields N times; the difference between two N is the
-# sandbox's own cost of one search.
+# A second sandbox under valgrind (same seed, so the same cloudId and issues): its counters are
+# zeroed once it serves, then it answers the 50-issue search with jira-mcp's default fields N
+# times and dumps them: the sandbox's own cost of one search, start-up left out.
 sandbox_callgrind() {
-  local n cg_pid token
-  for n in 50 250; do
-    rm -f "$tmp"/cg.[0-9]*
-    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.%p" "$server_bin" sandbox \
-      --port 18932 >"$tmp/sandbox-cg.out" 2>"$tmp/sandbox-callgrind.log" &
-    cg_pid=$!
-    pids+=("$cg_pid")
-    wait_for_line "$tmp/sandbox-cg.out" "sandbox listening" 300 || return 1
-    token=$(jira_token_of http://127.0.0.1:18932)
-    "$bench_bin" upstream --url "${upstream_path[jira-mcp]/18931/18932}" --bearer "$token" \
-      --method POST --body "{\"jql\":\"$jql\",\"fields\":$ours_fields,\"maxResults\":50}" \
-      --requests "$n" >"$tmp/sandbox-cg.json"
-    kill -TERM "$cg_pid"
-    wait "$cg_pid" || true
-    record sandbox "callgrind_$n" "{\"ir\":$(sed -n 's/^summary: //p' "$tmp"/cg.[0-9]*),\"searches\":$n,\"run\":$(cat "$tmp/sandbox-cg.json")}"
-  done
+  local n=200 cg_pid token
+  rm -f "$tmp"/cg.[0-9]*
+  valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.%p" "$server_bin" sandbox \
+    --port 18932 >"$tmp/sandbox-cg.out" 2>"$tmp/sandbox-callgrind.log" &
+  cg_pid=$!
+  pids+=("$cg_pid")
+  wait_for_line "$tmp/sandbox-cg.out" "sandbox listening" 300 || return 1
+  token=$(jira_token_of http://127.0.0.1:18932)
+  callgrind_control --zero "$cg_pid" >/dev/null || return 1
+  "$bench_bin" upstream --url "${upstream_path[jira-mcp]/18931/18932}" --bearer "$token" \
+    --method POST --body "{\"jql\":\"$jql\",\"fields\":$ours_fields,\"maxResults\":50}" \
+    --requests "$n" >"$tmp/sandbox-cg.json"
+  callgrind_control --dump "$cg_pid" >/dev/null || return 1
+  kill -TERM "$cg_pid"
+  wait "$cg_pid" || true
+  local dumps=("$tmp"/cg."$cg_pid".[0-9]*)
+  record sandbox callgrind "{\"ir\":$(sed -n 's/^summary: //p' "${dumps[0]}"),\"searches\":$n,\"run\":$(cat "$tmp/sandbox-cg.json")}"
 }
 if [[ $callgrind == 1 ]] && command -v valgrind >/dev/null; then
   note "sandbox: callgrind"

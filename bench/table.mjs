@@ -92,7 +92,7 @@ const machine = results.machine ?? {};
 console.log('');
 if (sb1 && sb8) {
   console.log(
-    `Sandbox alone, 50-issue search (POST /search/jql, jira-mcp's default fields, ${sb1.body_bytes} B): ` +
+    `- Sandbox alone, 50-issue search (POST /search/jql, jira-mcp's default fields, ${sb1.body_bytes} B): ` +
       `${rate(sb1.rps)} on 1 connection (median ${ms(sb1.ms.median)}, p99 ${ms(sb1.ms.p99)}), ` +
       `${rate(sb8.rps)} on 8 connections; errors ${sb1.errors + sb8.errors}.`,
   );
@@ -101,21 +101,20 @@ const cg = [results['jira-mcp']?.callgrind_20, results['jira-mcp']?.callgrind_22
 if (cg[0] && cg[1]) {
   const perCall = (cg[1].ir_session - cg[0].ir_session) / (cg[1].calls - cg[0].calls);
   console.log(
-    `jira-mcp instructions (callgrind): ${(cg[0].ir_start_to_exit / 1e6).toFixed(1)} M from exec through ` +
+    `- jira-mcp instructions (callgrind): ${(cg[0].ir_start_to_exit / 1e6).toFixed(1)} M from exec through ` +
       `initialize and tools/list to exit; ${(perCall / 1e3).toFixed(0)} k per 50-issue search call over stdio.`,
   );
 }
-const sbcg = [results.sandbox?.callgrind_50, results.sandbox?.callgrind_250];
-if (sbcg[0] && sbcg[1] && sbcg[0].run.errors + sbcg[1].run.errors === 0) {
-  const perSearch = (sbcg[1].ir - sbcg[0].ir) / (sbcg[1].searches - sbcg[0].searches);
+const sbcg = results.sandbox?.callgrind;
+if (sbcg && sbcg.run.errors === 0) {
   console.log(
-    `Sandbox instructions (callgrind): ${(perSearch / 1e6).toFixed(2)} M per 50-issue search with ` +
-      `jira-mcp's default fields (token check, JQL, rendering, HTTP).`,
+    `- Sandbox instructions (callgrind): ${(sbcg.ir / sbcg.searches / 1e6).toFixed(2)} M per 50-issue ` +
+      `search with jira-mcp's default fields (token check, JQL, rendering, HTTP), over ${sbcg.searches}.`,
   );
 }
 if (machine.info) {
   console.log(
-    `Network namespace interfaces: ${machine.info.interfaces.trim()}; load average before ${machine.info.load_before}` +
+    `- Network namespace interfaces: ${machine.info.interfaces.trim()}; load average before ${machine.info.load_before}` +
       (machine.finished ? `, after ${machine.finished.load_after}; the front served ${machine.finished.front_served} requests.` : '.'),
   );
 }
