@@ -255,31 +255,60 @@ if [[ $callgrind == 1 ]] && command -v valgrind >/dev/null; then
   done
 fi
 
-# A second sandbox under valgrind (same seed, so the same cloudId and issues): its counters are
-# zeroed once it serves, then it answers the 50-issue search with jira-mcp's default fields N
-# times and dumps them: the sandbox's own cost of one search, start-up left out.
+# Instruction counts of a server under valgrind, start-up left out: counters zeroed once it
+# serves, N requests, counters dumped. callgrind_phase SERVER PID KIND N COMMAND...: runs COMMAND (the N
+# requests) between a zero and a dump of PID's counters and records the dump's total for SERVER.
+callgrind_phase() {
+  local server=$1 pid=$2 kind=$3 n=$4 before dumps
+  shift 4
+  before=$(find "$tmp" -maxdepth 1 -name "cg.$pid.*" | wc -l)
+  callgrind_control --zero "$pid" >/dev/null || return 1
+  "$@" >"$tmp/phase.json" || return 1
+  callgrind_control --dump "$pid" >/dev/null || return 1
+  mapfile -t dumps < <(find "$tmp" -maxdepth 1 -name "cg.$pid.*" | sort -V)
+  ((${#dumps[@]} > before)) || return 1
+  record "$server" "$kind" "{\"ir\":$(sed -n 's/^summary: //p' "${dumps[-1]}"),\"requests\":$n,\"run\":$(cat "$tmp/phase.json")}"
+}
+
+# A second sandbox (same seed, so the same cloudId and issues): one 50-issue search with
+# jira-mcp's default fields (issue #5's figure) and with summary+status (the timed calls').
 sandbox_callgrind() {
-  local n=200 cg_pid token
-  rm -f "$tmp"/cg.[0-9]*
+  local pid token search=(--url "${upstream_path[jira-mcp]/18931/18932}" --method POST --requests 200)
   valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.%p" "$server_bin" sandbox \
     --port 18932 >"$tmp/sandbox-cg.out" 2>"$tmp/sandbox-callgrind.log" &
-  cg_pid=$!
-  pids+=("$cg_pid")
+  pid=$!
+  pids+=("$pid")
   wait_for_line "$tmp/sandbox-cg.out" "sandbox listening" 300 || return 1
   token=$(jira_token_of http://127.0.0.1:18932)
-  callgrind_control --zero "$cg_pid" >/dev/null || return 1
-  "$bench_bin" upstream --url "${upstream_path[jira-mcp]/18931/18932}" --bearer "$token" \
-    --method POST --body "{\"jql\":\"$jql\",\"fields\":$ours_fields,\"maxResults\":50}" \
-    --requests "$n" >"$tmp/sandbox-cg.json"
-  callgrind_control --dump "$cg_pid" >/dev/null || return 1
-  kill -TERM "$cg_pid"
-  wait "$cg_pid" || true
-  local dumps=("$tmp"/cg."$cg_pid".[0-9]*)
-  record sandbox callgrind "{\"ir\":$(sed -n 's/^summary: //p' "${dumps[0]}"),\"searches\":$n,\"run\":$(cat "$tmp/sandbox-cg.json")}"
+  callgrind_phase sandbox "$pid" callgrind_default 200 "$bench_bin" upstream "${search[@]}" --bearer "$token" \
+    --body "{\"jql\":\"$jql\",\"fields\":$ours_fields,\"maxResults\":50}" || return 1
+  callgrind_phase sandbox "$pid" callgrind_same 200 "$bench_bin" upstream "${search[@]}" --bearer "$token" \
+    --body "${upstream_body[jira-mcp]}" || return 1
+  kill -TERM "$pid"
+  wait "$pid" || true
+}
+
+# jira-mcp over HTTP (bearer JWTs verified, one session), after 20 warm-up calls (exchange, JWKS).
+ours_http_callgrind() {
+  local pid bearer url=http://127.0.0.1:18081/mcp
+  env "${ours_env[@]}" valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.%p" "$server_bin" \
+    --transport http --port 18081 --auth keycard --public-url "$url" \
+    --keycard-zone-url "$sandbox" 2>"$tmp/ours-http-callgrind.log" &
+  pid=$!
+  pids+=("$pid")
+  wait_for_line "$tmp/ours-http-callgrind.log" "serving MCP" 300 || return 1
+  bearer=$("$server_bin" sandbox --print-token alice --port "$sandbox_port" --resource "$url")
+  local call=(http --url "$url" --bearer "$bearer" --tool "${tool[jira-mcp]}" --args "${args_same[jira-mcp]}")
+  "$bench_bin" "${call[@]}" --calls 20 >/dev/null || return 1
+  callgrind_phase jira-mcp "$pid" callgrind_http 200 "$bench_bin" "${call[@]}" --calls 200 || return 1
+  kill -TERM "$pid"
+  wait "$pid" || true
 }
 if [[ $callgrind == 1 ]] && command -v valgrind >/dev/null; then
   note "sandbox: callgrind"
-  sandbox_callgrind || note "sandbox under callgrind did not start in time; its figure is left out"
+  sandbox_callgrind || note "sandbox under callgrind failed; its figures are left out"
+  note "jira-mcp over HTTP: callgrind"
+  ours_http_callgrind || note "jira-mcp over HTTP under callgrind failed; its figure is left out"
 fi
 
 kill -TERM "$front_pid"

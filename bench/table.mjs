@@ -76,7 +76,7 @@ const rows = [
   ['calls per second, HTTP, 64 sessions', (s) => httpCell(s, 64, (d) => d.calls_per_s, rate)],
   ['64 sessions: time until all are initialized / p99 call latency', (s) => httpCell(s, 64, (d) => d, (d) => `${(d.initialize_all_seconds * 1000).toFixed(0)} ms / ${ms(d.call_ms.p99)}`)],
   ['token exchanges of one user, stdio', (s) => exchanges(s, 'exchanges_stdio')],
-  ['token exchanges of one user, HTTP (all sessions of the three runs)', (s) => (results[s]?.exchanges_http ? exchanges(s, 'exchanges_http') : 'no HTTP')],
+  ['token exchanges of one user, HTTP (every call of the 1-, 8- and 64-session runs)', (s) => (results[s]?.exchanges_http ? exchanges(s, 'exchanges_http') : 'no HTTP')],
 ];
 
 const runs = get('jira-mcp', 'stdio', 'to_tools_list_ms.n');
@@ -105,11 +105,23 @@ if (cg[0] && cg[1]) {
       `initialize and tools/list to exit; ${(perCall / 1e3).toFixed(0)} k per 50-issue search call over stdio.`,
   );
 }
-const sbcg = results.sandbox?.callgrind;
-if (sbcg && sbcg.run.errors === 0) {
+// Instructions per request from a zeroed-then-dumped phase of a server under callgrind.
+const perRequest = (phase) => (phase && phase.run.errors === 0 ? phase.ir / phase.requests : null);
+const sandboxDefault = perRequest(results.sandbox?.callgrind_default);
+const sandboxSame = perRequest(results.sandbox?.callgrind_same);
+const oursHttp = perRequest(results['jira-mcp']?.callgrind_http);
+if (sandboxDefault && sandboxSame) {
   console.log(
-    `- Sandbox instructions (callgrind): ${(sbcg.ir / sbcg.searches / 1e6).toFixed(2)} M per 50-issue ` +
-      `search with jira-mcp's default fields (token check, JQL, rendering, HTTP), over ${sbcg.searches}.`,
+    `- Sandbox instructions (callgrind) per 50-issue search: ${(sandboxDefault / 1e6).toFixed(2)} M with ` +
+      `jira-mcp's default fields, ${(sandboxSame / 1e6).toFixed(2)} M with summary+status.`,
+  );
+}
+if (oursHttp) {
+  console.log(
+    `- jira-mcp over HTTP (callgrind): ${(oursHttp / 1e6).toFixed(2)} M instructions per call ` +
+      `(bearer JWT verified, the summary+status search); with the sandbox's own ` +
+      `${sandboxSame ? (sandboxSame / 1e6).toFixed(2) : '?'} M, ` +
+      `${sandboxSame ? ((oursHttp + sandboxSame) / 1e6).toFixed(2) : '?'} M per call for server and sandbox together.`,
   );
 }
 if (machine.info) {
