@@ -1,12 +1,19 @@
 #include "sandbox/sandbox_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/base64.h"
 #include "core/httplib_client.h"
@@ -776,6 +783,55 @@ TEST_F(SandboxServerTest, StateSurvivesARestartThroughTheStateFile) {
 
   ASSERT_EQ(read.status, 200);
   EXPECT_EQ(read.body["fields"]["summary"], "Remember me");
+}
+
+// Opens a connection of its own to 127.0.0.1:port, asks for the JWKS with keep-alive and waits
+// up to `timeout` for a 200 status line. Returns the socket, left open (idle), or -1.
+int AskOnANewConnection(int port, std::chrono::milliseconds timeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API takes sockaddr*
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  const std::string_view request =
+      "GET /.well-known/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+  pollfd waiting{.fd = fd, .events = POLLIN, .revents = 0};
+  std::string head(12, '\0');
+  const bool answered =
+      ::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()) &&
+      ::poll(&waiting, 1, static_cast<int>(timeout.count())) == 1 &&
+      ::recv(fd, head.data(), head.size(), MSG_WAITALL) == static_cast<ssize_t>(head.size()) &&
+      head == "HTTP/1.1 200";
+  if (!answered) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST_F(SandboxServerTest, AnswersManyIdleKeepAliveConnectionsAtOnce) {
+  // httplib keeps a thread per keep-alive connection until it idles out (5 s); with its default
+  // pool of 8, the ninth connection waited those 5 s for its first answer.
+  constexpr int kConnections = 24;
+  std::vector<int> open;
+
+  for (int i = 0; i < kConnections; ++i) {
+    const int fd = AskOnANewConnection(server_->port(), std::chrono::seconds(2));
+    if (fd < 0) {
+      break;
+    }
+    open.push_back(fd);
+  }
+  for (const int fd : open) {
+    ::close(fd);
+  }
+
+  EXPECT_EQ(open.size(), kConnections);
 }
 
 }  // namespace
