@@ -64,10 +64,12 @@ core::Result<std::shared_ptr<mcp::HttpAuthenticator>> MakeAuthenticator(const Se
                         "the Keycard zone's metadata names no jwks_uri, so bearer tokens cannot "
                         "be verified; check KEYCARD_ZONE_URL");
   }
+  auth::JwksSource::Options jwks{.uri = jwks_uri.value()};
+  jwks.timeout = settings.upstream_timeout.value_or(jwks.timeout);
   auto verifier = auth::JwksVerifier::Create({.issuer = settings.keycard_zone_url,
                                               .resource_url = settings.public_url,
                                               .resource_aliases = settings.resource_aliases,
-                                              .jwks = {.uri = jwks_uri.value()}},
+                                              .jwks = jwks},
                                              *runtime.http, core::SystemClock::Instance());
   if (!verifier.ok()) {
     return verifier.status();
@@ -105,13 +107,14 @@ core::Result<std::unique_ptr<Runtime>> BuildRuntime(const Settings& settings) {
   const core::Clock& clock = core::SystemClock::Instance();
   runtime->http = std::make_shared<core::HttplibClient>(
       core::HttplibClient::Options{.ca_bundle = settings.ca_bundle});
-  runtime->zone = std::make_unique<auth::ZoneMetadataCache>(
-      *runtime->http, clock,
-      auth::ZoneMetadataCache::Options{.zone_url = settings.keycard_zone_url});
-  runtime->exchange = std::make_unique<auth::TokenExchangeClient>(
-      *runtime->http, *runtime->zone,
-      auth::TokenExchangeClient::Options{.client_id = settings.keycard_client_id,
-                                         .client_secret = settings.keycard_client_secret});
+  auth::ZoneMetadataCache::Options zone{.zone_url = settings.keycard_zone_url};
+  zone.timeout = settings.upstream_timeout.value_or(zone.timeout);
+  runtime->zone = std::make_unique<auth::ZoneMetadataCache>(*runtime->http, clock, zone);
+  auth::TokenExchangeClient::Options exchange{.client_id = settings.keycard_client_id,
+                                              .client_secret = settings.keycard_client_secret};
+  exchange.timeout = settings.upstream_timeout.value_or(exchange.timeout);
+  runtime->exchange =
+      std::make_unique<auth::TokenExchangeClient>(*runtime->http, *runtime->zone, exchange);
 
   // Over HTTP with Keycard, the subject is the verified bearer token of each request.
   const bool bearer_subjects = settings.transport == "http" && settings.auth == "keycard";
@@ -121,10 +124,10 @@ core::Result<std::unique_ptr<Runtime>> BuildRuntime(const Settings& settings) {
   runtime->broker = std::make_shared<auth::ExchangingTokenBroker>(
       *runtime->exchange, runtime->subject.get(), clock, auth::ExchangingTokenBroker::Options{});
 
-  runtime->jira = std::make_shared<tools::JiraClient>(
-      runtime->http, runtime->broker,
-      tools::JiraClientOptions{.api_base_url = settings.atlassian_api_url,
-                               .site = settings.jira_site});
+  tools::JiraClientOptions jira{.api_base_url = settings.atlassian_api_url,
+                                .site = settings.jira_site};
+  jira.timeout = settings.upstream_timeout.value_or(jira.timeout);
+  runtime->jira = std::make_shared<tools::JiraClient>(runtime->http, runtime->broker, jira);
   runtime->registry = std::make_shared<mcp::ToolRegistry>();
   const tools::ToolSelection selection{
       .toolsets = settings.toolsets, .tools = settings.tools, .read_only = settings.read_only};

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -93,7 +94,8 @@ core::Result<std::string> ReadSecretFile(const std::string& path) {
 
 bool IsTextFlag(const std::string& name) {
   static const std::vector<std::string> kOthers = {
-      "port", "toolsets", "tools", "resource-aliases", "allowed-hosts", "allowed-origins"};
+      "port",          "toolsets",        "tools",           "resource-aliases",
+      "allowed-hosts", "allowed-origins", "upstream-timeout"};
   return std::any_of(TextOptions().begin(), TextOptions().end(),
                      [&name](const Option& option) { return name == option.flag; }) ||
          std::find(kOthers.begin(), kOthers.end(), name) != kOthers.end();
@@ -143,6 +145,26 @@ core::Result<std::map<std::string, std::string>> ReadFlags(const std::vector<std
     flags[name] = *value;
   }
   return flags;
+}
+
+// Seconds, fractions allowed, more than 0 and at most 600.
+core::Result<std::chrono::milliseconds> ParseTimeout(const std::string& text) {
+  const auto bad = Bad(fmt::format(
+      "--upstream-timeout must be a number of seconds above 0 and at most 600, not '{}'", text));
+  double seconds = 0;
+  try {
+    std::size_t used = 0;
+    seconds = std::stod(text, &used);
+    if (used != text.size()) {
+      return bad;
+    }
+  } catch (const std::exception&) {
+    return bad;
+  }
+  if (!(seconds > 0 && seconds <= 600)) {
+    return bad;
+  }
+  return std::chrono::milliseconds(std::max<long long>(1, std::llround(seconds * 1000)));
 }
 
 core::Status Validate(const Settings& s) {
@@ -204,6 +226,13 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
     } catch (const std::exception&) {
       return Bad(fmt::format("--port must be a number, not '{}'", *port));
     }
+  }
+  if (auto timeout = take("upstream-timeout", "JIRA_MCP_UPSTREAM_TIMEOUT")) {
+    auto parsed = ParseTimeout(*timeout);
+    if (!parsed.ok()) {
+      return parsed.status();
+    }
+    settings.upstream_timeout = *parsed;
   }
   for (const auto& [flag, env_name, field] :
        {std::tuple{"toolsets", "JIRA_MCP_TOOLSETS", &Settings::toolsets},
@@ -270,6 +299,8 @@ std::string HelpText() {
        "HTTP: Host values to accept besides loopback and the public URL's host");
   line("--allowed-origins", "JIRA_MCP_ALLOWED_ORIGINS",
        "HTTP: browser Origins to accept (CORS), comma-separated");
+  line("--upstream-timeout", "JIRA_MCP_UPSTREAM_TIMEOUT",
+       "seconds one request to the zone or Jira may take in all (default 10 zone, 30 Jira)");
   line("(environment only)", "KEYCARD_CLIENT_SECRET", "this server's client secret in the zone");
   line("(environment only)", "KEYCARD_CLIENT_SECRET_FILE", "file holding the client secret");
   line("(environment only)", "KEYCARD_SUBJECT_TOKEN", "stdio: the user's Keycard token itself");

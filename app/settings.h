@@ -2,6 +2,7 @@
 // the environment. Secrets come only from the environment or files, never from flags.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct Settings {
   bool read_only = false;
   std::string log_level = "info";
   std::string ca_bundle;  // JIRA_MCP_CA_BUNDLE: extra trust anchors for TLS (tests, proxies)
+  // JIRA_MCP_UPSTREAM_TIMEOUT: the most one request to the zone or to Jira may take, from
+  // connecting to the last byte. Unset: each client's own default (10 s zone, 30 s Jira).
+  std::optional<std::chrono::milliseconds> upstream_timeout;
 
   bool show_help = false;
   bool show_version = false;

@@ -337,9 +337,15 @@ core::Result<VerifiedToken> JwksVerifier::Verify(std::string_view token) {
   const std::string fingerprint = core::Secret(std::string(token)).Fingerprint();
   logger->warn("jwt rejected reason={} token_fp={} detail={}", TokenErrorName(failure.reason),
                fingerprint, failure.detail);
-  return core::Status(
-      core::Code::kUnauthenticated, "invalid token",
-      std::string("reason=") + TokenErrorName(failure.reason) + ": " + failure.detail);
+  std::string detail =
+      std::string("reason=") + TokenErrorName(failure.reason) + ": " + failure.detail;
+  if (failure.reason == TokenError::kJwksUnavailable) {
+    // The token may be fine: we could not check it. 503, not 401, or clients throw good tokens
+    // away and send their users back to sign in during a zone outage.
+    return core::Status(core::Code::kUnavailable, "the signing keys could not be fetched",
+                        std::move(detail));
+  }
+  return core::Status(core::Code::kUnauthenticated, "invalid token", std::move(detail));
 }
 
 std::variant<VerifiedToken, TokenFailure> JwksVerifier::Check(std::string_view token) {

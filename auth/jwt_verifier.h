@@ -37,8 +37,9 @@ class TokenVerifier {
   virtual ~TokenVerifier() = default;
 
   // Verifies a bearer token (the value after "Bearer "). Every refusal is kUnauthenticated with
-  // the client message "invalid token" (answer 401); the detail, for logs only, starts with
-  // "reason=<TokenErrorName>". Thread-safe.
+  // the client message "invalid token" (answer 401), except that a key set that could not be
+  // fetched (kJwksUnavailable) is kUnavailable (answer 503: try again; the token may be good);
+  // the detail, for logs only, starts with "reason=<TokenErrorName>". Thread-safe.
   virtual core::Result<VerifiedToken> Verify(std::string_view token) = 0;
 };
 

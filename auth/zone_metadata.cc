@@ -158,13 +158,22 @@ ZoneMetadataCache::ZoneMetadataCache(core::HttpClient& http, const core::Clock& 
     : http_(http), clock_(clock), options_(std::move(options)) {}
 
 core::Result<ZoneMetadata> ZoneMetadataCache::Get() {
+  const std::uint64_t fetches_seen = fetches_done_.load();
   std::lock_guard lock(mutex_);
   const auto now = clock_.Now();
   if (cached_ && now < refresh_at_) {
     return *cached_;
   }
+  if (fetches_done_.load() != fetches_seen && last_failure_) {
+    return *last_failure_;  // a fetch ended, in failure, while this caller waited for it
+  }
 
   auto fetched = Fetch();
+  ++fetches_done_;
+  last_failure_.reset();
+  if (!fetched.ok()) {
+    last_failure_ = fetched.status();
+  }
   if (fetched.ok()) {
     refresh_at_ = now + (fetched->discovered ? options_.ttl : options_.fallback_ttl);
     cached_ = *fetched;

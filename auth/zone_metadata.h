@@ -12,7 +12,9 @@
 // reads `jwks_uri`.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -66,7 +68,9 @@ class ZoneMetadataCache {
   // Errors: kFailedPrecondition when the zone URL is unset or unusable or the issuer differs
   // (the admin must fix KEYCARD_ZONE_URL); kUnavailable when the zone cannot be reached, answers
   // other than 200/404, or sends metadata that fails the checks of ParseZoneMetadata. Failures are
-  // not cached. Thread-safe; concurrent callers share one fetch (the lock is held while fetching).
+  // not cached. Thread-safe; concurrent callers share one fetch (the lock is held while fetching),
+  // its failure included: a caller that waited for a fetch that failed gets that failure, so
+  // behind a zone that hangs, callers do not wait out one timeout after another.
   core::Result<ZoneMetadata> Get();
 
  private:
@@ -78,6 +82,8 @@ class ZoneMetadataCache {
   std::mutex mutex_;
   std::optional<ZoneMetadata> cached_;
   core::Clock::TimePoint refresh_at_{};
+  std::atomic<std::uint64_t> fetches_done_{0};  // read before waiting for mutex_
+  std::optional<core::Status> last_failure_;    // of the latest fetch, if it failed
 };
 
 }  // namespace auth

@@ -2,12 +2,20 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <thread>
 
 #include "core/log.h"
 #include "core/url.h"
 
 namespace core {
 namespace {
+
+using SteadyClock = std::chrono::steady_clock;
 
 std::shared_ptr<spdlog::logger> Log() { return GetLogger("http"); }
 
@@ -22,8 +30,97 @@ Status TransportError(const Url& url, httplib::Error error) {
 
 }  // namespace
 
+// Watches the requests in flight and stops the connection of any whose deadline has passed or
+// whose cancel flag is set. httplib's Client::stop() is its documented way to interrupt a
+// request from another thread (it shuts the socket down); it is repeated on every tick until the
+// request returns, because a stop() that comes before the socket exists has nothing to shut.
+class HttplibClient::Watchdog {
+ public:
+  enum class Verdict { kNone, kDeadline, kCancelled };
+
+  // The thread blocks every signal: it must never be the one a process signal (SIGTERM, which
+  // main() turns into a clean stop on its own thread) is delivered to.
+  Watchdog() {
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    thread_ = std::thread([this] { Run(); });
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  std::uint64_t Watch(httplib::Client* client, SteadyClock::time_point deadline,
+                      const std::atomic<bool>* cancelled) {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t id = next_id_++;
+    entries_.emplace(id, Entry{client, deadline, cancelled, Verdict::kNone});
+    changed_.notify_all();
+    return id;
+  }
+
+  // Stops watching; tells whether the watchdog ended the request, and why.
+  Verdict Unwatch(std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(id);
+    const Verdict verdict = it->second.verdict;
+    entries_.erase(it);
+    return verdict;
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kTick{20};
+
+  struct Entry {
+    httplib::Client* client;
+    SteadyClock::time_point deadline;
+    const std::atomic<bool>* cancelled;
+    Verdict verdict;
+  };
+
+  void Run() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      if (entries_.empty()) {
+        changed_.wait(lock);
+        continue;
+      }
+      changed_.wait_for(lock, kTick);
+      const auto now = SteadyClock::now();
+      for (auto& [id, entry] : entries_) {
+        if (entry.verdict == Verdict::kNone && entry.cancelled != nullptr &&
+            entry.cancelled->load()) {
+          entry.verdict = Verdict::kCancelled;
+        } else if (entry.verdict == Verdict::kNone && now >= entry.deadline) {
+          entry.verdict = Verdict::kDeadline;
+        }
+        if (entry.verdict != Verdict::kNone) {
+          entry.client->stop();
+        }
+      }
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::uint64_t, Entry> entries_;
+  std::uint64_t next_id_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 HttplibClient::HttplibClient() : HttplibClient(Options{}) {}
-HttplibClient::HttplibClient(Options options) : options_(std::move(options)) {}
+HttplibClient::HttplibClient(Options options)
+    : options_(std::move(options)), watchdog_(std::make_unique<Watchdog>()) {}
 HttplibClient::~HttplibClient() = default;
 
 std::unique_ptr<httplib::Client> HttplibClient::Acquire(const std::string& origin) {
@@ -45,8 +142,6 @@ std::unique_ptr<httplib::Client> HttplibClient::Acquire(const std::string& origi
   if (!options_.ca_bundle.empty()) {
     client->set_ca_cert_path(options_.ca_bundle);
   }
-  const auto connect = options_.connect_timeout.count();
-  client->set_connection_timeout(connect / 1000, (connect % 1000) * 1000);
   return client;
 }
 
@@ -65,6 +160,8 @@ Result<HttpResponse> HttplibClient::Send(const HttpRequest& request) {
   }
   const std::string origin = url->Origin();
   auto client = Acquire(origin);
+  const auto connect = std::min(options_.connect_timeout, request.timeout).count();
+  client->set_connection_timeout(connect / 1000, (connect % 1000) * 1000);
   client->set_read_timeout(request.timeout);
   client->set_write_timeout(request.timeout);
 
@@ -87,7 +184,10 @@ Result<HttpResponse> HttplibClient::Send(const HttpRequest& request) {
   bool cancelled = false;
   req.response_handler = [&](const httplib::Response& head) {
     response.status = head.status;
-    return true;
+    // A declared length over the limit is refused before a byte of the body is read.
+    too_large = head.has_header("Content-Length") &&
+                head.get_header_value<uint64_t>("Content-Length") > request.max_response_bytes;
+    return !too_large;
   };
   req.content_receiver = [&](const char* data, size_t length, uint64_t /*offset*/,
                              uint64_t /*total*/) {
@@ -108,9 +208,18 @@ Result<HttpResponse> HttplibClient::Send(const HttpRequest& request) {
   };
 
   Log()->debug("send method={} origin={} path={}", request.method, origin, url->path);
+  const auto watch =
+      watchdog_->Watch(client.get(), SteadyClock::now() + request.timeout, request.cancelled);
   auto result = client->send(req);
-  if (cancelled) {
+  const Watchdog::Verdict verdict = watchdog_->Unwatch(watch);
+  if (cancelled || verdict == Watchdog::Verdict::kCancelled) {
     return Status(Code::kCancelled, "the request was cancelled");
+  }
+  if (verdict == Watchdog::Verdict::kDeadline) {
+    return Status(
+        Code::kDeadlineExceeded,
+        fmt::format("no complete answer from {} within {} ms", origin, request.timeout.count()),
+        fmt::format("{} {}: deadline of {} ms", origin, url->path, request.timeout.count()));
   }
   if (too_large) {
     return Status(Code::kResourceExhausted,

@@ -78,6 +78,12 @@ int StdioTransport::Run() {
   Log()->info("serving MCP on stdio");
   std::string buffer;
   bool discarding = false;  // inside a line that exceeded max_message_bytes
+  const auto refuse_oversized = [this] {
+    Log()->warn("message_too_large bytes>{}", options_.max_message_bytes);
+    Write(MakeError(nullptr, rpc::kInvalidRequest,
+                    "Invalid Request: message larger than the limit of " +
+                        std::to_string(options_.max_message_bytes) + " bytes"));
+  };
   char chunk[65536];
   while (!stop_) {
     pollfd fds[2] = {{options_.input_fd, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
@@ -105,14 +111,17 @@ int StdioTransport::Run() {
         discarding = false;
         continue;
       }
+      // A line that ends in the chunk that took it over the limit is refused here; one that is
+      // still open is refused below, as soon as it is too long.
+      if (newline - start > options_.max_message_bytes) {
+        refuse_oversized();
+        continue;
+      }
       HandleLine(buffer.substr(start, newline - start));
     }
     buffer.erase(0, start);
     if (!discarding && buffer.size() > options_.max_message_bytes) {
-      Log()->warn("message_too_large bytes>{}", options_.max_message_bytes);
-      Write(MakeError(nullptr, rpc::kInvalidRequest,
-                      "Invalid Request: message larger than the limit of " +
-                          std::to_string(options_.max_message_bytes) + " bytes"));
+      refuse_oversized();
       discarding = true;
       buffer.clear();
     }

@@ -459,6 +459,16 @@ std::string CodeSpan(const std::string& text) {
   return pad ? fence + " " + text + " " + fence : fence + text + fence;
 }
 
+// A member's string value; "" when it is absent or not a string, or `node` is no object. ADF
+// from Jira is upstream input, and nlohmann's value() throws on a type mismatch.
+std::string StringMember(const Json& node, const char* name) {
+  if (!node.is_object()) {
+    return {};
+  }
+  const auto it = node.find(name);
+  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string StringAttr(const Json& node, const char* name) {
   const Json attrs = node.value("attrs", Json::object());
   if (!attrs.is_object() || !attrs.contains(name)) {
@@ -505,7 +515,7 @@ class MarkdownRenderer {
     static constexpr std::string_view kInline[] = {
         "text", "hardBreak", "mention",     "emoji",       "inlineCard",
         "date", "status",    "placeholder", "mediaInline", "inlineExtension"};
-    const std::string type = node.value("type", "");
+    const std::string type = StringMember(node, "type");
     return std::find(std::begin(kInline), std::end(kInline), type) != std::end(kInline);
   }
 
@@ -547,7 +557,7 @@ class MarkdownRenderer {
     if (depth > kMaxAdfDepth) {
       return {};
     }
-    const std::string type = node.value("type", "");
+    const std::string type = StringMember(node, "type");
     const Json& content = Content(node);
     if (type == "doc") {
       return Blocks(content, "\n\n", depth);
@@ -572,7 +582,7 @@ class MarkdownRenderer {
     if (type == "codeBlock") {
       std::string text;
       for (const auto& child : content) {
-        text += child.value("text", "");
+        text += StringMember(child, "text");
       }
       return "```" + StringAttr(node, "language") + "\n" + text + "\n```";
     }
@@ -636,7 +646,7 @@ class MarkdownRenderer {
       if (!item.is_object()) {
         continue;
       }
-      const std::string type = item.value("type", "");
+      const std::string type = StringMember(item, "type");
       std::string line;
       if (type == "taskList" || type == "decisionList") {
         line = Indent(TaskList(item, depth + 1), "  ", "  ");
@@ -697,9 +707,8 @@ class MarkdownRenderer {
       return text;
     }
     auto has = [&marks](std::string_view type) {
-      return std::any_of(marks.begin(), marks.end(), [type](const Json& mark) {
-        return mark.is_object() && mark.value("type", "") == type;
-      });
+      return std::any_of(marks.begin(), marks.end(),
+                         [type](const Json& mark) { return StringMember(mark, "type") == type; });
     };
     if (has("code")) {
       text = CodeSpan(text);
@@ -714,7 +723,7 @@ class MarkdownRenderer {
       text = "**" + text + "**";
     }
     for (const auto& mark : marks) {
-      if (mark.is_object() && mark.value("type", "") == "link") {
+      if (StringMember(mark, "type") == "link") {
         const std::string href = StringAttr(mark, "href");
         if (!href.empty() && href != text) {
           text = fmt::format("[{}]({})", text, href);
@@ -728,7 +737,7 @@ class MarkdownRenderer {
     if (depth > kMaxAdfDepth) {
       return {};
     }
-    const std::string type = node.value("type", "");
+    const std::string type = StringMember(node, "type");
     if (type == "text") {
       const Json& text = node.contains("text") ? node["text"] : Json();
       return text.is_string()

@@ -217,6 +217,24 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
   return body;
 }
 
+// What the agent is told when no usable HTTP answer came: too large, too late, or none.
+core::Status TransportFailure(const core::Status& sent, const core::HttpRequest& request) {
+  if (sent.code() == core::Code::kResourceExhausted) {
+    return {core::Code::kResourceExhausted,
+            fmt::format("Jira's answer was larger than the {} MiB this server reads. Ask for "
+                        "fewer results or fewer fields.",
+                        request.max_response_bytes >> 20),
+            sent.message()};
+  }
+  if (sent.code() == core::Code::kDeadlineExceeded) {
+    return {core::Code::kUnavailable,
+            fmt::format("Jira did not answer within {} s; try again later.",
+                        std::chrono::duration_cast<std::chrono::seconds>(request.timeout).count()),
+            sent.message()};
+  }
+  return {core::Code::kUnavailable, "Jira could not be reached; try again later.", sent.message()};
+}
+
 bool Sleep(milliseconds delay, const std::atomic<bool>* cancelled) {
   const auto until = std::chrono::steady_clock::now() + delay;
   while (std::chrono::steady_clock::now() < until) {
@@ -325,8 +343,7 @@ core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContex
       }
       Log()->warn("jira transport_error request_id={} method={} detail=\"{}\"",
                   context.request_id(), http_request.method, sent.status().message());
-      return core::Status(core::Code::kUnavailable, "Jira could not be reached; try again later.",
-                          sent.status().message());
+      return TransportFailure(sent.status(), http_request);
     }
     const int status = sent->status;
     const bool retryable = status == 429 || status == 503;

@@ -52,6 +52,22 @@ TEST(ParseSettings, SecretsComeFromEnvironmentOnly) {
   EXPECT_EQ(from_flag.status().message().find("s3cret"), std::string::npos);
 }
 
+TEST(ParseSettings, UpstreamTimeoutInSecondsFromFlagOrEnvironment) {
+  auto unset = ParseSettings({}, Env({}));
+  auto from_env = ParseSettings({}, Env({{"JIRA_MCP_UPSTREAM_TIMEOUT", "2.5"}}));
+  auto from_flag = ParseSettings({"--upstream-timeout", "7"}, Env({}));
+
+  ASSERT_TRUE(unset.ok() && from_env.ok() && from_flag.ok());
+  EXPECT_FALSE(unset->upstream_timeout.has_value());
+  EXPECT_EQ(from_env->upstream_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(from_flag->upstream_timeout, std::chrono::milliseconds(7000));
+  for (const char* bad : {"0", "-1", "601", "soon", "5s", ""}) {
+    auto parsed = ParseSettings({std::string("--upstream-timeout=") + bad}, Env({}));
+    EXPECT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("seconds"), std::string::npos) << bad;
+  }
+}
+
 TEST(ParseSettings, RejectsBadValuesWithTheFix) {
   EXPECT_NE(ParseSettings({"--transport", "carrier-pigeon"}, Env({}))
                 .status()

@@ -324,6 +324,23 @@ TEST_F(JwksVerifierTest, RejectsWhenTheJwksCannotBeFetched) {
   EXPECT_EQ(std::get<TokenFailure>(outcome).reason, TokenError::kJwksUnavailable);
 }
 
+// The HTTP transport answers kUnavailable with 503 and Retry-After, kUnauthenticated with 401:
+// a token that could not be checked is no invalid token.
+TEST_F(JwksVerifierTest, VerifyAnswersUnavailableWhenTheJwksCannotBeFetched) {
+  fakes::FakeHttpClient down;
+  down.OnJson("GET", kJwksUri, 502, "bad gateway");
+  auto verifier = JwksVerifier::Create(
+      {.issuer = kIssuer, .resource_url = kResource, .jwks = {.uri = kJwksUri}}, down, clock_);
+  ASSERT_TRUE(verifier.ok());
+
+  auto refused = (*verifier)->Verify(Rs256(Claims()));
+
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), core::Code::kUnavailable);
+  EXPECT_EQ(refused.status().detail().rfind("reason=jwks_unavailable", 0), 0U)
+      << refused.status().detail();
+}
+
 TEST_F(JwksVerifierTest, RejectsKeyOfTheWrongTypeForTheAlg) {
   const std::string es256_naming_rsa_key = fakes::SignJwt(EcKey(), "ES256", kRsaKid, Claims());
   const std::string rs256_naming_ec_key = fakes::SignJwt(RsaKey(), "RS256", kEcKid, Claims());

@@ -132,6 +132,22 @@ TEST(StdioTransport, ParseErrorAndBatchAreAnswered) {
   EXPECT_EQ(Json::parse(harness.ReadLine())["error"]["code"], rpc::kInvalidRequest);
 }
 
+// A line just over the limit whose end comes in the same read as its excess is refused too.
+TEST(StdioTransport, LineJustOverTheLimitIsRefused) {
+  StdioHarness harness;
+  const std::string over = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":")" +
+                           std::string(4U << 20, 'a') + "\"}}\n";
+
+  std::thread sender([&] { harness.Send(over); });
+  const Json answer = Json::parse(harness.ReadLine());
+  sender.join();
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\n");
+
+  EXPECT_EQ(answer["error"]["code"], rpc::kInvalidRequest);
+  EXPECT_TRUE(answer["id"].is_null());
+  EXPECT_EQ(Json::parse(harness.ReadLine())["id"], 2);
+}
+
 TEST(StdioTransport, CancelledCallGetsNoAnswerAndOthersContinue) {
   StdioHarness harness;
   harness.Send(std::string(kInitialize) + "\n");

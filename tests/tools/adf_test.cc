@@ -319,6 +319,23 @@ TEST(AdfToMarkdown, RendersBlocksCompactly) {
             "---");
 }
 
+// ADF from Jira is upstream input: members of the wrong type are skipped, never thrown on
+// (found by tests/fuzz/fuzz_adf_to_markdown).
+TEST(AdfToMarkdown, SkipsMembersOfTheWrongTypeInsteadOfThrowing) {
+  const Json adf = Json::parse(R"({"type":"doc","version":1,"content":[
+      {"type":["paragraph"],"content":[{"type":"text","text":"a"}]},
+      {"type":"codeBlock","content":[1,{"type":"text","text":5},{"type":"text","text":"code"}]},
+      {"type":"paragraph","content":[{"type":"text","text":"ok","marks":[{"type":7},"x"]}]},
+      {"type":"taskList","content":[{"type":{},"content":[{"type":"text","text":"t"}]}]}]})");
+
+  std::string markdown;
+  EXPECT_NO_THROW(markdown = AdfToMarkdown(adf));
+
+  EXPECT_THAT(markdown, HasSubstr("```\ncode\n```"));
+  EXPECT_THAT(markdown, HasSubstr("ok"));
+  EXPECT_THAT(markdown, HasSubstr("- t"));
+}
+
 TEST(AdfToMarkdown, RendersNestedListsWithIndentation) {
   const Json adf =
       Doc({{{"type", "orderedList"},

@@ -516,6 +516,35 @@ TEST(JiraClient, TransportFailureIsUnavailable) {
   EXPECT_THAT(response.status().message(), HasSubstr("could not be reached"));
 }
 
+TEST(JiraClient, TooLargeAnswerSaysSoAndHowToAskForLess) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnCall("GET", kJira, [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
+    return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
+  });
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
+  EXPECT_THAT(response.status().message(), HasSubstr("larger than the 16 MiB"));
+  EXPECT_THAT(response.status().message(), HasSubstr("fewer"));
+}
+
+TEST(JiraClient, TimeoutSaysJiraDidNotAnswerInTime) {
+  JiraEnv env(JiraClientOptions{.timeout = std::chrono::seconds(3)});
+  env.OneSite();
+  env.http->OnCall("GET", kJira, [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
+    return core::Status(core::Code::kDeadlineExceeded, "no complete answer within 3000 ms");
+  });
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnavailable);
+  EXPECT_THAT(response.status().message(), HasSubstr("did not answer within 3 s"));
+}
+
 TEST(JiraClient, TokenBrokerErrorsReachTheCallerUnchanged) {
   JiraEnv env;
   env.broker->FailWith({core::Code::kPermissionDenied, "The zone denied the exchange: policy X"});
