@@ -11,6 +11,8 @@ packages=(ca-certificates g++ cmake ninja-build pkg-config git
   libcmark-gfm-dev libcmark-gfm-extensions-dev libgtest-dev libgmock-dev)
 if [ $want_tests = 1 ]; then
   packages+=(clang-format-16 clang-tidy-16 curl procps)
+  # libFuzzer for the fuzz targets (the `fuzz` preset): clang 16 and its runtime libraries.
+  packages+=(clang-16 libclang-rt-16-dev)
   # Node runs the end-to-end stand-ins. Debian's nodejs is enough to run `npm ci`; keep a Node
   # that is already installed (it may bring its own npm).
   command -v node >/dev/null || packages+=(nodejs)

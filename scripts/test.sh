@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds jira-mcp (Debug, with the tests) and runs every test: unit,
-# protocol, binary, end-to-end, conformance and the style gates (ctest prints the summary).
+# Installs what is missing and runs every test. First the fuzz targets (libFuzzer, clang 16: a
+# fixed number of inputs each from its kept corpus) and the in-process C++ tests under
+# ThreadSanitizer; last the whole suite under AddressSanitizer and UndefinedBehaviorSanitizer:
+# unit, protocol, binary, hardening, end-to-end, conformance, fuzz-corpus replay and the style
+# gates. The closing lines are that run's ctest summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +13,20 @@ for dir in tests/e2e tests/conformance; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
-cmake --preset debug
-cmake --build --preset debug -j 2
-ctest --preset debug -j 2
+
+# Fuzzing: JIRA_MCP_FUZZ_RUNS inputs per target (20000 by default; -D to change).
+cmake --preset fuzz
+cmake --build --preset fuzz -j 2
+ctest --preset fuzz -j 2
+
+# ThreadSanitizer: the in-process test binaries only. The lint gates, the npm end-to-end run and
+# the suites that drive the jira-mcp binary (label `hardening`) add no thread coverage that the
+# in-process HTTP, stdio and broker tests lack, and would double the time.
+cmake --preset tsan
+cmake --build --preset tsan -j 2 --target \
+  core_test auth_test auth_jwt_test mcp_test mcp_http_test tools_test sandbox_test app_test
+ctest --preset tsan -j 2 -LE 'e2e|hardening|fuzz|conformance' -E '^lint_|_NOT_BUILT$'
+
+cmake --preset asan
+cmake --build --preset asan -j 2
+ctest --preset asan -j 2
