@@ -260,31 +260,32 @@ bool JwksSource::MayFetchNow() {
 }
 
 core::Status JwksSource::Fetch() {
-  static const auto logger = core::GetLogger("auth");
+  static const auto kLogger = core::GetLogger("auth");
   auto response = http_.Send({.method = "GET",
                               .url = options_.uri,
                               .headers = {{"Accept", "application/json"}},
                               .timeout = options_.timeout,
                               .max_response_bytes = options_.max_bytes});
   if (!response.ok()) {
-    logger->warn("jwks fetch failed uri={} error={} detail={}", options_.uri,
-                 response.status().message(), response.status().detail());
+    kLogger->warn("jwks fetch failed uri={} error={} detail={}", options_.uri,
+                  response.status().message(), response.status().detail());
     return {core::Code::kUnavailable, "signing keys unavailable",
             "JWKS fetch failed: " + response.status().message()};
   }
   if (response->status != 200) {
-    logger->warn("jwks fetch failed uri={} status={}", options_.uri, response->status);
+    kLogger->warn("jwks fetch failed uri={} status={}", options_.uri, response->status);
     return {core::Code::kUnavailable, "signing keys unavailable",
             "JWKS answered HTTP " + std::to_string(response->status)};
   }
 
   auto set = JwkSet::Parse(response->body);
   if (!set.ok()) {
-    logger->warn("jwks unusable uri={} detail={}", options_.uri, set.status().detail());
+    kLogger->warn("jwks unusable uri={} detail={}", options_.uri, set.status().detail());
     return {core::Code::kUnavailable, "signing keys unavailable", set.status().detail()};
   }
 
-  logger->info("jwks fetched uri={} keys={} skipped={}", options_.uri, set->size(), set->skipped());
+  kLogger->info("jwks fetched uri={} keys={} skipped={}", options_.uri, set->size(),
+                set->skipped());
   const std::lock_guard lock(mutex_);
   keys_ = std::make_shared<const JwkSet>(std::move(*set));
   fetched_at_ = clock_.Now();

@@ -323,20 +323,20 @@ JwksVerifier::JwksVerifier(Options options, core::HttpClient& http, const core::
     : options_(std::move(options)), clock_(clock), jwks_(http, clock, options_.jwks) {}
 
 core::Result<VerifiedToken> JwksVerifier::Verify(std::string_view token) {
-  static const auto logger = core::GetLogger("auth");
+  static const auto kLogger = core::GetLogger("auth");
   auto outcome = Check(token);
   if (auto* verified = std::get_if<VerifiedToken>(&outcome)) {
-    if (logger->should_log(spdlog::level::debug)) {
-      logger->debug("jwt accepted sub={} client_id={} scopes={}", QuoteForLog(verified->subject),
-                    QuoteForLog(verified->client_id.value_or("")), JoinForLog(verified->scopes));
+    if (kLogger->should_log(spdlog::level::debug)) {
+      kLogger->debug("jwt accepted sub={} client_id={} scopes={}", QuoteForLog(verified->subject),
+                     QuoteForLog(verified->client_id.value_or("")), JoinForLog(verified->scopes));
     }
     return std::move(*verified);
   }
 
   const auto& failure = std::get<TokenFailure>(outcome);
   const std::string fingerprint = core::Secret(std::string(token)).Fingerprint();
-  logger->warn("jwt rejected reason={} token_fp={} detail={}", TokenErrorName(failure.reason),
-               fingerprint, failure.detail);
+  kLogger->warn("jwt rejected reason={} token_fp={} detail={}", TokenErrorName(failure.reason),
+                fingerprint, failure.detail);
   std::string detail =
       std::string("reason=") + TokenErrorName(failure.reason) + ": " + failure.detail;
   if (failure.reason == TokenError::kJwksUnavailable) {

@@ -94,7 +94,9 @@ class HttpTransport {
     std::size_t max_sessions = 1000;
     std::size_t max_streams = 8;  // open GET streams, server-wide; one per session
     std::chrono::seconds session_idle_timeout{1800};
-    std::size_t threads = 32;                        // connection threads; must exceed max_streams
+    // Connection threads; must exceed max_streams. httplib holds one per open keep-alive
+    // connection until it idles out (keep_alive_timeout), so a client past this many waits.
+    std::size_t threads = 128;
     std::chrono::milliseconds sse_keepalive{10000};  // comment interval on quiet SSE streams
     std::chrono::seconds keep_alive_timeout{5};      // idle HTTP keep-alive connections
     // Stop(): how long running calls may take to finish, and then to honour cancellation.

@@ -110,12 +110,24 @@ Json ListPage(const std::vector<T>& all, std::size_t offset, std::size_t page,
   return result;
 }
 
-Json AnnotationsToJson(const ToolDefinition& tool) {
-  Json annotations = {{"readOnlyHint", tool.annotations.read_only},
-                      {"destructiveHint", tool.annotations.destructive},
-                      {"idempotentHint", tool.annotations.idempotent},
-                      {"openWorldHint", tool.annotations.open_world}};
-  if (!tool.title.empty()) {
+// Annotations as MCP reads them: a hint at its default (readOnlyHint false, destructiveHint true,
+// idempotentHint false, openWorldHint true) is left out, and destructiveHint and idempotentHint,
+// meaningful only for a tool that writes, are sent only for those. 2025-03-26 has no top-level
+// title, so there the title goes in the annotations.
+Json AnnotationsToJson(const ToolDefinition& tool, bool with_title) {
+  Json annotations = Json::object();
+  if (tool.annotations.read_only) {
+    annotations["readOnlyHint"] = true;
+  } else {
+    annotations["destructiveHint"] = tool.annotations.destructive;
+    if (tool.annotations.idempotent) {
+      annotations["idempotentHint"] = true;
+    }
+  }
+  if (!tool.annotations.open_world) {
+    annotations["openWorldHint"] = false;
+  }
+  if (with_title && !tool.title.empty()) {
     annotations["title"] = tool.title;
   }
   return annotations;
@@ -624,7 +636,12 @@ Json Server::ListTools(const Call& call) const {
   if (!offset) {
     return InvalidParams(call.message, "unknown cursor; start again without one");
   }
-  Json result = ListPage(all, *offset, options_.tools_page_size, "tools", "tools", ToolToJson);
+  const bool annotation_titles = call.era == Era::kLegacy && call.scope.session != nullptr &&
+                                 call.scope.session->protocol_version() == "2025-03-26";
+  Json result = ListPage(all, *offset, options_.tools_page_size, "tools", "tools",
+                         [annotation_titles](const ToolDefinition& tool) {
+                           return ToolToJson(tool, annotation_titles);
+                         });
   AddListCacheHints(result, call.era, options_.list_ttl_ms);
   return MakeResult(call.message.id, std::move(result));
 }
@@ -917,11 +934,11 @@ Json Server::Complete(const Call& call) const {
   return MakeResult(message.id, {{"completion", CompletionToJson(values)}});
 }
 
-Json ToolToJson(const ToolDefinition& tool) {
+Json ToolToJson(const ToolDefinition& tool, bool annotation_title) {
   Json out = {{"name", tool.name},
               {"description", tool.description},
               {"inputSchema", tool.input_schema},
-              {"annotations", AnnotationsToJson(tool)}};
+              {"annotations", AnnotationsToJson(tool, annotation_title)}};
   if (!tool.title.empty()) {
     out["title"] = tool.title;
   }

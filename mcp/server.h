@@ -210,6 +210,7 @@ class Server {
 };
 
 // The MCP `Tool` object for a definition (name, title, description, schemas, annotations).
-Json ToolToJson(const ToolDefinition& tool);
+// annotation_title: repeat the title in the annotations (2025-03-26 has no top-level title).
+Json ToolToJson(const ToolDefinition& tool, bool annotation_title = false);
 
 }  // namespace mcp

@@ -220,7 +220,7 @@ void ApplyUpdate(const JiraCall& call, const Project& project, Issue& issue, con
         continue;
       }
       const auto first = operation.begin();
-      const std::string verb = first.key();
+      const std::string& verb = first.key();
       const Json& value = first.value();
       if (field == "comment" && verb == "add") {
         comments.push_back(value.is_object() ? value.value("body", Json()) : Json());
@@ -269,7 +269,7 @@ const Issue* CreateIssue(JiraCall& call, const Json& body, Json& errors) {
   if (!fields.contains("summary")) {
     errors["summary"] = "You must specify a summary of the issue.";
   }
-  if (project == nullptr || !errors.empty()) {
+  if (project == nullptr || type == nullptr || !errors.empty()) {
     for (const auto& [id, value] : fields.items()) {
       if (id != "project" && id != "issuetype" && FindField(id) == nullptr) {
         errors[id] = CannotSet(id);
@@ -602,6 +602,7 @@ void GetComments(JiraCall& call) {
     return;
   }
   std::vector<const Comment*> ordered;
+  ordered.reserve(issue->comments.size());
   for (const auto& comment : issue->comments) {
     ordered.push_back(&comment);
   }

@@ -18,8 +18,8 @@ using std::chrono::milliseconds;
 constexpr std::size_t kMaxErrorText = 1500;
 
 std::shared_ptr<spdlog::logger> Log() {
-  static const auto logger = core::GetLogger("jira");
-  return logger;
+  static const auto kLogger = core::GetLogger("jira");
+  return kLogger;
 }
 
 std::string Lower(std::string text) {

@@ -104,8 +104,32 @@ TEST_F(ServerTest, ToolsListShowsSchemasAndAnnotations) {
   EXPECT_EQ(tool["title"], "Echo");
   EXPECT_EQ(tool["inputSchema"]["type"], "object");
   EXPECT_EQ(tool["outputSchema"]["type"], "object");
-  EXPECT_EQ(tool["annotations"]["readOnlyHint"], true);
-  EXPECT_EQ(tool["annotations"]["destructiveHint"], false);
+  // A read-only tool: destructiveHint and idempotentHint do not apply, and 2025-11-25 has a
+  // top-level title.
+  EXPECT_EQ(tool["annotations"], Json::parse(R"({"readOnlyHint":true,"openWorldHint":false})"));
+}
+
+TEST_F(ServerTest, ToolsListGivesThe2025_03_26EraItsTitleInTheAnnotations) {
+  Initialize("2025-03-26");
+
+  const Json tool = Call(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})")["result"]["tools"][0];
+
+  EXPECT_EQ(tool["annotations"]["title"], "Echo");
+}
+
+TEST(ToolToJson, SendsOnlyTheHintsThatDifferFromTheirDefaults) {
+  ToolDefinition writer = EchoTool();
+  writer.annotations = {
+      .read_only = false, .destructive = false, .idempotent = true, .open_world = true};
+  EXPECT_EQ(ToolToJson(writer)["annotations"],
+            Json::parse(R"({"destructiveHint":false,"idempotentHint":true})"));
+
+  writer.annotations = {
+      .read_only = false, .destructive = true, .idempotent = false, .open_world = false};
+  EXPECT_EQ(ToolToJson(writer)["annotations"],
+            Json::parse(R"({"destructiveHint":true,"openWorldHint":false})"));
+  EXPECT_FALSE(ToolToJson(writer)["annotations"].contains("title"));
+  EXPECT_EQ(ToolToJson(writer, true)["annotations"]["title"], "Echo");
 }
 
 TEST_F(ServerTest, ToolsCallReturnsTextAndStructuredContent) {

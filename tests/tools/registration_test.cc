@@ -5,6 +5,7 @@
 #include <set>
 
 #include "mcp/schema_profile.h"
+#include "mcp/server.h"
 #include "tests/tools/tool_harness.h"
 
 namespace tools {
@@ -222,16 +223,7 @@ TEST(JiraToolAnnotations, WhatEachToolSendsMatchesWhatItDeclares) {
 std::size_t ToolListBytes(const mcp::ToolRegistry& registry) {
   Json tools = Json::array();
   for (const auto& tool : registry.tools()) {
-    tools.push_back({{"name", tool.name},
-                     {"title", tool.title},
-                     {"description", tool.description},
-                     {"inputSchema", tool.input_schema},
-                     {"outputSchema", tool.output_schema},
-                     {"annotations",
-                      {{"readOnlyHint", tool.annotations.read_only},
-                       {"destructiveHint", tool.annotations.destructive},
-                       {"idempotentHint", tool.annotations.idempotent},
-                       {"openWorldHint", tool.annotations.open_world}}}});
+    tools.push_back(mcp::ToolToJson(tool));
   }
   return Json{{"tools", tools}}.dump().size();
 }
