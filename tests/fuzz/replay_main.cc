@@ -1,6 +1,7 @@
 // Replays inputs through a fuzz target without libFuzzer: each argument is a file, or a folder
 // whose files are replayed in name order. Builds without clang (and the asan preset) link the
 // targets with this, so the kept corpus runs as a regression test under the sanitizers.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>

@@ -118,7 +118,7 @@ TEST_F(ServerTest, ToolsListGivesThe2025_03_26EraItsTitleInTheAnnotations) {
 }
 
 TEST(ToolToJson, SendsOnlyTheHintsThatDifferFromTheirDefaults) {
-  ToolDefinition writer = EchoTool();
+  ToolDefinition writer = testing::EchoTool();
   writer.annotations = {
       .read_only = false, .destructive = false, .idempotent = true, .open_world = true};
   EXPECT_EQ(ToolToJson(writer)["annotations"],
