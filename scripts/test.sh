@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test. First the fuzz targets (libFuzzer, clang 16: a
-# fixed number of inputs each from its kept corpus) and the in-process C++ tests under
-# ThreadSanitizer; last the whole suite under AddressSanitizer and UndefinedBehaviorSanitizer:
-# unit, protocol, binary, hardening, end-to-end, conformance, fuzz-corpus replay and the style
-# gates. The closing lines are that run's ctest summary.
+# fixed number of inputs each from its kept corpus), the in-process C++ tests under
+# ThreadSanitizer and the full load test on a Release build; last the whole suite under
+# AddressSanitizer and UndefinedBehaviorSanitizer: unit, protocol, binary, hardening, end-to-end,
+# conformance, fuzz-corpus replay and the style gates. The closing lines are that run's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,12 @@ cmake --preset tsan
 cmake --build --preset tsan -j 2 --target \
   core_test auth_test auth_jwt_test mcp_test mcp_http_test tools_test sandbox_test app_test
 ctest --preset tsan -j 2 -LE 'e2e|hardening|fuzz|conformance' -E '^lint_|_NOT_BUILT$'
+
+# Load on a Release build, where resident memory means something: 64 HTTP sessions x 1,000
+# calls against the sandbox, every answer checked, memory flat after warm-up.
+cmake --preset release-tests
+cmake --build --preset release-tests -j 2
+ctest --preset load
 
 cmake --preset asan
 cmake --build --preset asan -j 2

@@ -23,10 +23,10 @@ constexpr char kResource[] = "http://127.0.0.1:8/mcp";
 struct Fixture {
   Fixture() {
     http.OnJson("GET", kJwksUri, 200, fakes::JwksJson({key.PublicJwk("k1")}));
-    verifier = auth::JwksVerifier::Create(
-                   {.issuer = kIssuer, .resource_url = kResource, .jwks = {.uri = kJwksUri}},
-                   http, clock)
-                   .value();
+    verifier =
+        auth::JwksVerifier::Create(
+            {.issuer = kIssuer, .resource_url = kResource, .jwks = {.uri = kJwksUri}}, http, clock)
+            .value();
   }
 
   fakes::TestKey key = fakes::TestKey::EcP256();

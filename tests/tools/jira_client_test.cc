@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <ostream>
 #include <set>
 
 #include "core/log.h"
@@ -245,6 +246,11 @@ struct StatusCase {
   core::Code code;
   const char* says;
 };
+
+// Names each case by its status in test listings (else gtest prints the struct's bytes).
+void PrintTo(const StatusCase& status_case, std::ostream* out) {
+  *out << "HTTP " << status_case.status;
+}
 
 class JiraClientStatus : public ::testing::TestWithParam<StatusCase> {};
 
