@@ -197,6 +197,32 @@ void GetProject(JiraCall& call) {
   }
 }
 
+// Every issue type of the project with the statuses its workflow can reach; the sandbox has
+// one workflow, so each type lists all of them.
+void GetProjectStatuses(JiraCall& call) {
+  const Project* project = LookupProject(call, call.Param(1));
+  if (project == nullptr) {
+    return;
+  }
+  Json statuses = Json::array();
+  for (const auto& status : Statuses()) {
+    statuses.push_back(RenderStatus(call, status));
+  }
+  Json types = Json::array();
+  for (const auto& id : project->issue_type_ids) {
+    const IssueTypeDef* type = FindIssueType(id);
+    if (type == nullptr) {
+      continue;
+    }
+    types.push_back({{"self", call.api + "/rest/api/3/issueType/" + type->id},
+                     {"id", type->id},
+                     {"name", type->name},
+                     {"subtask", type->hierarchy_level < 0},
+                     {"statuses", statuses}});
+  }
+  SendJson(call.res, 200, types);
+}
+
 // ---- issue types and create metadata ----
 
 void GetIssueTypes(JiraCall& call) {
@@ -450,6 +476,7 @@ void RegisterJira(httplib::Server& server, ServerCore& core) {
             [](JiraCall& call) { SearchUsers(call, true); });
   JiraRoute(server, core, "GET", "/rest/api/3/project/search", read, SearchProjects);
   JiraRoute(server, core, "GET", "/rest/api/3/project/([^/]+)", read, GetProject);
+  JiraRoute(server, core, "GET", "/rest/api/3/project/([^/]+)/statuses", read, GetProjectStatuses);
   JiraRoute(server, core, "GET", "/rest/api/3/issuetype", read, GetIssueTypes);
   JiraRoute(server, core, "GET", "/rest/api/3/issuetype/project", read, GetProjectIssueTypes);
   JiraRoute(server, core, "GET", "/rest/api/3/issuetype/([^/]+)", read, GetIssueType);

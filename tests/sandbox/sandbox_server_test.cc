@@ -443,6 +443,26 @@ TEST_F(SandboxServerTest, ListsProjectsAndTheCaller) {
   EXPECT_EQ(myself.body["accountId"], "5f3c9a1e2b7d4c0012a1b004");
 }
 
+TEST_F(SandboxServerTest, ListsEachIssueTypesStatusesOfAProject) {
+  const std::string token = JiraToken("alice");
+
+  const Answer statuses = Jira("GET", "/rest/api/3/project/MOB/statuses", token);
+  const Answer unknown = Jira("GET", "/rest/api/3/project/NOPE/statuses", token);
+
+  ASSERT_EQ(statuses.status, 200) << statuses.body.dump();
+  ASSERT_TRUE(statuses.body.is_array());
+  ASSERT_FALSE(statuses.body.empty());
+  bool has_bug = false;
+  for (const auto& type : statuses.body) {
+    has_bug = has_bug || type["name"] == "Bug";
+    EXPECT_TRUE(type["subtask"].is_boolean());
+    ASSERT_EQ(type["statuses"].size(), 4U);
+    EXPECT_EQ(type["statuses"][1]["name"], "In Progress");
+  }
+  EXPECT_TRUE(has_bug);
+  EXPECT_EQ(unknown.status, 404);
+}
+
 TEST_F(SandboxServerTest, CreateThenSearchFindsTheIssue) {
   const std::string token = JiraToken("alice");
   const Json fields = {{"project", {{"key", "MOB"}}},

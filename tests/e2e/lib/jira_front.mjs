@@ -12,7 +12,7 @@ import { bearerOf, closeServer, listenOnLoopback, readBody, sendJson } from './h
 export const kAccessibleResources = '/oauth/token/accessible-resources';
 const kMaxRecordedBody = 256 * 1024;
 
-function parseViolations(header) {
+export function parseViolations(header) {
   if (header === undefined) {
     return [];
   }
@@ -26,7 +26,7 @@ function parseViolations(header) {
 
 // Prism answers a request outside the contract (no such path or method) with its own problem
 // document and no sl-violations header; that is a contract violation too.
-function prismProblem(res, buf) {
+export function prismProblem(res, buf) {
   if (!/^application\/problem\+json/.test(res.headers['content-type'] ?? '')) {
     return [];
   }

@@ -1,4 +1,5 @@
-// Runs `prism mock` on the derived Jira spec as a child process on a loopback port.
+// Runs `prism mock` (or, with `proxyTo`, `prism proxy --errors` before that upstream) on the
+// derived Jira spec as a child process on a loopback port.
 //
 // With `-v warn` Prism prints nothing once it listens, so readiness is a TCP connect that
 // succeeds; the port is picked free just before the start, and a lost race (EADDRINUSE, Prism
@@ -68,15 +69,18 @@ function stopChild(child) {
   });
 }
 
-// Starts Prism. `log` receives Prism's output lines. Resolves to {url, pid, startupMs, stop()}.
+// Starts Prism. `log` receives Prism's output lines. With `proxyTo` (a loopback base URL) it is
+// `prism proxy --errors`, which validates each request and the upstream's answer to it.
+// Resolves to {url, pid, startupMs, stop()}.
 export async function startPrism({ specPath, nodePath = process.execPath, log = () => {},
-  timeoutMs = 120000 }) {
+  timeoutMs = 120000, proxyTo }) {
+  const mode = proxyTo ? ['proxy', specPath, proxyTo, '--errors'] : ['mock', specPath];
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     const port = await freePort();
     const started = performance.now();
     const child = spawn(
       nodePath,
-      [kPrismCli, 'mock', '-h', kLoopback, '-p', String(port), '-v', 'warn', specPath],
+      [kPrismCli, ...mode, '-h', kLoopback, '-p', String(port), '-v', 'warn'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout.setEncoding('utf8').on('data', (d) => log(d));
