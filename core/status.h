@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 
 namespace core {
 
@@ -54,29 +54,30 @@ class [[nodiscard]] Status {
   std::string detail_;
 };
 
-// Either a value or a non-ok Status. Shaped like std::expected, which g++ 12 lacks.
+// Either a value or a non-ok Status. Shaped like std::expected, which g++ 12 lacks. Kept as an
+// optional value beside a Status (not a variant), which the static analyzer follows.
 template <typename T>
 class [[nodiscard]] Result {
  public:
   // NOLINTNEXTLINE(google-explicit-constructor): implicit like std::expected, so `return value;`
-  Result(T value) : state_(std::move(value)) {}
+  Result(T value) : value_(std::move(value)) {}
   // NOLINTNEXTLINE(google-explicit-constructor): implicit like std::unexpected, `return status;`
-  Result(Status status) : state_(std::move(status)) { assert(!std::get<Status>(state_).ok()); }
+  Result(Status status) : status_(std::move(status)) { assert(!status_.ok()); }
 
-  bool ok() const { return std::holds_alternative<T>(state_); }
+  bool ok() const { return value_.has_value(); }
   explicit operator bool() const { return ok(); }
 
   const T& value() const& {
     assert(ok());
-    return std::get<T>(state_);
+    return *value_;  // NOLINT(bugprone-unchecked-optional-access): callers check ok()
   }
   T& value() & {
     assert(ok());
-    return std::get<T>(state_);
+    return *value_;  // NOLINT(bugprone-unchecked-optional-access): callers check ok()
   }
   T&& value() && {
     assert(ok());
-    return std::get<T>(std::move(state_));
+    return *std::move(value_);  // NOLINT(bugprone-unchecked-optional-access): callers check ok()
   }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
@@ -84,10 +85,11 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
 
   // The error; an ok Result answers Status::Ok().
-  Status status() const { return ok() ? Status::Ok() : std::get<Status>(state_); }
+  Status status() const { return status_; }
 
  private:
-  std::variant<T, Status> state_;
+  std::optional<T> value_;
+  Status status_;  // ok exactly when value_ holds a value
 };
 
 }  // namespace core

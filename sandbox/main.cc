@@ -65,7 +65,7 @@ struct Args {
 };
 
 Args ParseArgs(int argc, char** argv) {
-  static const std::map<std::string, std::string> flags = {
+  static const std::map<std::string, std::string> kFlags = {
       {"--host", "JIRA_MCP_SANDBOX_HOST"},
       {"--port", "JIRA_MCP_SANDBOX_PORT"},
       {"--state", "JIRA_MCP_SANDBOX_STATE"},
@@ -75,7 +75,7 @@ Args ParseArgs(int argc, char** argv) {
       {"--resource", ""},
       {"--scope", ""}};
   Args args;
-  for (const auto& [flag, env] : flags) {
+  for (const auto& [flag, env] : kFlags) {
     if (!env.empty()) {
       if (auto value = Env(env.c_str())) {
         args.values[flag] = *value;
@@ -93,10 +93,10 @@ Args ParseArgs(int argc, char** argv) {
     if (equals != std::string::npos) {
       value = arg.substr(equals + 1);
       arg = arg.substr(0, equals);
-    } else if (flags.contains(arg) && i + 1 < argc) {
+    } else if (kFlags.contains(arg) && i + 1 < argc) {
       value = argv[++i];
     }
-    if (!flags.contains(arg)) {
+    if (!kFlags.contains(arg)) {
       args.error = fmt::format("unknown option '{}'", arg);
       return args;
     }

@@ -161,70 +161,70 @@ core::Result<State> FromJson(const Json& json) {
 // ---- catalog ----
 
 const std::vector<StatusDef>& Statuses() {
-  static const std::vector<StatusDef> statuses = {
+  static const std::vector<StatusDef> kStatuses = {
       {"10000", "To Do", "Work that has not been started.", 2},
       {"3", "In Progress", "This issue is being actively worked on.", 4},
       {"10001", "In Review", "Waiting for a reviewer.", 4},
       {"10002", "Done", "Work that is finished.", 3},
   };
-  return statuses;
+  return kStatuses;
 }
 
 // To Do -> In Progress -> In Review -> Done, with the way back open; Done asks for a resolution.
 const std::vector<TransitionDef>& Transitions() {
-  static const std::vector<TransitionDef> transitions = {
+  static const std::vector<TransitionDef> kTransitions = {
       {"11", "To Do", "10000", {"3", "10001", "10002"}, false},
       {"21", "In Progress", "3", {"10000", "10001"}, false},
       {"31", "In Review", "10001", {"3"}, false},
       {"41", "Done", "10002", {"3", "10001"}, true},
   };
-  return transitions;
+  return kTransitions;
 }
 
 const std::vector<NamedDef>& Priorities() {
-  static const std::vector<NamedDef> priorities = {
+  static const std::vector<NamedDef> kPriorities = {
       {"1", "Highest", "This problem will block progress."},
       {"2", "High", "Serious problem that could block progress."},
       {"3", "Medium", "Has the potential to affect progress."},
       {"4", "Low", "Minor problem or easily worked around."},
       {"5", "Lowest", "Trivial problem with little or no impact on progress."},
   };
-  return priorities;
+  return kPriorities;
 }
 
 const std::vector<NamedDef>& Resolutions() {
-  static const std::vector<NamedDef> resolutions = {
+  static const std::vector<NamedDef> kResolutions = {
       {"10000", "Done", "Work has been completed on this issue."},
       {"10001", "Won't Do", "This issue won't be actioned."},
       {"10002", "Duplicate", "The problem is a duplicate of an existing issue."},
       {"10003", "Cannot Reproduce", "All attempts at reproducing this issue failed."},
   };
-  return resolutions;
+  return kResolutions;
 }
 
 const std::vector<IssueTypeDef>& IssueTypes() {
-  static const std::vector<IssueTypeDef> types = {
+  static const std::vector<IssueTypeDef> kTypes = {
       {"10000", "Epic", "A big user story that needs to be broken down.", 1, 10307},
       {"10001", "Story", "Functionality or a feature expressed as a user goal.", 0, 10315},
       {"10002", "Task", "A small, distinct piece of work.", 0, 10318},
       {"10003", "Bug", "A problem or error.", 0, 10303},
       {"10004", "Subtask", "A small piece of work that's part of a larger task.", -1, 10316},
   };
-  return types;
+  return kTypes;
 }
 
 const std::vector<LinkTypeDef>& LinkTypes() {
-  static const std::vector<LinkTypeDef> types = {
+  static const std::vector<LinkTypeDef> kTypes = {
       {"10000", "Blocks", "is blocked by", "blocks"},
       {"10001", "Cloners", "is cloned by", "clones"},
       {"10002", "Duplicate", "is duplicated by", "duplicates"},
       {"10003", "Relates", "relates to", "relates to"},
   };
-  return types;
+  return kTypes;
 }
 
 const std::vector<FieldDef>& Fields() {
-  static const std::vector<FieldDef> fields = {
+  static const std::vector<FieldDef> kFields = {
       {"summary", "Summary", false, true, "string", "", "summary", {"summary"}},
       {"description", "Description", false, true, "string", "", "description", {"description"}},
       {"status", "Status", false, true, "status", "", "status", {"status"}},
@@ -282,7 +282,7 @@ const std::vector<FieldDef>& Fields() {
        "com.pyxis.greenhopper.jira:jsw-story-points",
        {"cf[10016]", "Story point estimate"}},
   };
-  return fields;
+  return kFields;
 }
 
 const StatusDef* FindStatus(std::string_view id_or_name) { return FindDef(Statuses(), id_or_name); }

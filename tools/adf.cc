@@ -520,9 +520,9 @@ class MarkdownRenderer {
   }
 
   static const Json& Content(const Json& node) {
-    static const Json empty = Json::array();
+    static const Json kEmpty = Json::array();
     const auto it = node.find("content");
-    return it != node.end() && it->is_array() ? *it : empty;
+    return it != node.end() && it->is_array() ? *it : kEmpty;
   }
 
   std::string Blocks(const Json& nodes, const std::string& separator, int depth) {
