@@ -3,6 +3,7 @@
 #include <array>
 #include <optional>
 #include <utility>
+#include <variant>
 
 #include "core/base64.h"
 

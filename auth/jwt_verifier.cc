@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <variant>
 
 #include "auth/jwt_openssl.h"
 #include "core/log.h"

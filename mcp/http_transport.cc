@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "core/log.h"
 #include "core/url.h"

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <thread>
+#include <variant>
 
 #include "core/log.h"
 

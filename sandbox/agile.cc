@@ -1,7 +1,7 @@
 // Jira Software's Agile API (/rest/agile/1.0): boards, sprints, sprint and backlog issues, and
-// moving issues between sprints and the backlog. The sandbox maps Atlassian's granular
-// *:sprint:jira-software and *:board-scope:jira-software scopes to the classic read:jira-work
-// and write:jira-work, which Jira Software also accepts.
+// moving issues between sprints and the backlog. Each route takes the Jira Software scope its
+// API documents (*:board-scope:jira-software, *:sprint:jira-software) or the platform's classic
+// read:jira-work / write:jira-work, which Jira Software also accepts.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -324,17 +324,18 @@ void PostBacklogIssues(JiraCall& call) {
 
 void RegisterAgile(httplib::Server& server, ServerCore& core) {
   const std::string agile = "/rest/agile/1.0";
-  JiraRoute(server, core, "GET", agile + "/board", "read:jira-work", GetBoards);
-  JiraRoute(server, core, "GET", agile + "/board/([0-9]+)", "read:jira-work", GetBoard);
-  JiraRoute(server, core, "GET", agile + "/board/([0-9]+)/sprint", "read:jira-work",
-            GetBoardSprints);
-  JiraRoute(server, core, "GET", agile + "/board/([0-9]+)/backlog", "read:jira-work", GetBacklog);
-  JiraRoute(server, core, "GET", agile + "/sprint/([0-9]+)", "read:jira-work", GetSprint);
-  JiraRoute(server, core, "GET", agile + "/sprint/([0-9]+)/issue", "read:jira-work",
-            GetSprintIssues);
-  JiraRoute(server, core, "POST", agile + "/sprint/([0-9]+)/issue", "write:jira-work",
-            PostSprintIssues);
-  JiraRoute(server, core, "POST", agile + "/backlog/issue", "write:jira-work", PostBacklogIssues);
+  const std::string read_boards = "read:jira-work read:board-scope:jira-software";
+  const std::string read_sprints = "read:jira-work read:sprint:jira-software";
+  JiraRoute(server, core, "GET", agile + "/board", read_boards, GetBoards);
+  JiraRoute(server, core, "GET", agile + "/board/([0-9]+)", read_boards, GetBoard);
+  JiraRoute(server, core, "GET", agile + "/board/([0-9]+)/sprint", read_sprints, GetBoardSprints);
+  JiraRoute(server, core, "GET", agile + "/board/([0-9]+)/backlog", read_boards, GetBacklog);
+  JiraRoute(server, core, "GET", agile + "/sprint/([0-9]+)", read_sprints, GetSprint);
+  JiraRoute(server, core, "GET", agile + "/sprint/([0-9]+)/issue", read_sprints, GetSprintIssues);
+  JiraRoute(server, core, "POST", agile + "/sprint/([0-9]+)/issue",
+            "write:jira-work write:sprint:jira-software", PostSprintIssues);
+  JiraRoute(server, core, "POST", agile + "/backlog/issue",
+            "write:jira-work write:board-scope:jira-software", PostBacklogIssues);
 }
 
 }  // namespace sandbox

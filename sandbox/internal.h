@@ -103,8 +103,9 @@ struct JiraCall {
 using JiraHandler = std::function<void(JiraCall&)>;
 
 // Registers `path_regex` (after /ex/jira/{cloudId}) behind the gateway checks: a valid,
-// unexpired exchanged token (aud = the Jira resource) for a user of this site, carrying
-// `scope`. Mutating handlers set call.mutated so the state is saved.
+// unexpired exchanged token (aud = the Jira resource) for a user of this site, carrying one of
+// the space-separated scopes in `scope` (Jira Software's routes take its own scope or the
+// platform's classic one). Mutating handlers set call.mutated so the state is saved.
 void JiraRoute(httplib::Server& server, ServerCore& core, std::string_view method,
                const std::string& path_regex, std::string scope, JiraHandler handler);
 

@@ -46,7 +46,9 @@ Demo users (password "sandbox", or JIRA_MCP_SANDBOX_PASSWORD): alice (admin; sit
 acme-labs), bob, carol, dana; erik is refused by the zone policy "contractors-no-jira"; farah
 has not consented. Token exchange: HTTP Basic with the client id and secret above, resource
 https://api.atlassian.com/ex/jira, scopes from read:jira-work write:jira-work read:jira-user
-manage:jira-project manage:jira-configuration.
+manage:jira-project manage:jira-configuration, Jira Software's read:/write:board-scope and
+read:/write:sprint (:jira-software), and read:project:jira read:issue-details:jira
+read:jql:jira.
 )";
 
 std::optional<std::string> Env(const char* name) {

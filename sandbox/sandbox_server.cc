@@ -240,7 +240,12 @@ void JiraRoute(httplib::Server& server, ServerCore& core, std::string_view metho
     for (std::string word; words >> word;) {
       scopes.insert(word);
     }
-    if (!scopes.contains(scope)) {
+    std::istringstream accepted(scope);
+    bool granted = false;
+    for (std::string word; !granted && accepted >> word;) {
+      granted = scopes.contains(word);
+    }
+    if (!granted) {
       SendGatewayError(res, "Unauthorized; scope does not match");
       return;
     }

@@ -17,11 +17,22 @@ namespace sandbox {
 
 using Json = nlohmann::json;
 
-// The one resource the zone issues Jira tokens for (DESIGN.md §3), and the Jira scopes it knows.
+// The one resource the zone issues Jira tokens for (DESIGN.md §3), and the Jira scopes it knows:
+// the platform's classic scopes, Jira Software's board and sprint scopes, and the granular
+// platform scopes that Jira Software's API documents beside them.
 inline constexpr std::string_view kJiraResource = "https://api.atlassian.com/ex/jira";
-inline constexpr std::string_view kJiraScopes[] = {"read:jira-work", "write:jira-work",
-                                                   "read:jira-user", "manage:jira-project",
-                                                   "manage:jira-configuration"};
+inline constexpr std::string_view kJiraScopes[] = {"read:jira-work",
+                                                   "write:jira-work",
+                                                   "read:jira-user",
+                                                   "manage:jira-project",
+                                                   "manage:jira-configuration",
+                                                   "read:board-scope:jira-software",
+                                                   "write:board-scope:jira-software",
+                                                   "read:sprint:jira-software",
+                                                   "write:sprint:jira-software",
+                                                   "read:project:jira",
+                                                   "read:issue-details:jira",
+                                                   "read:jql:jira"};
 
 struct User {
   std::string account_id;

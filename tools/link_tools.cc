@@ -1,6 +1,8 @@
 // Link and hierarchy tools: list_link_types, link_issues, remove_link, set_parent.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "tools/fields.h"
 #include "tools/tool_support.h"
 
@@ -42,13 +44,16 @@ core::Result<mcp::ToolResult> ListLinkTypes(JiraClient& client, const Json& argu
   return mcp::ToolResult::Success(std::move(text), {{"link_types", *types}});
 }
 
-// The link's direction: "A blocks B" puts A as the outward (from) issue. A type given by its
-// inward wording ("is blocked by") swaps the two.
+// The link's direction. Jira's POST /issueLink puts the issue that the type's outward wording
+// describes in `inwardIssue`: {inwardIssue: A, outwardIssue: B} of type Blocks is "A blocks B",
+// and A then lists the link with `outwardIssue: B` (B lists it with `inwardIssue: A`). The
+// field names read the other way round, so the request is built from the roles, not the names.
+// A type given by its inward wording ("is blocked by") swaps the roles.
 struct Direction {
   std::string type_name;
-  std::string outward_key;
-  std::string inward_key;
-  std::string phrase;
+  std::string source_key;  // "A" of "A blocks B": the issue the outward wording describes
+  std::string target_key;  // "B"
+  std::string phrase;      // what the caller asked for, in the caller's order
 };
 
 core::Result<Direction> Orient(const Json& types, const std::string& wanted,
@@ -72,18 +77,29 @@ core::Result<Direction> Orient(const Json& types, const std::string& wanted,
                       fmt::format("No link type '{}'. Known: {}.", wanted, fmt::join(known, "; ")));
 }
 
-// The id of the link between the two issues, read back from the outward issue.
-std::string FindLinkId(const Json& issue, const Direction& direction) {
-  const Json links = issue.value("fields", Json::object()).value("issuelinks", Json::array());
+// What the source issue lists for a link of the type to the target: `outward` when Jira stored
+// the direction asked for, `inward` when it stored the reverse, nothing when it has no such link.
+struct StoredLink {
+  std::string id;
+  bool reversed = false;
+};
+
+std::optional<StoredLink> FindLink(const Json& source_issue, const Direction& direction) {
+  const Json links =
+      source_issue.value("fields", Json::object()).value("issuelinks", Json::array());
   for (const auto& link : links) {
-    const Json type = link.value("type", Json::object());
-    const Json other = link.value("outwardIssue", Json::object());
-    if (type.value("name", "") == direction.type_name &&
-        other.value("key", "") == direction.inward_key) {
-      return link.value("id", "");
+    if (!link.is_object() ||
+        link.value("type", Json::object()).value("name", "") != direction.type_name) {
+      continue;
+    }
+    for (const bool reversed : {false, true}) {
+      const Json other = link.value(reversed ? "inwardIssue" : "outwardIssue", Json::object());
+      if (other.is_object() && other.value("key", "") == direction.target_key) {
+        return StoredLink{.id = link.value("id", ""), .reversed = reversed};
+      }
     }
   }
-  return {};
+  return std::nullopt;
 }
 
 core::Result<mcp::ToolResult> LinkIssues(JiraClient& client, const Json& arguments,
@@ -99,26 +115,35 @@ core::Result<mcp::ToolResult> LinkIssues(JiraClient& client, const Json& argumen
   }
   JiraRequest request = Request("POST", "/rest/api/3/issueLink", WriteWork(), arguments);
   request.body = Json{{"type", {{"name", direction->type_name}}},
-                      {"outwardIssue", {{"key", direction->outward_key}}},
-                      {"inwardIssue", {{"key", direction->inward_key}}}};
+                      {"inwardIssue", {{"key", direction->source_key}}},
+                      {"outwardIssue", {{"key", direction->target_key}}}};
   auto response = client.Call(context, request);
   if (!response.ok()) {
     return response.status().WithContext("Linking the issues");
   }
-  // Jira answers 201 without the link; read it back from the outward issue.
+  // Jira answers 201 without the link; read it back from the source issue.
   auto stored = client.Call(context, Request("GET",
                                              fmt::format("/rest/api/3/issue/{}?fields=issuelinks",
-                                                         Encode(direction->outward_key)),
+                                                         Encode(direction->source_key)),
                                              WriteWork(), arguments));
   Json structured = {{"relation", direction->phrase}};
   std::string text = "Linked: " + direction->phrase;
-  const std::string id = stored.ok() ? FindLinkId(stored->body, *direction) : std::string();
-  if (id.empty()) {
-    structured["warnings"] = {"the link could not be found when read back"};
-    text += "; the link could not be found when read back";
-  } else {
-    structured["link_id"] = id;
-    text += fmt::format(" (link {})", id);
+  const auto link = stored.ok() ? FindLink(stored->body, *direction) : std::nullopt;
+  std::string warning;
+  if (!link.has_value() || link->id.empty()) {
+    warning = "the link could not be found when read back";
+  } else if (link->reversed) {
+    warning =
+        "Jira stored the link in the reverse direction; remove it with remove_link and "
+        "link again with the type's other wording";
+  }
+  if (link.has_value() && !link->id.empty()) {
+    structured["link_id"] = link->id;
+    text += fmt::format(" (link {})", link->id);
+  }
+  if (!warning.empty()) {
+    structured["warnings"] = {warning};
+    text += "; " + warning;
   }
   return mcp::ToolResult::Success(std::move(text), std::move(structured));
 }

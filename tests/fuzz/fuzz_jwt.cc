@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <variant>
 
 #include "auth/jwt.h"
 #include "auth/jwt_verifier.h"

@@ -418,6 +418,23 @@ TEST_F(SandboxServerTest, JiraEnforcesScopesLikeTheGateway) {
   EXPECT_EQ(user.status, 401);
 }
 
+// Jira Software's routes take its own scopes (as its API documents them) or the classic ones.
+TEST_F(SandboxServerTest, AgileRoutesTakeJiraSoftwareScopesOrTheClassicOnes) {
+  const std::string software =
+      JiraToken("alice", "read:board-scope:jira-software read:sprint:jira-software");
+  const std::string classic = JiraToken("alice", "read:jira-work");
+  const std::string neither = JiraToken("alice", "read:jira-user");
+
+  EXPECT_EQ(Jira("GET", "/rest/agile/1.0/board", software).status, 200);
+  EXPECT_EQ(Jira("GET", "/rest/agile/1.0/board/1/sprint", software).status, 200);
+  EXPECT_EQ(Jira("GET", "/rest/agile/1.0/board", classic).status, 200);
+  EXPECT_EQ(Jira("GET", "/rest/agile/1.0/board", neither).status, 401);
+  EXPECT_EQ(Jira("POST", "/rest/agile/1.0/backlog/issue", software, {{"issues", {"MOB-4"}}}).status,
+            401);
+  // Jira Software's scopes are no key to the platform's routes.
+  EXPECT_EQ(Jira("GET", "/rest/api/3/issue/MOB-1", software).status, 401);
+}
+
 TEST_F(SandboxServerTest, JiraRefusesSitesTheUserCannotReach) {
   const Answer bob = Jira("GET", "/rest/api/3/project/search", JiraToken("bob"), nullptr, kLabs);
   const Answer alice =

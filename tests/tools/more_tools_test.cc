@@ -92,6 +92,31 @@ TEST(AddWorklog, SendsTimeSpentAndAnAdfComment) {
 constexpr char kLinkTypes[] =
     R"({"issueLinkTypes":[{"id":"1","name":"Blocks","inward":"is blocked by","outward":"blocks"}]})";
 
+// Jira's POST /issueLink: {inwardIssue: A, outwardIssue: B} of type Blocks is "A blocks B", and
+// A then lists {outwardIssue: B}.
+TEST(LinkIssues, PutsTheIssueTheOutwardWordingDescribesInInwardIssue) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
+  harness.env.http->OnJson("POST", Api("/issueLink"), 201, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"fields":{"issuelinks":[
+      {"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"B-2"}}]}})");
+
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "blocks"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const auto posts = harness.env.http->RequestsTo("/rest/api/3/issueLink");
+  const auto post = std::find_if(posts.begin(), posts.end(),
+                                 [](const core::HttpRequest& r) { return r.method == "POST"; });
+  ASSERT_NE(post, posts.end());
+  EXPECT_EQ(Json::parse(post->body), (Json{{"type", {{"name", "Blocks"}}},
+                                           {"inwardIssue", {{"key", "A-1"}}},
+                                           {"outwardIssue", {{"key", "B-2"}}}}));
+  EXPECT_EQ(ToolHarness::Structured(result)["relation"], "A-1 blocks B-2");
+  EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+}
+
 TEST(LinkIssues, TakesTheDirectionFromTheTypesWording) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
@@ -99,7 +124,7 @@ TEST(LinkIssues, TakesTheDirectionFromTheTypesWording) {
   harness.env.http->OnJson("GET", Api("/issue/B-2"), 200, R"({"fields":{"issuelinks":[
       {"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"A-1"}}]}})");
 
-  // "A-1 is blocked by B-2": B-2 is the outward (from) issue.
+  // "A-1 is blocked by B-2" is "B-2 blocks A-1": B-2 goes in inwardIssue.
   const auto result = harness.Call(
       "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "is blocked by"}});
 
@@ -108,12 +133,27 @@ TEST(LinkIssues, TakesTheDirectionFromTheTypesWording) {
   const auto post = std::find_if(posts.begin(), posts.end(),
                                  [](const core::HttpRequest& r) { return r.method == "POST"; });
   ASSERT_NE(post, posts.end());
-  const Json body = Json::parse(post->body);
-  EXPECT_EQ(body, (Json{{"type", {{"name", "Blocks"}}},
-                        {"outwardIssue", {{"key", "B-2"}}},
-                        {"inwardIssue", {{"key", "A-1"}}}}));
+  EXPECT_EQ(Json::parse(post->body), (Json{{"type", {{"name", "Blocks"}}},
+                                           {"inwardIssue", {{"key", "B-2"}}},
+                                           {"outwardIssue", {{"key", "A-1"}}}}));
   EXPECT_EQ(ToolHarness::Structured(result)["relation"], "A-1 is blocked by B-2");
   EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
+}
+
+TEST(LinkIssues, SaysSoWhenJiraStoredTheReverseDirection) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
+  harness.env.http->OnJson("POST", Api("/issueLink"), 201, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"fields":{"issuelinks":[
+      {"id":"77","type":{"name":"Blocks"},"inwardIssue":{"key":"B-2"}}]}})");
+
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "Blocks"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
+  EXPECT_THAT(ToolHarness::Structured(result)["warnings"][0].get<std::string>(),
+              HasSubstr("reverse direction"));
 }
 
 TEST(LinkIssues, UnknownTypesListTheKnownOnes) {

@@ -38,7 +38,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const kTokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const kAccessTokenType = 'urn:ietf:params:oauth:token-type:access_token';
 const kJiraScopes = ['read:jira-work', 'write:jira-work', 'read:jira-user', 'manage:jira-project',
-  'manage:jira-configuration'];
+  'manage:jira-configuration', 'read:board-scope:jira-software', 'write:board-scope:jira-software',
+  'read:sprint:jira-software', 'write:sprint:jira-software', 'read:project:jira',
+  'read:issue-details:jira', 'read:jql:jira'];
 const kAcme = kSites.acme;
 // RFC 6749 §5.2: error and error_description use %x20-21 / %x23-5B / %x5D-7E only.
 const kOAuthErrorChars = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -473,13 +475,16 @@ describe('the opt-in tools (sites, worklogs, links, agile) on the sandbox throug
       const types = (await s.call('list_link_types', {})).sc.link_types;
       assert.ok(types.some((t) => t.name === 'Blocks'));
       const link = await s.call('link_issues', { from_key: a, to_key: b, link_type: 'Blocks' });
-      // TODO(#5): jira-mcp reads the link back from the outward issue's `outwardIssue` entries,
-      // the sandbox shows it there as `inwardIssue` (it models POST /issueLink's inward/outward
-      // the other way round), so link_id comes back empty with a warning. Which side real Jira
-      // takes decides which of the two to fix; until then the id is read from the issue here.
-      const links = await s.call('get_issue', { issue_key: a, fields: ['issuelinks'] });
-      const linkId = link.sc.link_id ?? links.sc.issuelinks?.find((l) => l.key === b)?.id;
-      assert.ok(linkId, `no Blocks link on ${a}: ${JSON.stringify(links.sc)}`);
+      // "a blocks b": a lists the link with outwardIssue b, b lists it with inwardIssue a, and the
+      // tool found the link when it read it back.
+      assert.equal(link.sc.relation, `${a} blocks ${b}`);
+      assert.equal(link.sc.warnings, undefined, JSON.stringify(link.sc));
+      const linkId = link.sc.link_id;
+      assert.ok(linkId, JSON.stringify(link.sc));
+      const onA = await s.call('get_issue', { issue_key: a, fields: ['issuelinks'] });
+      const onB = await s.call('get_issue', { issue_key: b, fields: ['issuelinks'] });
+      assert.ok(JSON.stringify(onA.sc).includes(b), JSON.stringify(onA.sc));
+      assert.ok(JSON.stringify(onB.sc).includes(a), JSON.stringify(onB.sc));
       await s.call('remove_link', { link_id: linkId });
       const epic = await s.call('search_issues',
         { jql: 'project = MOB AND issuetype = Epic ORDER BY key DESC', max_results: 1 });
@@ -490,32 +495,29 @@ describe('the opt-in tools (sites, worklogs, links, agile) on the sandbox throug
       assert.deepEqual(search.sc.issues.map((i) => i.key), [a]);
     });
 
-    // TODO(#5): the agile tools ask for Jira Software's granular scopes
-    // (read:board-scope:jira-software, ...), which the sandbox zone does not know (invalid_scope);
-    // its Agile routes take the classic scopes only. Runs as a todo until the zone grants them.
-    test('boards and sprints', { todo: 'the sandbox zone refuses the agile tools\' scopes' },
-      async () => {
-        const boards = (await s.call('list_boards', { project_key: 'MOB' })).sc.boards;
-        assert.ok(boards.length > 0);
-        const sprints = (await s.call('list_sprints', { board_id: boards[0].id })).sc.sprints;
-        const active = sprints.find((x) => x.state === 'active');
-        assert.ok(active, JSON.stringify(sprints));
-        await s.call('sprint_issues', { sprint_id: active.id });
-        const backlog = await s.call('backlog_issues', { board_id: boards[0].id });
-        assert.ok(backlog.sc.issues.length > 0);
-        const moving = backlog.sc.issues[0].key;
-        assert.equal((await s.call('move_issues', { issue_keys: [moving], sprint_id: active.id }))
-          .sc.moved, 1);
-        const inSprint = await s.call('sprint_issues',
-          { sprint_id: active.id, jql: `key = ${moving}` });
-        assert.deepEqual(inSprint.sc.issues.map((i) => i.key), [moving]);
-      });
+    // The agile tools ask for Jira Software's scopes (read:board-scope:jira-software, ...), which
+    // the zone grants and the sandbox's Agile routes take.
+    test('boards and sprints', async () => {
+      const boards = (await s.call('list_boards', { project_key: 'MOB' })).sc.boards;
+      assert.ok(boards.length > 0);
+      const sprints = (await s.call('list_sprints', { board_id: boards[0].id })).sc.sprints;
+      const active = sprints.find((x) => x.state === 'active');
+      assert.ok(active, JSON.stringify(sprints));
+      await s.call('sprint_issues', { sprint_id: active.id });
+      const backlog = await s.call('backlog_issues', { board_id: boards[0].id });
+      assert.ok(backlog.sc.issues.length > 0);
+      const moving = backlog.sc.issues[0].key;
+      assert.equal((await s.call('move_issues', { issue_keys: [moving], sprint_id: active.id }))
+        .sc.moved, 1);
+      const inSprint = await s.call('sprint_issues',
+        { sprint_id: active.id, jql: `key = ${moving}` });
+      assert.deepEqual(inSprint.sc.issues.map((i) => i.key), [moving]);
+    });
 
     test('every tool of these toolsets was called', () => {
       // The search and issues tools are there to set things up; the default session covers them.
-      const agile = ['list_boards', 'list_sprints', 'sprint_issues', 'backlog_issues', 'move_issues'];
       const missed = [...s.tools.keys()].filter((name) => !s.called.has(name)
-        && !defaultTools.has(name) && !agile.includes(name));
+        && !defaultTools.has(name));
       assert.ok(s.tools.has('list_sites') && s.tools.has('move_issues'));
       assert.deepEqual(missed, []);
     });
