@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/measure.h"
 #include "core/base64.h"
 #include "core/url.h"
 #include "mcp/json_rpc.h"
@@ -41,20 +42,11 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Millis;
+using bench::PeakRssKib;
+using bench::Percentile;
 using mcp::Json;
-
-double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) {
-    return 0;
-  }
-  std::sort(values.begin(), values.end());
-  const auto index =
-      static_cast<std::size_t>(std::lround(p * static_cast<double>(values.size() - 1)));
-  return values[index];
-}
 
 Json Summary(const std::vector<double>& values) {
   return {{"median", Percentile(values, 0.5)},
@@ -62,16 +54,6 @@ Json Summary(const std::vector<double>& values) {
           {"p99", Percentile(values, 0.99)},
           {"min", Percentile(values, 0.0)},
           {"n", values.size()}};
-}
-
-long PeakRssKib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      return std::stol(line.substr(6));
-    }
-  }
-  return -1;
 }
 
 // Distinct issue keys (ABC-123) named anywhere in a reply: a check that a search reply really

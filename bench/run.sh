@@ -205,7 +205,7 @@ done
 http_level() {  # http_level SERVER URL BEARER PID
   local s=$1 url=$2 bearer=$3 pid=$4 before total=0
   before=$(exchanges)
-  for n in 1 8 64; do
+  for n in 1 8 32 64; do
     note "$s: HTTP, $n sessions"
     record "$s" "http_$n" "$("$bench_bin" http --url "$url" --bearer "$bearer" --sessions "$n" \
       --calls $((http_calls / n)) --tool "${tool[$s]}" --args "${args_same[$s]}")"

@@ -10,30 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "bench/measure.h"
 #include "mcp/stdio_client.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  const auto index =
-      static_cast<std::size_t>(std::lround(p * static_cast<double>(values.size() - 1)));
-  return values[index];
-}
-
-long PeakRssKib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      return std::stol(line.substr(6));
-    }
-  }
-  return -1;
-}
+using bench::Clock;
+using bench::Millis;
+using bench::PeakRssKib;
+using bench::Percentile;
 
 struct Sample {
   double to_initialize;

@@ -62,7 +62,7 @@ const rows = [
   ['launch → `tools/list` answered, stdio (median of N)', (s) => ms(get(s, 'stdio', 'to_tools_list_ms.median'))],
   ['peak RSS at ready (after `tools/list`)', (s) => mib(get(s, 'stdio', 'rss_ready_kib'))],
   ['peak RSS after 1,000 calls, stdio', (s) => mib(get(s, 'stdio', 'rss_after_calls_kib'))],
-  ['peak RSS after the HTTP runs (1, 8 and 64 sessions)', (s) => (results[s]?.http_rss ? mib(results[s].http_rss.rss_peak_kib) : 'no HTTP')],
+  ['peak RSS after the HTTP runs (1, 8, 32 and 64 sessions)', (s) => (results[s]?.http_rss ? mib(results[s].http_rss.rss_peak_kib) : 'no HTTP')],
   ['tools listed', (s) => String(get(s, 'stdio', 'tools') ?? '—')],
   ['`tools/list` bytes', (s) => bytes(get(s, 'stdio', 'tools_list_bytes'))],
   ['50-issue search reply, default fields (issue keys named)', (s) => reply(s, 'default_fields')],
@@ -73,10 +73,11 @@ const rows = [
   ['per-call latency, HTTP, 1 session, median / p99 (same search)', (s) => httpCell(s, 1, (d) => d, (d) => `${ms(d.call_ms.median)} / ${ms(d.call_ms.p99)}`)],
   ['calls per second, HTTP, 1 session', (s) => httpCell(s, 1, (d) => d.calls_per_s, rate)],
   ['calls per second, HTTP, 8 sessions', (s) => httpCell(s, 8, (d) => d.calls_per_s, rate)],
+  ['calls per second, HTTP, 32 sessions', (s) => httpCell(s, 32, (d) => d.calls_per_s, rate)],
   ['calls per second, HTTP, 64 sessions', (s) => httpCell(s, 64, (d) => d.calls_per_s, rate)],
   ['64 sessions: time until all are initialized / p99 call latency', (s) => httpCell(s, 64, (d) => d, (d) => `${(d.initialize_all_seconds * 1000).toFixed(0)} ms / ${ms(d.call_ms.p99)}`)],
   ['token exchanges of one user, stdio', (s) => exchanges(s, 'exchanges_stdio')],
-  ['token exchanges of one user, HTTP (every call of the 1-, 8- and 64-session runs)', (s) => (results[s]?.exchanges_http ? exchanges(s, 'exchanges_http') : 'no HTTP')],
+  ['token exchanges of one user, HTTP (every call of the 1-, 8-, 32- and 64-session runs)', (s) => (results[s]?.exchanges_http ? exchanges(s, 'exchanges_http') : 'no HTTP')],
 ];
 
 const runs = get('jira-mcp', 'stdio', 'to_tools_list_ms.n');

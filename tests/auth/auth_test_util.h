@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "tests/fakes/capturing_sink.h"
 #include "tests/fakes/fake_http_client.h"
+#include "tests/fakes/temp_dir.h"
 
 namespace auth::testing {
 
@@ -78,26 +79,7 @@ inline std::map<std::string, std::string> ParseForm(std::string_view body) {
   return form;
 }
 
-// A fresh directory under the system's temporary folder, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "jira-mcp-auth-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using fakes::TempDir;
 
 // Captures every log line at trace level while alive; restores stderr at info afterwards.
 class LogCapture {

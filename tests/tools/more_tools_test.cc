@@ -92,26 +92,36 @@ TEST(AddWorklog, SendsTimeSpentAndAnAdfComment) {
 constexpr char kLinkTypes[] =
     R"({"issueLinkTypes":[{"id":"1","name":"Blocks","inward":"is blocked by","outward":"blocks"}]})";
 
+// A harness whose Jira knows the Blocks type, takes the POST /issueLink, and shows `read_back`
+// (the issue's issuelinks) on GET of `source`.
+void ExpectLinking(ToolHarness& harness, const std::string& source, const std::string& read_back) {
+  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
+  harness.env.http->OnJson("POST", Api("/issueLink"), 201, "");
+  harness.env.http->OnJson("GET", Api("/issue/" + source), 200,
+                           R"({"fields":{"issuelinks":[)" + read_back + "]}}");
+}
+
+Json PostedLink(ToolHarness& harness) {
+  const auto posts = harness.env.http->RequestsTo("/rest/api/3/issueLink");
+  const auto post = std::find_if(posts.begin(), posts.end(),
+                                 [](const core::HttpRequest& r) { return r.method == "POST"; });
+  return post == posts.end() ? Json() : Json::parse(post->body);
+}
+
 // Jira's POST /issueLink: {inwardIssue: A, outwardIssue: B} of type Blocks is "A blocks B", and
 // A then lists {outwardIssue: B}.
 TEST(LinkIssues, PutsTheIssueTheOutwardWordingDescribesInInwardIssue) {
   ToolHarness harness;
-  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
-  harness.env.http->OnJson("POST", Api("/issueLink"), 201, "");
-  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"fields":{"issuelinks":[
-      {"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"B-2"}}]}})");
+  ExpectLinking(harness, "A-1",
+                R"({"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"B-2"}})");
 
   const auto result = harness.Call(
       "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "blocks"}});
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
-  const auto posts = harness.env.http->RequestsTo("/rest/api/3/issueLink");
-  const auto post = std::find_if(posts.begin(), posts.end(),
-                                 [](const core::HttpRequest& r) { return r.method == "POST"; });
-  ASSERT_NE(post, posts.end());
-  EXPECT_EQ(Json::parse(post->body), (Json{{"type", {{"name", "Blocks"}}},
-                                           {"inwardIssue", {{"key", "A-1"}}},
-                                           {"outwardIssue", {{"key", "B-2"}}}}));
+  EXPECT_EQ(PostedLink(harness), (Json{{"type", {{"name", "Blocks"}}},
+                                       {"inwardIssue", {{"key", "A-1"}}},
+                                       {"outwardIssue", {{"key", "B-2"}}}}));
   EXPECT_EQ(ToolHarness::Structured(result)["relation"], "A-1 blocks B-2");
   EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
   EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
@@ -119,33 +129,25 @@ TEST(LinkIssues, PutsTheIssueTheOutwardWordingDescribesInInwardIssue) {
 
 TEST(LinkIssues, TakesTheDirectionFromTheTypesWording) {
   ToolHarness harness;
-  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
-  harness.env.http->OnJson("POST", Api("/issueLink"), 201, "");
-  harness.env.http->OnJson("GET", Api("/issue/B-2"), 200, R"({"fields":{"issuelinks":[
-      {"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"A-1"}}]}})");
+  ExpectLinking(harness, "B-2",
+                R"({"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"A-1"}})");
 
   // "A-1 is blocked by B-2" is "B-2 blocks A-1": B-2 goes in inwardIssue.
   const auto result = harness.Call(
       "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "is blocked by"}});
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
-  const auto posts = harness.env.http->RequestsTo("/rest/api/3/issueLink");
-  const auto post = std::find_if(posts.begin(), posts.end(),
-                                 [](const core::HttpRequest& r) { return r.method == "POST"; });
-  ASSERT_NE(post, posts.end());
-  EXPECT_EQ(Json::parse(post->body), (Json{{"type", {{"name", "Blocks"}}},
-                                           {"inwardIssue", {{"key", "B-2"}}},
-                                           {"outwardIssue", {{"key", "A-1"}}}}));
+  EXPECT_EQ(PostedLink(harness), (Json{{"type", {{"name", "Blocks"}}},
+                                       {"inwardIssue", {{"key", "B-2"}}},
+                                       {"outwardIssue", {{"key", "A-1"}}}}));
   EXPECT_EQ(ToolHarness::Structured(result)["relation"], "A-1 is blocked by B-2");
   EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
 }
 
 TEST(LinkIssues, SaysSoWhenJiraStoredTheReverseDirection) {
   ToolHarness harness;
-  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
-  harness.env.http->OnJson("POST", Api("/issueLink"), 201, "");
-  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"fields":{"issuelinks":[
-      {"id":"77","type":{"name":"Blocks"},"inwardIssue":{"key":"B-2"}}]}})");
+  ExpectLinking(harness, "A-1",
+                R"({"id":"77","type":{"name":"Blocks"},"inwardIssue":{"key":"B-2"}})");
 
   const auto result = harness.Call(
       "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "Blocks"}});

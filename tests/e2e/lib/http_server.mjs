@@ -1,6 +1,7 @@
 // jira-mcp as a shared Streamable HTTP server verifying Keycard bearer tokens, for the tests that
 // drive it with real MCP clients: the process on a port the system picks, bearer tokens minted for
 // its resource URL, and a fetch that records every exchange and refuses any non-loopback host.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 
 import { apiRequests, exchangeProblems, exchangesOf, jiraRequestProblems } from './checks.mjs';
@@ -157,4 +158,16 @@ export function postedMessages(log) {
   return log
     .filter((e) => e.method === 'POST' && e.body !== undefined)
     .map((e) => ({ entry: e, message: JSON.parse(e.body) }));
+}
+
+// The tail of the server's stderr, to append to an assertion's message.
+export function stderrTail(server) {
+  return `\n--- jira-mcp stderr (tail) ---\n${server.stderr().slice(-4000)}`;
+}
+
+// Stops the server (SIGTERM) and asserts that it ended cleanly.
+export async function stopCleanly(server) {
+  const exit = await server?.stop();
+  assert.deepEqual(exit, { code: 0, signal: null },
+    `jira-mcp did not end cleanly on SIGTERM; stderr:\n${server?.stderr().slice(-3000)}`);
 }

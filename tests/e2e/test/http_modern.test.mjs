@@ -21,6 +21,8 @@ import {
   postedMessages,
   recordingFetch,
   startHttpServer,
+  stderrTail,
+  stopCleanly,
 } from '../lib/http_server.mjs';
 
 const kModern = '2026-07-28';
@@ -58,12 +60,10 @@ describe('jira-mcp over Streamable HTTP with the MCP SDK v2 client in auto negot
 
     after(async () => {
       await client?.close();
-      const exit = await server?.stop();
-      assert.deepEqual(exit, { code: 0, signal: null },
-        `jira-mcp did not end cleanly on SIGTERM; stderr:\n${server?.stderr().slice(-3000)}`);
+      await stopCleanly(server);
     });
 
-    const context = () => `\n--- jira-mcp stderr (tail) ---\n${server.stderr().slice(-4000)}`;
+    const context = () => stderrTail(server);
     const posted = (method) => postedMessages(wire).filter((m) => m.message.method === method);
 
     test('auto negotiation settles on 2026-07-28 through server/discover', () => {

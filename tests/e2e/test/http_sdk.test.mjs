@@ -21,6 +21,8 @@ import {
   postedMessages,
   recordingFetch,
   startHttpServer,
+  stderrTail,
+  stopCleanly,
 } from '../lib/http_server.mjs';
 
 const kToolNames = ['create_issue', 'get_issue', 'list_projects', 'search_issues'];
@@ -51,12 +53,10 @@ describe('jira-mcp over Streamable HTTP with the MCP SDK v1 (legacy era)',
 
     after(async () => {
       await client?.close();
-      const exit = await server?.stop();
-      assert.deepEqual(exit, { code: 0, signal: null },
-        `jira-mcp did not end cleanly on SIGTERM; stderr:\n${server?.stderr().slice(-3000)}`);
+      await stopCleanly(server);
     });
 
-    const context = () => `\n--- jira-mcp stderr (tail) ---\n${server.stderr().slice(-4000)}`;
+    const context = () => stderrTail(server);
 
     test('initialize negotiates 2025-11-25 and opens a session', () => {
       const init = postedMessages(wire).find((m) => m.message.method === 'initialize');
