@@ -119,9 +119,11 @@ core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& argume
   if (!page.ok()) {
     return page.status();
   }
+  // No `fields` parameter: Jira Software's contract types it as an array of objects, which no
+  // query string can carry (a contract checker refuses "summary,status"), so Jira returns its
+  // navigable fields and the reply keeps the asked ones.
   std::string path =
-      fmt::format("{}?startAt={}&maxResults={}&fields={}", base, page->start_at, page->max_results,
-                  Encode(fmt::format("{}", fmt::join(fields, ","))));
+      fmt::format("{}?startAt={}&maxResults={}", base, page->start_at, page->max_results);
   if (!jql.empty()) {
     path += "&jql=" + Encode(jql);
   }

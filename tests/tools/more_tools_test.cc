@@ -199,6 +199,22 @@ TEST(ListSprints, AsksForActiveAndFutureSprintsByDefault) {
   EXPECT_EQ(harness.env.broker->scope_requests().back().front(), "read:sprint:jira-software");
 }
 
+// Jira Software types `fields` as an array of objects, which a query string cannot carry: the
+// request leaves it out and the reply keeps only the asked fields.
+TEST(SprintIssues, AsksForNoFieldsAndKeepsTheAskedOnes) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Agile("/sprint/3/issue?startAt=0&maxResults=20"), 200,
+                           R"({"issues":[{"id":"1","key":"A-1","fields":{"summary":"S",
+                               "description":{"type":"doc","version":1,"content":[]},
+                               "status":{"name":"To Do"}}}],"total":1})");
+
+  const auto result = harness.Call("sprint_issues", {{"sprint_id", 3}, {"fields", {"summary"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["issues"][0],
+            (Json{{"id", "1"}, {"key", "A-1"}, {"summary", "S"}}));
+}
+
 TEST(MoveIssues, ChecksWhereTheIssuesLanded) {
   ToolHarness harness;
   harness.env.http->OnJson("POST", Agile("/sprint/3/issue"), 204, "");
