@@ -443,8 +443,13 @@ core::Status HttpTransport::Impl::Bind() {
     port_ = -1;
   }
   if (port_ <= 0) {
+    const int error = errno;
     return {core::Code::kUnavailable,
-            fmt::format("could not listen on {}:{}", options_.host, options_.port)};
+            fmt::format("could not listen on {}:{}{}", options_.host, options_.port,
+                        error == EADDRINUSE ? ": the address is in use (another server listens "
+                                              "there)"
+                                            : ""),
+            fmt::format("errno={}", error)};
   }
   if (!http_.RaiseBacklog()) {
     Log()->warn("listen_backlog_unchanged errno={}", errno);
@@ -457,6 +462,13 @@ void HttpTransport::Impl::Configure() {
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Without it, a reply written in two parts waits for the client's delayed ACK (40 ms).
   http_.set_tcp_nodelay(true);
+  // httplib's default socket options set SO_REUSEPORT, with which a second server (even one
+  // without authorization) could bind this port too and take a share of its connections.
+  // SO_REUSEADDR alone still lets a restart bind while old connections sit in TIME_WAIT.
+  http_.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   http_.set_payload_max_length(2 * options_.max_body_bytes);  // see ReadBody
   http_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
   http_.set_pre_routing_handler(
@@ -778,6 +790,12 @@ HttpTransport::Impl::Body HttpTransport::Impl::ReadBody(const Request& req,
   if (reader == nullptr) {
     return {
         .text = req.body, .too_large = req.body.size() > options_.max_body_bytes, .complete = true};
+  }
+  // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body.
+  // httplib would wait for one until the connection closes or times out, and then overwrite the
+  // answer's status with 400 (a 401 challenge included).
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+    return {.complete = true};
   }
   const std::size_t cap = 2 * options_.max_body_bytes;
   if (req.has_header("Content-Length") && req.get_header_value<uint64_t>("Content-Length") > cap) {
