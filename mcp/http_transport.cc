@@ -269,6 +269,7 @@ class HttpTransport::Impl {
       : server_(server),
         options_(std::move(options)),
         sessions_({.max_sessions = options_.max_sessions,
+                   .max_sessions_per_subject = options_.max_sessions_per_subject,
                    .idle_timeout = options_.session_idle_timeout,
                    .clock = options_.clock}) {}
 
@@ -395,8 +396,9 @@ core::Status HttpTransport::Impl::Validate() const {
   if (options_.threads <= options_.max_streams) {
     return invalid("threads must exceed max_streams, or open streams would starve requests");
   }
-  if (options_.max_body_bytes == 0 || options_.max_sessions == 0) {
-    return invalid("max_body_bytes and max_sessions must be positive");
+  if (options_.max_body_bytes == 0 || options_.max_sessions == 0 ||
+      options_.max_sessions_per_subject == 0) {
+    return invalid("max_body_bytes, max_sessions and max_sessions_per_subject must be positive");
   }
   return core::Status::Ok();
 }
@@ -942,7 +944,15 @@ void HttpTransport::Impl::Initialize(Response& res, const Message& message,
                  created.status().message());
     return;
   }
-  const std::shared_ptr<HttpSession> session = *created;
+  const std::shared_ptr<HttpSession> session = created->session;
+  if (const std::shared_ptr<HttpSession>& evicted = created->evicted) {
+    // Ended like a DELETE: its calls are cancelled, its GET stream ends.
+    CancelScope(SessionKey(evicted->id));
+    evicted->client_requests.Wake();
+    WakeStreams();
+    Log()->info("session_replaced session_fp={} subject={} reason=max_sessions_per_subject",
+                core::Secret(evicted->id).Fingerprint(), principal.subject);
+  }
   const RequestScope scope{principal, &session->state, nullptr, nullptr};
   const Json answer = server_.Handle(message, scope).value_or(Json());
   if (!answer.contains("result")) {

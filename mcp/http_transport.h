@@ -17,6 +17,8 @@
 //      - legacy: `initialize` opens a session (Mcp-Session-Id in the answer). Other requests need
 //        the header (400 without it); an unknown, expired, deleted or other subject's session is
 //        404 every time. A present MCP-Protocol-Version must name a legacy version (400).
+//        A subject at max_sessions_per_subject loses its least recently used session to a new
+//        `initialize` (ended as by DELETE); only a full server answers 503.
 //      A tools/call with a progressToken is answered as an SSE stream (progress, then the
 //      answer). tools/call, prompts/get and resources/read otherwise answer as application/json
 //      unless the handler sends something first (a log message, or in a legacy session a
@@ -92,7 +94,8 @@ class HttpTransport {
 
     std::size_t max_body_bytes = 4U << 20;
     std::size_t max_sessions = 1000;
-    std::size_t max_streams = 8;  // open GET streams, server-wide; one per session
+    std::size_t max_sessions_per_subject = 100;  // see HttpSessionStore::Options
+    std::size_t max_streams = 8;                 // open GET streams, server-wide; one per session
     std::chrono::seconds session_idle_timeout{1800};
     // Connection threads; must exceed max_streams. httplib holds one per open keep-alive
     // connection until it idles out (keep_alive_timeout), so a client past this many waits.
