@@ -346,6 +346,7 @@ class HttpTransport::Impl {
   std::string metadata_url_;
   std::string metadata_body_;
   std::set<std::string> metadata_paths_;
+  std::set<std::string> mcp_paths_;  // options_.path and the public URL's path
   std::thread listener_;
   std::atomic<bool> listening_done_{false};
   std::atomic<bool> stopping_{false};
@@ -509,15 +510,19 @@ void HttpTransport::Impl::PrepareMetadata() {
   const core::Url url = core::ParseUrl(public_url_).value();
   hosts_ = HostPolicy::Defaults(port_, url, options_.allowed_hosts, options_.allowed_origins);
   metadata_url_ = ResourceMetadataUrl(url);
+  // Clients post to the resource URL as configured (C19: "/mcp/" stays "/mcp/", a bare origin
+  // is "/"); the local path stays served for proxies that map the public path onto it.
+  mcp_paths_ = {options_.path, url.path.substr(0, url.path.find('?'))};
   if (!options_.authenticator) {
     return;  // single-user mode is no OAuth resource: nothing to discover
   }
   Json metadata = {{"resource", public_url_},  // exactly as configured (C19)
                    {"authorization_servers", {options_.authorization_server}},
                    {"bearer_methods_supported", {"header"}}};
-  if (!options_.scopes_supported.empty()) {
-    metadata["scopes_supported"] = options_.scopes_supported;
-  }
+  // What a client asks for to use this resource: the configured list, else the scopes the
+  // challenges name. Empty says that no scope is needed (a client then asks for none).
+  metadata["scopes_supported"] =
+      options_.scopes_supported.empty() ? options_.required_scopes : options_.scopes_supported;
   if (!options_.resource_name.empty()) {
     metadata["resource_name"] = options_.resource_name;
   }
@@ -609,7 +614,7 @@ Routing HttpTransport::Impl::PreRoute(const Request& req, Response& res) {
     res.set_header("Vary", "Origin");
   }
 
-  const bool is_mcp = req.path == options_.path;
+  const bool is_mcp = mcp_paths_.contains(req.path);
   const bool is_metadata = metadata_paths_.contains(req.path);
   if (!is_mcp && !is_metadata) {
     res.status = 404;

@@ -1,5 +1,7 @@
 // HttpTransport: MCP over Streamable HTTP (one endpoint, default /mcp) on cpp-httplib, serving
-// both protocol eras, with the server acting as an OAuth protected resource (RFC 9728).
+// both protocol eras, with the server acting as an OAuth protected resource (RFC 9728). The
+// endpoint is served at Options::path and at the public URL's path as written ("/mcp/" keeps its
+// slash, a bare origin is "/").
 //
 // Per request, in this order:
 //   1. Host and Origin checked against an allow-list (403): DNS-rebinding defence.
@@ -83,9 +85,11 @@ class HttpTransport {
     std::shared_ptr<HttpAuthenticator> authenticator;
     std::function<core::Principal()> local_principal;
     std::string authorization_server;
-    std::vector<std::string> scopes_supported;  // metadata `scopes_supported`
-    std::vector<std::string> required_scopes;   // `scope` in 401/403 challenges
-    std::string resource_name;                  // metadata `resource_name`; empty: left out
+    // Metadata `scopes_supported`; empty: required_scopes (so an empty list there says that no
+    // scope is needed).
+    std::vector<std::string> scopes_supported;
+    std::vector<std::string> required_scopes;  // `scope` in 401/403 challenges
+    std::string resource_name;                 // metadata `resource_name`; empty: left out
 
     // Host and Origin values accepted in addition to the defaults: localhost, 127.0.0.1 and
     // [::1] at the bound port, and the public URL's authority and origin.
