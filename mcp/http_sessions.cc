@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "core/base64.h"
 
 namespace mcp {
@@ -25,7 +27,7 @@ HttpSessionStore::HttpSessionStore(Options options)
     : options_(options),
       clock_(options.clock != nullptr ? *options.clock : core::SystemClock::Instance()) {}
 
-core::Result<std::shared_ptr<HttpSession>> HttpSessionStore::Create(const std::string& subject) {
+core::Result<HttpSessionStore::Created> HttpSessionStore::Create(const std::string& subject) {
   auto id = RandomId();
   if (!id) {
     return core::Status(core::Code::kInternal, "could not create a session",
@@ -34,13 +36,20 @@ core::Result<std::shared_ptr<HttpSession>> HttpSessionStore::Create(const std::s
   const auto now = clock_.Now();
   std::lock_guard lock(mutex_);
   PurgeExpired(now);
+  // At its cap a subject loses its least recently used session rather than being refused: a
+  // client that leaks sessions (never sends DELETE) would otherwise lock its user out until
+  // they idle out, and that session's client recovers by starting over on its next 404.
+  std::shared_ptr<HttpSession> evicted;
+  if (CountOf(subject) >= options_.max_sessions_per_subject) {
+    evicted = RemoveLeastRecentlyUsed(subject);
+  }
   if (sessions_.size() >= options_.max_sessions) {
     return core::Status(core::Code::kResourceExhausted,
                         "the server has too many open sessions; try again later");
   }
   auto session = std::make_shared<HttpSession>(*id, subject);
   sessions_[*id] = Entry{session, now};
-  return session;
+  return Created{.session = session, .evicted = std::move(evicted)};
 }
 
 std::shared_ptr<HttpSession> HttpSessionStore::Find(const std::string& id,
@@ -91,6 +100,28 @@ std::size_t HttpSessionStore::size() {
 
 bool HttpSessionStore::Expired(const Entry& entry, core::Clock::TimePoint now) const {
   return now - entry.last_used > options_.idle_timeout;
+}
+
+std::size_t HttpSessionStore::CountOf(const std::string& subject) const {
+  return static_cast<std::size_t>(
+      std::count_if(sessions_.begin(), sessions_.end(),
+                    [&](const auto& item) { return item.second.session->subject == subject; }));
+}
+
+std::shared_ptr<HttpSession> HttpSessionStore::RemoveLeastRecentlyUsed(const std::string& subject) {
+  auto oldest = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->second.session->subject == subject &&
+        (oldest == sessions_.end() || it->second.last_used < oldest->second.last_used)) {
+      oldest = it;
+    }
+  }
+  if (oldest == sessions_.end()) {
+    return nullptr;
+  }
+  auto session = std::move(oldest->second.session);
+  sessions_.erase(oldest);
+  return session;
 }
 
 void HttpSessionStore::PurgeExpired(core::Clock::TimePoint now) {

@@ -36,16 +36,27 @@ class HttpSessionStore {
  public:
   struct Options {
     std::size_t max_sessions = 1000;
+    // Live sessions of one subject. At this cap, a new session of that subject replaces its
+    // least recently used one, so one caller can neither fill the store nor lock itself out.
+    std::size_t max_sessions_per_subject = 100;
     std::chrono::seconds idle_timeout{1800};
     const core::Clock* clock = nullptr;  // null: the system clock; must outlive the store
   };
 
   explicit HttpSessionStore(Options options);
 
+  struct Created {
+    std::shared_ptr<HttpSession> session;
+    // The subject's least recently used session, ended to keep it within
+    // max_sessions_per_subject; null when none had to go. The caller ends what runs in it.
+    std::shared_ptr<HttpSession> evicted;
+  };
+
   // A new session for `subject` with a fresh id: 192 bits from OpenSSL's RAND_bytes, base64url.
-  // kResourceExhausted when max_sessions live sessions exist (expired ones are purged first);
-  // kInternal when the random generator fails.
-  core::Result<std::shared_ptr<HttpSession>> Create(const std::string& subject);
+  // Expired sessions are purged first. A subject with max_sessions_per_subject live sessions
+  // loses its least recently used one. kResourceExhausted when max_sessions live sessions exist
+  // otherwise; kInternal when the random generator fails.
+  core::Result<Created> Create(const std::string& subject);
 
   // The live session `id` of `subject`, its idle timer restarted. nullptr for an id that never
   // existed, was removed, has expired, or belongs to another subject: callers answer all of these
@@ -72,6 +83,9 @@ class HttpSessionStore {
 
   bool Expired(const Entry& entry, core::Clock::TimePoint now) const;
   void PurgeExpired(core::Clock::TimePoint now);
+  std::size_t CountOf(const std::string& subject) const;  // under mutex_
+  // Takes the subject's least recently used session out; null when it has none. Under mutex_.
+  std::shared_ptr<HttpSession> RemoveLeastRecentlyUsed(const std::string& subject);
 
   Options options_;
   const core::Clock& clock_;

@@ -133,6 +133,14 @@ bool MissingRequiredMeta(const Message& message) {
          !meta.contains(kMetaClientCapabilities);
 }
 
+// A 2026-07-28-shaped request for a version other than 2026-07-28. Its headers follow that
+// version's rules, which this server does not know, so the version is judged first.
+bool NamesOtherVersion(const Message& message) {
+  const Json meta = message.params.value("_meta", Json::object());
+  return meta.is_object() && meta.contains(kMetaProtocolVersion) &&
+         meta[kMetaProtocolVersion] != kModernVersion;
+}
+
 // Session notifications kept for a GET stream that is not open (yet).
 constexpr std::size_t kMaxQueuedNotifications = 256;
 
@@ -269,6 +277,7 @@ class HttpTransport::Impl {
       : server_(server),
         options_(std::move(options)),
         sessions_({.max_sessions = options_.max_sessions,
+                   .max_sessions_per_subject = options_.max_sessions_per_subject,
                    .idle_timeout = options_.session_idle_timeout,
                    .clock = options_.clock}) {}
 
@@ -345,6 +354,7 @@ class HttpTransport::Impl {
   std::string metadata_url_;
   std::string metadata_body_;
   std::set<std::string> metadata_paths_;
+  std::set<std::string> mcp_paths_;  // options_.path and the public URL's path
   std::thread listener_;
   std::atomic<bool> listening_done_{false};
   std::atomic<bool> stopping_{false};
@@ -395,8 +405,9 @@ core::Status HttpTransport::Impl::Validate() const {
   if (options_.threads <= options_.max_streams) {
     return invalid("threads must exceed max_streams, or open streams would starve requests");
   }
-  if (options_.max_body_bytes == 0 || options_.max_sessions == 0) {
-    return invalid("max_body_bytes and max_sessions must be positive");
+  if (options_.max_body_bytes == 0 || options_.max_sessions == 0 ||
+      options_.max_sessions_per_subject == 0) {
+    return invalid("max_body_bytes, max_sessions and max_sessions_per_subject must be positive");
   }
   return core::Status::Ok();
 }
@@ -443,8 +454,13 @@ core::Status HttpTransport::Impl::Bind() {
     port_ = -1;
   }
   if (port_ <= 0) {
+    const int error = errno;
     return {core::Code::kUnavailable,
-            fmt::format("could not listen on {}:{}", options_.host, options_.port)};
+            fmt::format("could not listen on {}:{}{}", options_.host, options_.port,
+                        error == EADDRINUSE ? ": the address is in use (another server listens "
+                                              "there)"
+                                            : ""),
+            fmt::format("errno={}", error)};
   }
   if (!http_.RaiseBacklog()) {
     Log()->warn("listen_backlog_unchanged errno={}", errno);
@@ -457,6 +473,13 @@ void HttpTransport::Impl::Configure() {
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Without it, a reply written in two parts waits for the client's delayed ACK (40 ms).
   http_.set_tcp_nodelay(true);
+  // httplib's default socket options set SO_REUSEPORT, with which a second server (even one
+  // without authorization) could bind this port too and take a share of its connections.
+  // SO_REUSEADDR alone still lets a restart bind while old connections sit in TIME_WAIT.
+  http_.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   http_.set_payload_max_length(2 * options_.max_body_bytes);  // see ReadBody
   http_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
   http_.set_pre_routing_handler(
@@ -495,15 +518,19 @@ void HttpTransport::Impl::PrepareMetadata() {
   const core::Url url = core::ParseUrl(public_url_).value();
   hosts_ = HostPolicy::Defaults(port_, url, options_.allowed_hosts, options_.allowed_origins);
   metadata_url_ = ResourceMetadataUrl(url);
+  // Clients post to the resource URL as configured (C19: "/mcp/" stays "/mcp/", a bare origin
+  // is "/"); the local path stays served for proxies that map the public path onto it.
+  mcp_paths_ = {options_.path, url.path.substr(0, url.path.find('?'))};
   if (!options_.authenticator) {
     return;  // single-user mode is no OAuth resource: nothing to discover
   }
   Json metadata = {{"resource", public_url_},  // exactly as configured (C19)
                    {"authorization_servers", {options_.authorization_server}},
                    {"bearer_methods_supported", {"header"}}};
-  if (!options_.scopes_supported.empty()) {
-    metadata["scopes_supported"] = options_.scopes_supported;
-  }
+  // What a client asks for to use this resource: the configured list, else the scopes the
+  // challenges name. Empty says that no scope is needed (a client then asks for none).
+  metadata["scopes_supported"] =
+      options_.scopes_supported.empty() ? options_.required_scopes : options_.scopes_supported;
   if (!options_.resource_name.empty()) {
     metadata["resource_name"] = options_.resource_name;
   }
@@ -595,7 +622,7 @@ Routing HttpTransport::Impl::PreRoute(const Request& req, Response& res) {
     res.set_header("Vary", "Origin");
   }
 
-  const bool is_mcp = req.path == options_.path;
+  const bool is_mcp = mcp_paths_.contains(req.path);
   const bool is_metadata = metadata_paths_.contains(req.path);
   if (!is_mcp && !is_metadata) {
     res.status = 404;
@@ -779,6 +806,12 @@ HttpTransport::Impl::Body HttpTransport::Impl::ReadBody(const Request& req,
     return {
         .text = req.body, .too_large = req.body.size() > options_.max_body_bytes, .complete = true};
   }
+  // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body.
+  // httplib would wait for one until the connection closes or times out, and then overwrite the
+  // answer's status with 400 (a 401 challenge included).
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+    return {.complete = true};
+  }
   const std::size_t cap = 2 * options_.max_body_bytes;
   if (req.has_header("Content-Length") && req.get_header_value<uint64_t>("Content-Length") > cap) {
     return {.too_large = true, .complete = false};  // left unread
@@ -893,9 +926,10 @@ void HttpTransport::Impl::PostLegacy(const Request& req, Response& res, Message 
 
 void HttpTransport::Impl::PostModern(const Request& req, Response& res, Message message,
                                      const core::Principal& principal) {
-  if (MissingRequiredMeta(message)) {
-    // Malformed (2026-07-28 basic/index): the dispatcher names the missing keys (-32602), and
-    // on HTTP the status is 400.
+  if (NamesOtherVersion(message) || MissingRequiredMeta(message)) {
+    // The dispatcher answers both, before any header is compared: another version with
+    // UnsupportedProtocolVersion and the supported list (Streamable HTTP "Protocol Version
+    // Header"), missing keys with -32602 (malformed, 2026-07-28 basic/index). Both are 400.
     const RequestScope scope{.principal = principal, .transport_version = kModernVersion};
     SendJson(res, 400,
              server_.Handle(message, scope)
@@ -924,7 +958,15 @@ void HttpTransport::Impl::Initialize(Response& res, const Message& message,
                  created.status().message());
     return;
   }
-  const std::shared_ptr<HttpSession> session = *created;
+  const std::shared_ptr<HttpSession> session = created->session;
+  if (const std::shared_ptr<HttpSession>& evicted = created->evicted) {
+    // Ended like a DELETE: its calls are cancelled, its GET stream ends.
+    CancelScope(SessionKey(evicted->id));
+    evicted->client_requests.Wake();
+    WakeStreams();
+    Log()->info("session_replaced session_fp={} subject={} reason=max_sessions_per_subject",
+                core::Secret(evicted->id).Fingerprint(), principal.subject);
+  }
   const RequestScope scope{principal, &session->state, nullptr, nullptr};
   const Json answer = server_.Handle(message, scope).value_or(Json());
   if (!answer.contains("result")) {

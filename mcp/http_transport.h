@@ -1,5 +1,7 @@
 // HttpTransport: MCP over Streamable HTTP (one endpoint, default /mcp) on cpp-httplib, serving
-// both protocol eras, with the server acting as an OAuth protected resource (RFC 9728).
+// both protocol eras, with the server acting as an OAuth protected resource (RFC 9728). The
+// endpoint is served at Options::path and at the public URL's path as written ("/mcp/" keeps its
+// slash, a bare origin is "/").
 //
 // Per request, in this order:
 //   1. Host and Origin checked against an allow-list (403): DNS-rebinding defence.
@@ -10,13 +12,17 @@
 //   4. POST: Accept must cover application/json and text/event-stream (406), Content-Type
 //      application/json (415), one JSON-RPC message of at most max_body_bytes (413; a batch or
 //      broken JSON -> 400 with the JSON-RPC error). Notifications and responses -> 202, no body.
-//      - 2026-07-28 (params._meta carries the protocol version): stateless. MCP-Protocol-Version,
+//      - 2026-07-28 (params._meta carries the protocol version): stateless. A _meta version
+//        other than 2026-07-28 is UnsupportedProtocolVersion before any header is compared
+//        (its headers follow rules this server does not know). MCP-Protocol-Version,
 //        Mcp-Method and Mcp-Name must match the body, else 400 with HeaderMismatch (-32020);
 //        UnsupportedProtocolVersion and MissingRequiredClientCapability answers are 400, an
 //        unknown method 404, each with its JSON-RPC error body. Mcp-Session-Id is ignored.
 //      - legacy: `initialize` opens a session (Mcp-Session-Id in the answer). Other requests need
 //        the header (400 without it); an unknown, expired, deleted or other subject's session is
 //        404 every time. A present MCP-Protocol-Version must name a legacy version (400).
+//        A subject at max_sessions_per_subject loses its least recently used session to a new
+//        `initialize` (ended as by DELETE); only a full server answers 503.
 //      A tools/call with a progressToken is answered as an SSE stream (progress, then the
 //      answer). tools/call, prompts/get and resources/read otherwise answer as application/json
 //      unless the handler sends something first (a log message, or in a legacy session a
@@ -81,9 +87,11 @@ class HttpTransport {
     std::shared_ptr<HttpAuthenticator> authenticator;
     std::function<core::Principal()> local_principal;
     std::string authorization_server;
-    std::vector<std::string> scopes_supported;  // metadata `scopes_supported`
-    std::vector<std::string> required_scopes;   // `scope` in 401/403 challenges
-    std::string resource_name;                  // metadata `resource_name`; empty: left out
+    // Metadata `scopes_supported`; empty: required_scopes (so an empty list there says that no
+    // scope is needed).
+    std::vector<std::string> scopes_supported;
+    std::vector<std::string> required_scopes;  // `scope` in 401/403 challenges
+    std::string resource_name;                 // metadata `resource_name`; empty: left out
 
     // Host and Origin values accepted in addition to the defaults: localhost, 127.0.0.1 and
     // [::1] at the bound port, and the public URL's authority and origin.
@@ -92,7 +100,8 @@ class HttpTransport {
 
     std::size_t max_body_bytes = 4U << 20;
     std::size_t max_sessions = 1000;
-    std::size_t max_streams = 8;  // open GET streams, server-wide; one per session
+    std::size_t max_sessions_per_subject = 100;  // see HttpSessionStore::Options
+    std::size_t max_streams = 8;                 // open GET streams, server-wide; one per session
     std::chrono::seconds session_idle_timeout{1800};
     // Connection threads; must exceed max_streams. httplib holds one per open keep-alive
     // connection until it idles out (keep_alive_timeout), so a client past this many waits.

@@ -59,6 +59,62 @@ TEST(ProtectedResourceMetadata, DefaultsToTheBoundLoopbackUrl) {
   EXPECT_EQ(harness.transport().public_url(), harness.Url());
 }
 
+// F15: `scopes_supported` names what the challenges ask for when nothing else is configured.
+TEST(ProtectedResourceMetadata, ScopesSupportedDefaultsToTheRequiredScopes) {
+  HttpTransport::Options options = HttpHarness::DefaultOptions();
+  options.scopes_supported.clear();
+  HttpHarness harness(options);
+
+  const Reply reply = harness.Send("GET", "/.well-known/oauth-protected-resource/mcp", {});
+
+  EXPECT_EQ(reply.json()["scopes_supported"], Json::array({"mcp:tools"}));
+}
+
+// F15: a resource that needs no scope says so with an empty list (clients then ask for none).
+TEST(ProtectedResourceMetadata, ScopesSupportedIsEmptyWhenNoScopeIsNeeded) {
+  HttpTransport::Options options = HttpHarness::DefaultOptions();
+  options.scopes_supported.clear();
+  options.required_scopes.clear();
+  HttpHarness harness(options);
+
+  const Reply reply = harness.Send("GET", "/.well-known/oauth-protected-resource/mcp", {});
+  const Reply challenge = harness.Send("POST", "/mcp", {}, kListTools);
+
+  EXPECT_EQ(reply.json()["scopes_supported"], Json::array());
+  EXPECT_EQ(challenge.Header("WWW-Authenticate").find("scope="), std::string::npos);
+}
+
+// F14 (C19): the endpoint answers at the public URL's path exactly as configured, and at the
+// local path too (a proxy may map one onto the other).
+TEST(McpEndpoint, IsServedAtThePublicUrlsPathWithItsTrailingSlash) {
+  HttpHarness harness(WithPublicUrl("https://mcp.example.test/mcp/"));
+  httplib::Headers headers = HttpHarness::Auth();
+  headers.emplace("Accept", kBothTypes);
+
+  const Reply at_public_path = harness.Send("POST", "/mcp/", headers, InitializeBody());
+  const Reply at_local_path = harness.Send("POST", "/mcp", headers, InitializeBody());
+  const Reply elsewhere = harness.Send("POST", "/mcp/x", headers, InitializeBody());
+  const Reply no_token = harness.Send("POST", "/mcp/", {{"Accept", kBothTypes}}, kListTools);
+
+  EXPECT_EQ(at_public_path.status, 200) << at_public_path.body;
+  EXPECT_EQ(at_local_path.status, 200);
+  EXPECT_EQ(elsewhere.status, 404);
+  EXPECT_EQ(no_token.status, 401);
+}
+
+// F14 (C19): a bare-origin resource is the origin's root, so that is where clients post.
+TEST(McpEndpoint, ABareOriginIsServedAtTheRoot) {
+  HttpHarness harness(WithPublicUrl("https://mcp.example.test"));
+  httplib::Headers headers = HttpHarness::Auth();
+  headers.emplace("Accept", kBothTypes);
+
+  const Reply at_root = harness.Send("POST", "/", headers, InitializeBody());
+  const Reply at_local_path = harness.Send("POST", "/mcp", headers, InitializeBody());
+
+  EXPECT_EQ(at_root.status, 200) << at_root.body;
+  EXPECT_EQ(at_local_path.status, 200);
+}
+
 // C20: no token is 401 before any 400/404/405/406/413/415 decision, with an absolute URL.
 TEST(BearerChallenge, MissingTokenIsAnsweredFirstWithAbsoluteMetadataUrl) {
   HttpTransport::Options options = HttpHarness::DefaultOptions();

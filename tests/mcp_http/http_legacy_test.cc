@@ -324,6 +324,27 @@ TEST(HttpLegacy, SessionLimitIsServiceUnavailable) {
   EXPECT_EQ(third.status, 503);
 }
 
+// F3: a subject at its own cap loses its least recently used session (404, so its client starts
+// over), never locks others out.
+TEST(HttpLegacy, SubjectAtItsCapReplacesItsLeastRecentlyUsedSession) {
+  HttpTransport::Options options = HttpHarness::DefaultOptions();
+  options.max_sessions = 3;
+  options.max_sessions_per_subject = 2;
+  HttpHarness harness(options);
+  const std::string oldest = harness.Initialize();
+  harness.clock().Advance(seconds(1));
+  const std::string newer = harness.Initialize();
+  harness.clock().Advance(seconds(1));
+
+  const std::string newest = harness.Initialize();
+  const std::string bobs = harness.Initialize("bob-token");
+
+  EXPECT_EQ(harness.PostInSession(oldest, kListTools).status, 404);
+  EXPECT_EQ(harness.PostInSession(newer, kListTools).status, 200);
+  EXPECT_EQ(harness.PostInSession(newest, kListTools).status, 200);
+  EXPECT_EQ(harness.PostInSession(bobs, kListTools, "bob-token").status, 200);
+}
+
 TEST(HttpLegacy, ConcurrentSessionsStayApart) {
   HttpHarness harness;
   constexpr int kClients = 8;
@@ -438,6 +459,22 @@ TEST(HttpLegacy, GetStreamEndsWhenTheSessionExpires) {
 
   EXPECT_TRUE(reader.WaitEnded());
   EXPECT_EQ(harness.PostInSession(session, kListTools).status, 404);
+}
+
+// F3: a replaced session ends like a deleted one, its GET stream included.
+TEST(HttpLegacy, ReplacedSessionsStreamEnds) {
+  HttpTransport::Options options = HttpHarness::DefaultOptions();
+  options.max_sessions_per_subject = 1;
+  options.sse_keepalive = std::chrono::seconds(30);  // only the replacement can end it in time
+  HttpHarness harness(options);
+  const std::string session = harness.Initialize();
+  StreamReader reader(harness, session);
+  ASSERT_TRUE(reader.WaitOpened());
+
+  harness.Initialize();
+
+  EXPECT_TRUE(reader.WaitEnded());
+  EXPECT_TRUE(reader.EndedCleanly());
 }
 
 TEST(HttpLegacy, OpenStreamsAreBounded) {
