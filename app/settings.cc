@@ -387,8 +387,8 @@ std::string HelpText() {
     toolsets.push_back(is_default ? name + "*" : name);
   }
   line("--toolsets", "JIRA_MCP_TOOLSETS",
-       fmt::format("comma-separated toolsets to expose: {}, all or default\n      (* marks the "
-                   "defaults, used when the setting is left out)",
+       fmt::format("comma-separated toolsets to expose, or all, or default; * marks the\n"
+                   "      defaults, used when the setting is left out:\n      {}",
                    fmt::join(toolsets, ", ")));
   line("--tools", "JIRA_MCP_TOOLS", "comma-separated tool names to expose (allow-list)");
   line("--read-only", "JIRA_MCP_READ_ONLY", "expose no tool that writes");
