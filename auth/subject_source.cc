@@ -428,4 +428,15 @@ core::Result<core::Secret> CommandSubjectTokenSource::Run() {
   return token;
 }
 
+std::string LocalSubjectKey(SubjectTokenSource& source) {
+  const auto token = source.Current();
+  if (!token.ok()) {
+    return "";
+  }
+  if (auto subject = UnverifiedJwtSubject(token->Reveal())) {
+    return "sub:" + *subject;
+  }
+  return "fp:" + token->Fingerprint();
+}
+
 }  // namespace auth

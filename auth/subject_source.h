@@ -124,4 +124,10 @@ class CommandSubjectTokenSource final : public SubjectTokenSource {
   std::optional<core::Clock::TimePoint> refresh_at_;  // nullopt: keep until Rejected()
 };
 
+// A key naming the local user behind `source`'s current token, for caches that must change
+// when the token changes user (the Jira site list): "sub:<sub>" from the token's `sub` claim
+// read without verification, or "fp:<fingerprint>" for a token without one; "" when the source
+// has no usable token now. Never a basis for trust.
+std::string LocalSubjectKey(SubjectTokenSource& source);
+
 }  // namespace auth

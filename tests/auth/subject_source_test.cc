@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "core/base64.h"
 #include "tests/auth/auth_test_util.h"
 #include "tests/fakes/fake_clock.h"
 
@@ -358,6 +359,30 @@ TEST(CommandSubjectTokenSource, DoesNotCacheAFailure) {
 
   ASSERT_TRUE(token.ok()) << token.status().message();
   EXPECT_EQ(token->Reveal(), "tok-late");
+}
+
+// F9: the key of the local user's site cache changes when the token file changes user.
+TEST(LocalSubjectKey, FollowsTheSubjectOfTheCurrentToken) {
+  const TempDir dir;
+  const std::string path = dir.File("token");
+  const auto jwt_of = [](const std::string& sub) {
+    return "eyJhbGciOiJSUzI1NiJ9." + core::Base64UrlEncode(R"({"sub":")" + sub + R"("})") +
+           ".c2ln";
+  };
+  FileSubjectTokenSource source({.path = path});
+
+  const std::string missing = LocalSubjectKey(source);
+  Write(path, jwt_of("alice"));
+  const std::string alice = LocalSubjectKey(source);
+  Write(path, jwt_of("bob") + "\n");
+  const std::string bob = LocalSubjectKey(source);
+  Write(path, "opaque-token-1");
+  const std::string opaque = LocalSubjectKey(source);
+
+  EXPECT_EQ(missing, "");
+  EXPECT_EQ(alice, "sub:alice");
+  EXPECT_EQ(bob, "sub:bob");
+  EXPECT_EQ(opaque, "fp:" + core::Secret("opaque-token-1").Fingerprint());
 }
 
 }  // namespace
