@@ -160,8 +160,9 @@ core::Status TakeSubjectSource(std::map<std::string, std::string>& flags, const 
     std::string Settings::*field;  // null for the token itself
   };
   std::vector<std::pair<Source, std::string>> chosen;
-  for (const Source& source : {Source{"--subject-token-file", &Settings::subject_token_file},
-                               Source{"--subject-token-command", &Settings::subject_token_command}}) {
+  for (const Source& source :
+       {Source{"--subject-token-file", &Settings::subject_token_file},
+        Source{"--subject-token-command", &Settings::subject_token_command}}) {
     const auto it = flags.find(source.name + 2);
     if (it == flags.end()) {
       continue;
@@ -173,10 +174,10 @@ core::Status TakeSubjectSource(std::map<std::string, std::string>& flags, const 
     flags.erase(it);
   }
   if (chosen.empty()) {
-    for (const Source& source : {Source{"KEYCARD_SUBJECT_TOKEN", nullptr},
-                                 Source{"KEYCARD_SUBJECT_TOKEN_FILE", &Settings::subject_token_file},
-                                 Source{"KEYCARD_SUBJECT_TOKEN_COMMAND",
-                                        &Settings::subject_token_command}}) {
+    for (const Source& source :
+         {Source{"KEYCARD_SUBJECT_TOKEN", nullptr},
+          Source{"KEYCARD_SUBJECT_TOKEN_FILE", &Settings::subject_token_file},
+          Source{"KEYCARD_SUBJECT_TOKEN_COMMAND", &Settings::subject_token_command}}) {
       if (auto value = env(source.name); value && !value->empty()) {
         chosen.emplace_back(source, *value);
       }
@@ -237,9 +238,9 @@ core::Status Validate(const Settings& s) {
                     "critical, off; not '{}'",
                     s.log_level));
   }
-  for (const auto& [flag, value] :
-       {std::pair{"--public-url", &s.public_url}, std::pair{"--keycard-zone-url", &s.keycard_zone_url},
-        std::pair{"--atlassian-api-url", &s.atlassian_api_url}}) {
+  for (const auto& [flag, value] : {std::pair{"--public-url", &s.public_url},
+                                    std::pair{"--keycard-zone-url", &s.keycard_zone_url},
+                                    std::pair{"--atlassian-api-url", &s.atlassian_api_url}}) {
     if (value->empty()) {
       continue;  // not given: tools/list needs no credentials, a tool call says what to set
     }
@@ -250,9 +251,9 @@ core::Status Validate(const Settings& s) {
   if (!s.ca_bundle.empty()) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(s.ca_bundle, error) || !std::ifstream(s.ca_bundle)) {
-      return Bad(fmt::format(
-          "--ca-bundle '{}' does not exist or cannot be read; name a readable PEM file",
-          s.ca_bundle));
+      return Bad(
+          fmt::format("--ca-bundle '{}' does not exist or cannot be read; name a readable PEM file",
+                      s.ca_bundle));
     }
   }
   if (s.transport == "http" && s.auth == "keycard" &&

@@ -93,9 +93,10 @@ class FileSubjectTokenSource final : public SubjectTokenSource {
 // runs through /bin/sh -c with stdin from /dev/null, in its own process group, and is killed
 // (the whole group) when it outlives `timeout`. Its stdout, trimmed, is the token; its stderr is
 // read and dropped: neither errors nor logs quote the command's output (a failing credential
-// helper may print a token there), the log says only how many bytes it wrote. The output is cached and the command runs again only when the
-// token is within `refresh_before` of its `exp` (read, unverified, when the token is a JWT), after
-// Rejected(), or after a failed run. A token without a readable `exp` is kept until Rejected().
+// helper may print a token there), the log says only how many bytes it wrote. The output is cached
+// and the command runs again only when the token is within `refresh_before` of its `exp` (read,
+// unverified, when the token is a JWT), after Rejected(), or after a failed run. A token without a
+// readable `exp` is kept until Rejected().
 class CommandSubjectTokenSource final : public SubjectTokenSource {
  public:
   struct Options {

@@ -1,8 +1,8 @@
 // Reading a JWT's `exp` and `sub` claims WITHOUT verifying the token.
 //
 // Only for deciding how long to keep something cached (a stdio subject token, an exchanged token
-// bound to it) and under which key (the local user's sites). Never a basis for trust: anyone can write any `exp` into an unsigned payload.
-// Verified tokens go through the JWT verifier instead.
+// bound to it) and under which key (the local user's sites). Never a basis for trust: anyone can
+// write any `exp` into an unsigned payload. Verified tokens go through the JWT verifier instead.
 #pragma once
 
 #include <chrono>

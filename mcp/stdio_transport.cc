@@ -196,13 +196,14 @@ void StdioTransport::StartCall(Message message) {
     } else {
       calls_[call.key] = call.flight;
       ++running_;
-      std::thread([this, call = std::move(call)]() mutable { RunWorker(std::move(call)); })
-          .detach();
+      std::thread([this, call = std::move(call)]() mutable {
+        RunWorker(std::move(call));
+      }).detach();
       return;
     }
   }
-  Log()->warn("call_refused reason=queue_full running={} queued={}",
-              options_.max_concurrent_calls, options_.max_queued_calls);
+  Log()->warn("call_refused reason=queue_full running={} queued={}", options_.max_concurrent_calls,
+              options_.max_queued_calls);
   Write(MakeError(call.message.id, kServerBusy,
                   "the server is busy: " + std::to_string(options_.max_concurrent_calls) +
                       " calls are running and " + std::to_string(options_.max_queued_calls) +

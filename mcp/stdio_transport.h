@@ -89,7 +89,7 @@ class StdioTransport {
   std::mutex calls_mutex_;
   std::condition_variable calls_changed_;
   std::map<std::string, std::shared_ptr<InFlight>> calls_;  // running and queued, by serialized id
-  std::deque<Queued> queue_;                                 // waiting for a free worker
+  std::deque<Queued> queue_;                                // waiting for a free worker
   std::size_t running_ = 0;
   std::atomic<bool> stop_{false};
   int wake_pipe_[2] = {-1, -1};

@@ -10,9 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/fakes/temp_dir.h"
-
 #include "mcp/stdio_client.h"
+#include "tests/fakes/temp_dir.h"
 
 namespace {
 

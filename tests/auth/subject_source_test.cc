@@ -257,8 +257,8 @@ TEST(CommandSubjectTokenSource, StderrOfAFailingCommandAppearsNowhere) {
       clock, {.command = std::string("echo 'refresh failed for ") + kLeaked + "' >&2; exit 4"});
   CommandSubjectTokenSource unusable(clock,
                                      {.command = std::string("echo ") + kLeaked + " >&2; exit 0"});
-  CommandSubjectTokenSource killed(clock,
-                                   {.command = std::string("echo ") + kLeaked + " >&2; kill -9 $$"});
+  CommandSubjectTokenSource killed(
+      clock, {.command = std::string("echo ") + kLeaked + " >&2; kill -9 $$"});
 
   const auto results = {failing.Current(), unusable.Current(), killed.Current()};
   const std::string log = logs.Text();
@@ -366,8 +366,7 @@ TEST(LocalSubjectKey, FollowsTheSubjectOfTheCurrentToken) {
   const TempDir dir;
   const std::string path = dir.File("token");
   const auto jwt_of = [](const std::string& sub) {
-    return "eyJhbGciOiJSUzI1NiJ9." + core::Base64UrlEncode(R"({"sub":")" + sub + R"("})") +
-           ".c2ln";
+    return "eyJhbGciOiJSUzI1NiJ9." + core::Base64UrlEncode(R"({"sub":")" + sub + R"("})") + ".c2ln";
   };
   FileSubjectTokenSource source({.path = path});
 
