@@ -22,42 +22,65 @@ std::optional<std::string> GetEnv(const std::string& name) {
   return value == nullptr ? std::nullopt : std::optional<std::string>(value);
 }
 
-// Blocks SIGINT/SIGTERM in every thread and turns them into a stop request on a watcher thread.
-// Call it before any other thread starts, so that all of them inherit the mask.
-template <typename Transport>
-void StopOnSignals(Transport& transport) {
+// Blocks SIGINT/SIGTERM in this thread and every thread it starts afterwards; they are then
+// taken with sigwait(). Call it before any other thread starts.
+sigset_t BlockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::thread([signals, &transport] {
-    int received = 0;
-    sigwait(&signals, &received);
-    core::GetLogger("main")->info("signal={}; stopping", received);
-    transport.RequestStop();
-  }).detach();
+  return signals;
+}
+
+int WaitForStopSignal(const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  core::GetLogger("main")->info("signal={}; stopping", received);
+  return received;
+}
+
+// Every start failure ends here: one line on stderr whatever the log level, and one exit code.
+constexpr int kStartFailed = 2;
+int StartFailed(const std::string& what) {
+  std::fprintf(stderr, "jira-mcp: %s\n", what.c_str());
+  return kStartFailed;
+}
+
+int ServeHttp(const app::Settings& settings, app::Runtime& runtime, const sigset_t& signals) {
+  auto options = app::HttpOptions(settings, runtime);
+  if (!options.ok()) {
+    return StartFailed(options.status().message());
+  }
+  mcp::HttpTransport transport(*runtime.server, *std::move(options));
+  if (auto status = transport.Start(); !status.ok()) {
+    std::string what = "cannot start the HTTP server: " + status.message();
+    if (status.code() == core::Code::kUnavailable) {
+      what +=
+          " (is the port in use, or the address not one of this machine's? choose another "
+          "--port or --host)";
+    }
+    return StartFailed(what);
+  }
+  WaitForStopSignal(signals);
+  transport.Stop();
+  return 0;
 }
 
 int Serve(const app::Settings& settings) {
+  const sigset_t signals = BlockStopSignals();
   auto runtime = app::BuildRuntime(settings);
   if (!runtime.ok()) {
-    std::fprintf(stderr, "jira-mcp: %s\n", runtime.status().message().c_str());
-    return 2;
+    return StartFailed(runtime.status().message());
   }
-  const mcp::Server& server = *(*runtime)->server;
   if (settings.transport == "http") {
-    auto options = app::HttpOptions(settings, **runtime);
-    if (!options.ok()) {
-      std::fprintf(stderr, "jira-mcp: %s\n", options.status().message().c_str());
-      return 2;
-    }
-    mcp::HttpTransport transport(server, *std::move(options));
-    StopOnSignals(transport);
-    return transport.Run();
+    return ServeHttp(settings, **runtime, signals);
   }
-  mcp::StdioTransport transport(server, {});
-  StopOnSignals(transport);
+  mcp::StdioTransport transport(*(*runtime)->server, {});
+  std::thread([signals, &transport] {
+    WaitForStopSignal(signals);
+    transport.RequestStop();
+  }).detach();
   return transport.Run();
 }
 
@@ -74,8 +97,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto settings = app::ParseSettings(args, GetEnv);
   if (!settings.ok()) {
-    std::fprintf(stderr, "jira-mcp: %s\n", settings.status().message().c_str());
-    return 2;
+    return StartFailed(settings.status().message());
   }
   if (settings->show_help) {
     std::fputs(app::HelpText().c_str(), stdout);

@@ -126,6 +126,11 @@ core::Result<std::unique_ptr<Runtime>> BuildRuntime(const Settings& settings) {
 
   tools::JiraClientOptions jira{.api_base_url = settings.atlassian_api_url,
                                 .site = settings.jira_site};
+  if (runtime->subject) {
+    jira.local_subject = [source = runtime->subject.get()] {
+      return auth::LocalSubjectKey(*source);
+    };
+  }
   jira.timeout = settings.upstream_timeout.value_or(jira.timeout);
   runtime->jira = std::make_shared<tools::JiraClient>(runtime->http, runtime->broker, jira);
   runtime->registry = std::make_shared<mcp::ToolRegistry>();

@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include "core/url.h"
+#include "tools/jira_tools.h"
 
 namespace app {
 namespace {
@@ -147,6 +151,55 @@ core::Result<std::map<std::string, std::string>> ReadFlags(const std::vector<std
   return flags;
 }
 
+// The subject token source (stdio and --auth none): a flag beats every environment variable;
+// two sources at the same level are refused, naming both, since either could be the one meant.
+core::Status TakeSubjectSource(std::map<std::string, std::string>& flags, const EnvLookup& env,
+                               Settings& settings) {
+  struct Source {
+    const char* name;
+    std::string Settings::*field;  // null for the token itself
+  };
+  std::vector<std::pair<Source, std::string>> chosen;
+  for (const Source& source :
+       {Source{"--subject-token-file", &Settings::subject_token_file},
+        Source{"--subject-token-command", &Settings::subject_token_command}}) {
+    const auto it = flags.find(source.name + 2);
+    if (it == flags.end()) {
+      continue;
+    }
+    if (it->second.empty()) {
+      return Bad(fmt::format("{} needs a value", source.name));
+    }
+    chosen.emplace_back(source, it->second);
+    flags.erase(it);
+  }
+  if (chosen.empty()) {
+    for (const Source& source :
+         {Source{"KEYCARD_SUBJECT_TOKEN", nullptr},
+          Source{"KEYCARD_SUBJECT_TOKEN_FILE", &Settings::subject_token_file},
+          Source{"KEYCARD_SUBJECT_TOKEN_COMMAND", &Settings::subject_token_command}}) {
+      if (auto value = env(source.name); value && !value->empty()) {
+        chosen.emplace_back(source, *value);
+      }
+    }
+  }
+  if (chosen.size() > 1) {
+    return Bad(fmt::format(
+        "both {} and {} are set; the subject token must come from one source, so remove one",
+        chosen[0].first.name, chosen[1].first.name));
+  }
+  if (chosen.empty()) {
+    return core::Status::Ok();
+  }
+  auto& [source, value] = chosen.front();
+  if (source.field == nullptr) {
+    settings.subject_token = core::Secret(std::move(value));
+  } else {
+    settings.*source.field = std::move(value);
+  }
+  return core::Status::Ok();
+}
+
 // Seconds, fractions allowed, more than 0 and at most 600.
 core::Result<std::chrono::milliseconds> ParseTimeout(const std::string& text) {
   const auto bad = Bad(fmt::format(
@@ -185,6 +238,24 @@ core::Status Validate(const Settings& s) {
                     "critical, off; not '{}'",
                     s.log_level));
   }
+  for (const auto& [flag, value] : {std::pair{"--public-url", &s.public_url},
+                                    std::pair{"--keycard-zone-url", &s.keycard_zone_url},
+                                    std::pair{"--atlassian-api-url", &s.atlassian_api_url}}) {
+    if (value->empty()) {
+      continue;  // not given: tools/list needs no credentials, a tool call says what to set
+    }
+    if (auto url = core::ParseUrl(*value); !url.ok()) {
+      return Bad(fmt::format("{} {}", flag, url.status().message()));
+    }
+  }
+  if (!s.ca_bundle.empty()) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(s.ca_bundle, error) || !std::ifstream(s.ca_bundle)) {
+      return Bad(
+          fmt::format("--ca-bundle '{}' does not exist or cannot be read; name a readable PEM file",
+                      s.ca_bundle));
+    }
+  }
   if (s.transport == "http" && s.auth == "keycard" &&
       (s.public_url.empty() || s.keycard_zone_url.empty())) {
     return Bad(
@@ -197,6 +268,15 @@ core::Status Validate(const Settings& s) {
 }  // namespace
 
 core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const EnvLookup& env) {
+  // --help and --version answer whatever else the command line holds.
+  for (const char* wanted : {"--help", "-h", "--version"}) {
+    if (std::find(args.begin(), args.end(), wanted) != args.end()) {
+      Settings settings;
+      settings.show_help = std::string(wanted) != "--version";
+      settings.show_version = !settings.show_help;
+      return settings;
+    }
+  }
   auto flags = ReadFlags(args);
   if (!flags.ok()) {
     return flags.status();
@@ -211,7 +291,14 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
   };
 
   Settings settings;
+  if (auto status = TakeSubjectSource(*flags, env, settings); !status.ok()) {
+    return status;
+  }
   for (const Option& option : TextOptions()) {
+    if (option.field == &Settings::subject_token_file ||
+        option.field == &Settings::subject_token_command) {
+      continue;  // taken above
+    }
     if (auto value = take(option.flag, option.env)) {
       settings.*option.field = *value;
     }
@@ -242,6 +329,11 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
         std::tuple{"allowed-origins", "JIRA_MCP_ALLOWED_ORIGINS", &Settings::allowed_origins}}) {
     if (auto value = take(flag, env_name)) {
       settings.*field = SplitList(*value);
+      if (std::string(flag) == "toolsets" && settings.toolsets.empty()) {
+        return Bad(
+            "no toolsets: name at least one in --toolsets, or leave the setting out for the "
+            "defaults");
+      }
     }
   }
   for (const auto& [flag, env_name, field] :
@@ -265,9 +357,6 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
     }
     settings.keycard_client_secret = core::Secret(*std::move(value));
   }
-  if (auto token = env("KEYCARD_SUBJECT_TOKEN"); token && !token->empty()) {
-    settings.subject_token = core::Secret(*token);
-  }
   if (auto status = Validate(settings); !status.ok()) {
     return status;
   }
@@ -281,7 +370,9 @@ std::string HelpText() {
       "for a Jira-scoped token before Atlassian is called.\n\n"
       "Usage:\n"
       "  jira-mcp [options]              serve MCP (stdio by default)\n"
-      "  jira-mcp sandbox [--port N]     run the local Jira and Keycard stand-in\n\n"
+      "  jira-mcp demo                   a scripted agent session on the local sandbox\n"
+      "  jira-mcp sandbox [--port N]     run the local Jira and Keycard stand-in\n"
+      "                                  (jira-mcp sandbox --help for its options)\n\n"
       "Options (flag / environment variable):\n";
   auto line = [&text](const std::string& flag, const std::string& env, const std::string& help) {
     text += fmt::format("  {:<26} {:<32}\n      {}\n", flag, env, help);
@@ -290,7 +381,16 @@ std::string HelpText() {
     line(fmt::format("--{}", option.flag), option.env, option.help);
   }
   line("--port", "JIRA_MCP_PORT", "HTTP listen port (default 8080; 0 picks a free port)");
-  line("--toolsets", "JIRA_MCP_TOOLSETS", "comma-separated toolsets to expose");
+  const std::vector<std::string> defaults = tools::DefaultToolsets();
+  std::vector<std::string> toolsets;
+  for (const std::string& name : tools::JiraToolsets()) {
+    const bool is_default = std::find(defaults.begin(), defaults.end(), name) != defaults.end();
+    toolsets.push_back(is_default ? name + "*" : name);
+  }
+  line("--toolsets", "JIRA_MCP_TOOLSETS",
+       fmt::format("comma-separated toolsets to expose, or all, or default; * marks the\n"
+                   "      defaults, used when the setting is left out:\n      {}",
+                   fmt::join(toolsets, ", ")));
   line("--tools", "JIRA_MCP_TOOLS", "comma-separated tool names to expose (allow-list)");
   line("--read-only", "JIRA_MCP_READ_ONLY", "expose no tool that writes");
   line("--resource-aliases", "JIRA_MCP_RESOURCE_ALIASES",

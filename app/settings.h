@@ -1,5 +1,12 @@
 // Settings: every option as a flag and an environment variable (DESIGN.md §7). Flags win over
 // the environment. Secrets come only from the environment or files, never from flags.
+//
+// The subject token comes from one source: a --subject-token-* flag beats every
+// KEYCARD_SUBJECT_TOKEN* variable, and two sources at one level (two flags, two variables) are
+// an error naming both. What is given is checked at start, so a setting that can never work stops
+// the server instead of failing a tool call later: URLs must be http(s) URLs, a CA bundle must be
+// a readable file, an explicitly empty toolset list is refused. Nothing is required for
+// tools/list. --help (or -h) and --version win over everything else on the command line.
 #pragma once
 
 #include <chrono>

@@ -27,7 +27,6 @@ namespace {
 using core::Code;
 using core::Status;
 
-constexpr std::size_t kMaxStderrExcerpt = 200;
 constexpr std::int64_t kMaxPollMs = 3'600'000;  // keeps poll()'s int timeout in range
 
 bool IsSpace(char ch) {
@@ -65,20 +64,6 @@ core::Result<core::Secret> TokenFrom(std::string_view raw, const std::string& wh
 }
 
 std::string ErrnoText(int error) { return std::generic_category().message(error); }
-
-// Printable ASCII only, short: the stderr of a command may be long or binary.
-std::string Excerpt(std::string_view text) {
-  text = Trim(text);
-  std::string out;
-  for (const char ch : text.substr(0, kMaxStderrExcerpt)) {
-    const auto c = static_cast<unsigned char>(ch);
-    out += (c >= 0x20 && c <= 0x7e) ? ch : ' ';
-  }
-  if (text.size() > kMaxStderrExcerpt) {
-    out += "...";
-  }
-  return out;
-}
 
 // A file descriptor closed when it goes out of scope.
 class Fd {
@@ -267,14 +252,14 @@ core::Result<CommandRun> RunCommand(const std::string& command, std::chrono::mil
   return run;
 }
 
+// The command's own output never goes into the message (nor into the log): a failing credential
+// helper may print a token, or other secrets, on stderr.
 Status CommandFailure(const CommandRun& run, std::chrono::milliseconds timeout) {
-  const std::string excerpt = Excerpt(run.err);
-  const std::string said = excerpt.empty() ? "" : fmt::format(" It said: \"{}\"", excerpt);
   if (run.timed_out) {
     return {Code::kDeadlineExceeded,
             fmt::format("The subject token command did not finish within {} ms and was stopped; "
-                        "check KEYCARD_SUBJECT_TOKEN_COMMAND.{}",
-                        timeout.count(), said)};
+                        "check KEYCARD_SUBJECT_TOKEN_COMMAND.",
+                        timeout.count())};
   }
   if (run.too_much_output) {
     return {Code::kFailedPrecondition,
@@ -283,13 +268,14 @@ Status CommandFailure(const CommandRun& run, std::chrono::milliseconds timeout) 
   }
   if (WIFSIGNALED(run.wait_status)) {
     return {Code::kFailedPrecondition,
-            fmt::format("The subject token command was killed by signal {}.{}",
-                        WTERMSIG(run.wait_status), said)};
+            fmt::format("The subject token command was killed by signal {}; run it yourself "
+                        "to see why.",
+                        WTERMSIG(run.wait_status))};
   }
   return {Code::kFailedPrecondition,
-          fmt::format("The subject token command failed with exit status {}; fix it (for "
-                      "example, sign in to Keycard) and retry.{}",
-                      WEXITSTATUS(run.wait_status), said)};
+          fmt::format("The subject token command failed with exit status {}; run it yourself to "
+                      "see why, fix it (for example, sign in to Keycard) and retry.",
+                      WEXITSTATUS(run.wait_status))};
 }
 
 }  // namespace
@@ -419,19 +405,16 @@ core::Result<core::Secret> CommandSubjectTokenSource::Run() {
                          WEXITSTATUS(run->wait_status) == 0;
   if (!exited_ok) {
     Status status = CommandFailure(*run, options_.timeout);
-    log->warn("subject_source kind=command failed reason=\"{}\"", status.message());
+    log->warn("subject_source kind=command failed reason=\"{}\" stderr_bytes={}", status.message(),
+              run->err.size());
     return status;
   }
 
   auto token = TokenFrom(run->out, "The output of the subject token command");
   if (!token.ok()) {
-    const std::string excerpt = Excerpt(run->err);
-    Status status =
-        excerpt.empty()
-            ? token.status()
-            : token.status().WithContext(fmt::format("The command said \"{}\"", excerpt));
-    log->warn("subject_source kind=command unusable reason=\"{}\"", status.message());
-    return status;
+    log->warn("subject_source kind=command unusable reason=\"{}\" stderr_bytes={}",
+              token.status().message(), run->err.size());
+    return token.status();
   }
 
   const auto expiry = UnverifiedJwtExpiry(token->Reveal());
@@ -443,6 +426,17 @@ core::Result<core::Secret> CommandSubjectTokenSource::Run() {
             expiry.has_value());
   token_ = *token;
   return token;
+}
+
+std::string LocalSubjectKey(SubjectTokenSource& source) {
+  const auto token = source.Current();
+  if (!token.ok()) {
+    return "";
+  }
+  if (auto subject = UnverifiedJwtSubject(token->Reveal())) {
+    return "sub:" + *subject;
+  }
+  return "fp:" + token->Fingerprint();
 }
 
 }  // namespace auth

@@ -92,9 +92,11 @@ class FileSubjectTokenSource final : public SubjectTokenSource {
 // A token printed by a command, for example `keycard credential read <resource>`. The command
 // runs through /bin/sh -c with stdin from /dev/null, in its own process group, and is killed
 // (the whole group) when it outlives `timeout`. Its stdout, trimmed, is the token; its stderr is
-// only quoted (shortened) in errors. The output is cached and the command runs again only when the
-// token is within `refresh_before` of its `exp` (read, unverified, when the token is a JWT), after
-// Rejected(), or after a failed run. A token without a readable `exp` is kept until Rejected().
+// read and dropped: neither errors nor logs quote the command's output (a failing credential
+// helper may print a token there), the log says only how many bytes it wrote. The output is cached
+// and the command runs again only when the token is within `refresh_before` of its `exp` (read,
+// unverified, when the token is a JWT), after Rejected(), or after a failed run. A token without a
+// readable `exp` is kept until Rejected().
 class CommandSubjectTokenSource final : public SubjectTokenSource {
  public:
   struct Options {
@@ -108,7 +110,7 @@ class CommandSubjectTokenSource final : public SubjectTokenSource {
   CommandSubjectTokenSource(const core::Clock& clock, Options options);
 
   // Errors: kFailedPrecondition when the command cannot start, exits non-zero, is killed,
-  // prints nothing usable or too much (the message quotes a short excerpt of its stderr);
+  // prints nothing usable or too much (the message gives the exit status, never the output);
   // kDeadlineExceeded when it times out. Concurrent callers share one run.
   core::Result<core::Secret> Current() override;
   void Rejected(const core::Secret& token) override;
@@ -122,5 +124,11 @@ class CommandSubjectTokenSource final : public SubjectTokenSource {
   std::optional<core::Secret> token_;
   std::optional<core::Clock::TimePoint> refresh_at_;  // nullopt: keep until Rejected()
 };
+
+// A key naming the local user behind `source`'s current token, for caches that must change
+// when the token changes user (the Jira site list): "sub:<sub>" from the token's `sub` claim
+// read without verification, or "fp:<fingerprint>" for a token without one; "" when the source
+// has no usable token now. Never a basis for trust.
+std::string LocalSubjectKey(SubjectTokenSource& source);
 
 }  // namespace auth

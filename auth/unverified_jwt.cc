@@ -14,20 +14,36 @@ constexpr std::size_t kMaxTokenBytes = std::size_t{64} * 1024;
 // Keep time arithmetic far from overflow: no token lives past the year 10000.
 constexpr double kMaxExp = 253402300799.0;
 
-}  // namespace
-
-std::optional<std::chrono::system_clock::time_point> UnverifiedJwtExpiry(std::string_view token) {
+// The payload of a compact JWS as a JSON object; a discarded or non-object value otherwise.
+nlohmann::json UnverifiedClaims(std::string_view token) {
   if (token.size() > kMaxTokenBytes || std::count(token.begin(), token.end(), '.') != 2) {
-    return std::nullopt;
+    return nlohmann::json::value_t::discarded;
   }
   const auto first = token.find('.');
   const auto second = token.find('.', first + 1);
   const auto payload = core::Base64UrlDecode(token.substr(first + 1, second - first - 1));
   if (!payload) {
+    return nlohmann::json::value_t::discarded;
+  }
+  return nlohmann::json::parse(*payload, nullptr, /*allow_exceptions=*/false);
+}
+
+}  // namespace
+
+std::optional<std::string> UnverifiedJwtSubject(std::string_view token) {
+  const auto claims = UnverifiedClaims(token);
+  if (!claims.is_object()) {
     return std::nullopt;
   }
+  const auto sub = claims.find("sub");
+  if (sub == claims.end() || !sub->is_string() || sub->get_ref<const std::string&>().empty()) {
+    return std::nullopt;
+  }
+  return sub->get<std::string>();
+}
 
-  const auto claims = nlohmann::json::parse(*payload, nullptr, /*allow_exceptions=*/false);
+std::optional<std::chrono::system_clock::time_point> UnverifiedJwtExpiry(std::string_view token) {
+  const auto claims = UnverifiedClaims(token);
   if (!claims.is_object()) {
     return std::nullopt;
   }

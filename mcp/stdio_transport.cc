@@ -15,6 +15,9 @@ namespace {
 
 std::shared_ptr<spdlog::logger> Log() { return core::GetLogger("stdio"); }
 
+// JSON-RPC server error for "too busy now", as the HTTP transport uses.
+constexpr int kServerBusy = -32000;
+
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t written = ::write(fd, data.data(), data.size());
@@ -180,37 +183,74 @@ void StdioTransport::Dispatch(Message message) {
 }
 
 void StdioTransport::StartCall(Message message) {
-  const std::string key = Serialize(message.id);
-  auto flight = std::make_shared<InFlight>();
+  Queued call{Serialize(message.id), std::make_shared<InFlight>(), std::move(message)};
   {
-    std::unique_lock lock(calls_mutex_);
-    calls_changed_.wait(lock, [this] { return running_ < options_.max_concurrent_calls; });
-    calls_[key] = flight;
-    ++running_;
+    std::lock_guard lock(calls_mutex_);
+    if (running_ >= options_.max_concurrent_calls) {
+      if (queue_.size() < options_.max_queued_calls) {
+        calls_[call.key] = call.flight;
+        Log()->debug("call_queued id={} queued={}", IdForLog(call.message.id), queue_.size() + 1);
+        queue_.push_back(std::move(call));
+        return;
+      }
+    } else {
+      calls_[call.key] = call.flight;
+      ++running_;
+      std::thread([this, call = std::move(call)]() mutable {
+        RunWorker(std::move(call));
+      }).detach();
+      return;
+    }
   }
-  std::thread([this, key, flight, message = std::move(message)] {
-    const RequestScope scope{principal_, &session_, &flight->cancelled,
+  Log()->warn("call_refused reason=queue_full running={} queued={}", options_.max_concurrent_calls,
+              options_.max_queued_calls);
+  Write(MakeError(call.message.id, kServerBusy,
+                  "the server is busy: " + std::to_string(options_.max_concurrent_calls) +
+                      " calls are running and " + std::to_string(options_.max_queued_calls) +
+                      " are waiting; try again when one has finished"));
+}
+
+void StdioTransport::RunWorker(Queued call) {
+  while (true) {
+    const RequestScope scope{principal_, &session_, &call.flight->cancelled,
                              [this](const Json& notification) { Write(notification); }, &channel_};
-    auto answer = server_.Handle(message, scope);
+    auto answer = server_.Handle(call.message, scope);
     // A cancelled request gets no answer (MCP cancellation): the client has moved on.
-    if (answer && !flight->cancelled) {
+    if (answer && !call.flight->cancelled) {
       Write(*answer);
     }
     std::lock_guard lock(calls_mutex_);
-    calls_.erase(key);
-    --running_;
-    calls_changed_.notify_all();
-  }).detach();
+    if (const auto it = calls_.find(call.key); it != calls_.end() && it->second == call.flight) {
+      calls_.erase(it);
+    }
+    if (queue_.empty()) {
+      --running_;
+      calls_changed_.notify_all();
+      return;
+    }
+    call = std::move(queue_.front());
+    queue_.pop_front();
+  }
 }
 
 void StdioTransport::Cancel(const Message& message) {
   const Json id = message.params.value("requestId", Json());
+  const std::string key = Serialize(id);
   std::lock_guard lock(calls_mutex_);
-  const auto it = calls_.find(Serialize(id));
+  const auto it = calls_.find(key);
   if (it == calls_.end()) {
     return;  // finished already, or never ours: nothing to do
   }
   it->second->cancelled = true;
+  // A call still waiting for a worker is dropped here, without an answer.
+  for (auto queued = queue_.begin(); queued != queue_.end(); ++queued) {
+    if (queued->flight == it->second) {
+      queue_.erase(queued);
+      calls_.erase(it);
+      Log()->debug("cancelled_queued id={}", IdForLog(id));
+      return;
+    }
+  }
   pending_.Wake();
   Log()->debug("cancelled id={} reason={}", IdForLog(id),
                message.params.value("reason", std::string()));

@@ -8,11 +8,17 @@
 // (sampling, elicitation, roots) go out as lines with ids "s-1", "s-2", ... and the handler waits
 // for the response line with that id. At end of input the transport stops reading, fails the
 // requests still waiting for the client, lets running calls finish, and returns.
+//
+// At most max_concurrent_calls worker calls run at once; further ones wait, in arrival order, in
+// a queue of at most max_queued_calls while the reader goes on reading (so cancellations, pings
+// and lists are handled at once). A queued call that is cancelled is dropped without an answer;
+// a call that finds the queue full is refused with a JSON-RPC error (-32000, server busy).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +36,7 @@ class StdioTransport {
     int output_fd = 1;
     std::size_t max_message_bytes = 4U << 20;
     std::size_t max_concurrent_calls = 16;
+    std::size_t max_queued_calls = 64;
     // How long a handler waits for the client to answer a server-to-client request.
     std::chrono::milliseconds client_request_timeout{std::chrono::minutes(5)};
   };
@@ -47,6 +54,11 @@ class StdioTransport {
   struct InFlight {
     std::atomic<bool> cancelled{false};
   };
+  struct Queued {
+    std::string key;
+    std::shared_ptr<InFlight> flight;
+    Message message;
+  };
 
   // Server-to-client requests over this transport's own output and input.
   class Channel final : public ClientChannel {
@@ -62,6 +74,7 @@ class StdioTransport {
   void HandleLine(std::string line);
   void Dispatch(Message message);
   void StartCall(Message message);
+  void RunWorker(Queued call);
   void Cancel(const Message& message);
   void Write(const Json& message);
   void WaitForCalls();
@@ -75,7 +88,8 @@ class StdioTransport {
   std::mutex write_mutex_;
   std::mutex calls_mutex_;
   std::condition_variable calls_changed_;
-  std::map<std::string, std::shared_ptr<InFlight>> calls_;  // by serialized id
+  std::map<std::string, std::shared_ptr<InFlight>> calls_;  // running and queued, by serialized id
+  std::deque<Queued> queue_;                                // waiting for a free worker
   std::size_t running_ = 0;
   std::atomic<bool> stop_{false};
   int wake_pipe_[2] = {-1, -1};

@@ -409,7 +409,11 @@ core::Result<std::vector<JiraSite>> JiraClient::FetchSites(const mcp::CallContex
 
 core::Result<std::vector<JiraSite>> JiraClient::Sites(const mcp::CallContext& context,
                                                       const std::vector<std::string>& scopes) {
-  const std::string& subject = context.principal().subject;
+  // A principal without a token of its own (stdio) is whoever the subject token source names.
+  std::string subject = context.principal().subject;
+  if (!context.principal().token.has_value() && options_.local_subject) {
+    subject += "|" + options_.local_subject();
+  }
   {
     std::lock_guard lock(mutex_);
     const auto it = sites_.find(subject);

@@ -95,6 +95,10 @@ struct JiraClientOptions {
   // The default site when several are accessible: name, URL or cloudId. Empty: none.
   std::string site;
   std::chrono::seconds site_cache_ttl{300};
+  // For principals without a token of their own (stdio, HTTP with --auth none): names the local
+  // user behind the current subject token, so that the site cache follows a token that changes
+  // user. Empty function: the principal's subject is the only key.
+  std::function<std::string()> local_subject;
   std::chrono::milliseconds timeout{30000};
   // Tries of one idempotent request that Jira answers 429 or 503 (the first try included).
   int max_attempts = 4;
@@ -118,7 +122,8 @@ class JiraClient {
   // answer; every other outcome is a Status as described at the top of this file.
   core::Result<JiraResponse> Call(const mcp::CallContext& context, const JiraRequest& request);
 
-  // The sites the caller's Jira token may reach (cached per subject for site_cache_ttl).
+  // The sites the caller's Jira token may reach (cached per subject, and per local_subject() for
+  // a principal without a token, for site_cache_ttl).
   core::Result<std::vector<JiraSite>> Sites(const mcp::CallContext& context,
                                             const std::vector<std::string>& scopes);
 

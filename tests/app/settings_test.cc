@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+
+#include "tests/fakes/temp_dir.h"
 
 namespace app {
 namespace {
@@ -83,6 +86,99 @@ TEST(ParseSettings, RejectsBadValuesWithTheFix) {
   EXPECT_NE(ParseSettings({"--host"}, Env({})).status().message().find("needs a value"),
             std::string::npos);
   EXPECT_FALSE(ParseSettings({}, Env({{"JIRA_MCP_READ_ONLY", "maybe"}})).ok());
+}
+
+// F8: a subject-token flag beats every environment variable, whichever it is.
+TEST(ParseSettings, SubjectTokenFlagBeatsEveryEnvironmentVariable) {
+  auto settings = ParseSettings({"--subject-token-file", "alice.jwt"},
+                                Env({{"KEYCARD_SUBJECT_TOKEN", "bob-token"},
+                                     {"KEYCARD_SUBJECT_TOKEN_COMMAND", "print-carol"}}));
+
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_EQ(settings->subject_token_file, "alice.jwt");
+  EXPECT_TRUE(settings->subject_token.empty());
+  EXPECT_TRUE(settings->subject_token_command.empty());
+}
+
+TEST(ParseSettings, TwoSubjectTokenSourcesAtOneLevelAreRefusedNamingBoth) {
+  auto two_flags = ParseSettings(
+      {"--subject-token-file", "alice.jwt", "--subject-token-command", "print-bob"}, Env({}));
+  auto two_env = ParseSettings(
+      {}, Env({{"KEYCARD_SUBJECT_TOKEN", "bob-token"}, {"KEYCARD_SUBJECT_TOKEN_FILE", "a.jwt"}}));
+  auto one_env = ParseSettings({}, Env({{"KEYCARD_SUBJECT_TOKEN_COMMAND", "print-bob"}}));
+
+  ASSERT_FALSE(two_flags.ok());
+  EXPECT_NE(two_flags.status().message().find("--subject-token-file"), std::string::npos);
+  EXPECT_NE(two_flags.status().message().find("--subject-token-command"), std::string::npos);
+  ASSERT_FALSE(two_env.ok());
+  EXPECT_NE(two_env.status().message().find("KEYCARD_SUBJECT_TOKEN and"), std::string::npos);
+  EXPECT_NE(two_env.status().message().find("KEYCARD_SUBJECT_TOKEN_FILE"), std::string::npos);
+  EXPECT_EQ(two_env.status().message().find("bob-token"), std::string::npos);
+  ASSERT_TRUE(one_env.ok());
+  EXPECT_EQ(one_env->subject_token_command, "print-bob");
+}
+
+// F11: settings that can never work stop the server at start, naming the setting.
+TEST(ParseSettings, BadUrlsStopTheStartNamingTheSetting) {
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--keycard-zone-url", "not-a-url"},
+                                                        {"--keycard-zone-url", "ftp://x"},
+                                                        {"--atlassian-api-url", "::bad"},
+                                                        {"--public-url", "mcp.example.com/mcp"}}) {
+    auto parsed = ParseSettings({flag, value}, Env({}));
+
+    ASSERT_FALSE(parsed.ok()) << flag << " " << value;
+    EXPECT_NE(parsed.status().message().find(flag), std::string::npos) << value;
+  }
+  EXPECT_TRUE(ParseSettings({"--keycard-zone-url", "http://127.0.0.1:9/zone"}, Env({})).ok());
+}
+
+TEST(ParseSettings, UnreadableCaBundleStopsTheStart) {
+  const fakes::TempDir dir;
+  std::ofstream(dir.File("ca.pem")) << "-----BEGIN CERTIFICATE-----\n";
+
+  auto missing = ParseSettings({"--ca-bundle", dir.File("nonexistent.pem")}, Env({}));
+  auto folder = ParseSettings({}, Env({{"JIRA_MCP_CA_BUNDLE", dir.path().string()}}));
+  auto present = ParseSettings({"--ca-bundle", dir.File("ca.pem")}, Env({}));
+
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("--ca-bundle"), std::string::npos);
+  EXPECT_FALSE(folder.ok());
+  EXPECT_TRUE(present.ok());
+}
+
+TEST(ParseSettings, ExplicitlyEmptyToolsetsIsAnError) {
+  auto from_flag = ParseSettings({"--toolsets", ""}, Env({}));
+  auto commas = ParseSettings({"--toolsets= , "}, Env({}));
+  auto left_out = ParseSettings({}, Env({}));
+
+  ASSERT_FALSE(from_flag.ok());
+  EXPECT_NE(from_flag.status().message().find("no toolsets"), std::string::npos);
+  EXPECT_FALSE(commas.ok());
+  ASSERT_TRUE(left_out.ok());
+  EXPECT_TRUE(left_out->toolsets.empty());
+}
+
+// F13: --help anywhere wins over settings that would not start.
+TEST(ParseSettings, HelpAnywhereWins) {
+  auto settings = ParseSettings({"--transport", "http", "--help"}, Env({}));
+  auto after_bad = ParseSettings({"--bogus", "-h"}, Env({}));
+
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  EXPECT_TRUE(settings->show_help);
+  ASSERT_TRUE(after_bad.ok());
+  EXPECT_TRUE(after_bad->show_help);
+}
+
+TEST(HelpText, ListsSubcommandsAndToolsetsWithTheDefaultsMarked) {
+  const std::string help = HelpText();
+
+  EXPECT_NE(help.find("jira-mcp demo"), std::string::npos);
+  EXPECT_NE(help.find("jira-mcp sandbox"), std::string::npos);
+  EXPECT_NE(help.find("search*"), std::string::npos);
+  EXPECT_NE(help.find("issues*"), std::string::npos);
+  EXPECT_NE(help.find("agile,"), std::string::npos);  // not a default: no mark
+  EXPECT_EQ(help.find("agile*"), std::string::npos);
 }
 
 TEST(HelpText, NamesEveryFixedSetting) {

@@ -1,12 +1,17 @@
 // The real jira-mcp binary over stdio, driven by mcp::StdioClient.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "mcp/stdio_client.h"
+#include "tests/fakes/temp_dir.h"
 
 namespace {
 
@@ -65,6 +70,53 @@ TEST(StdioBinary, HelpAndVersionExitZeroAndBadOptionExitsTwo) {
   EXPECT_EQ(std::system((binary + " --help > /dev/null").c_str()), 0);                 // NOLINT
   EXPECT_EQ(std::system((binary + " --version > /dev/null").c_str()), 0);              // NOLINT
   EXPECT_EQ(WEXITSTATUS(std::system((binary + " --bogus 2> /dev/null").c_str())), 2);  // NOLINT
+}
+
+// Runs the binary with `arguments` (shell words), stdin closed; returns its exit code and stderr.
+std::pair<int, std::string> RunBinary(const std::string& arguments) {
+  const fakes::TempDir dir;
+  const std::string err_path = dir.File("stderr.txt");
+  const std::string command = std::string("'") + JIRA_MCP_BINARY + "' " + arguments +
+                              " < /dev/null > /dev/null 2> '" + err_path + "'";
+  const int status = std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe)
+  std::stringstream err;
+  err << std::ifstream(err_path).rdbuf();
+  return {WEXITSTATUS(status), err.str()};
+}
+
+// F12: an HTTP server that cannot start says so on stderr in one line, even with logging off,
+// and exits with the code every other start failure uses.
+TEST(StdioBinary, HttpStartFailureIsOneStderrLineAtAnyLogLevel) {
+  const int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(taken, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::bind(taken, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::listen(taken, 1), 0);
+  ASSERT_EQ(::getsockname(taken, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+
+  const auto [code, err] = RunBinary("--transport http --auth none --host 127.0.0.1 --port " +
+                                     port + " --log-level off");
+  const auto [bad_option_code, bad_option_err] = RunBinary("--log-level off --bogus");
+  ::close(taken);
+
+  EXPECT_EQ(code, 2);
+  EXPECT_EQ(err.rfind("jira-mcp: ", 0), 0U) << err;
+  EXPECT_NE(err.find(port), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(bad_option_code, code);
+  EXPECT_EQ(bad_option_err.rfind("jira-mcp: ", 0), 0U) << bad_option_err;
+}
+
+// F13: --help wins over settings that could not start, and exits 0.
+TEST(StdioBinary, HelpAnywhereExitsZero) {
+  const auto [code, err] = RunBinary("--transport http --help");
+
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_EQ(err, "");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "core/base64.h"
 #include "tests/auth/auth_test_util.h"
 #include "tests/fakes/fake_clock.h"
 
@@ -233,7 +234,7 @@ TEST(CommandSubjectTokenSource, RunsAgainWhenTheJwtNearsExpiry) {
   EXPECT_EQ(after->Reveal(), second);
 }
 
-TEST(CommandSubjectTokenSource, NonZeroExitQuotesStderr) {
+TEST(CommandSubjectTokenSource, NonZeroExitGivesTheExitStatus) {
   fakes::FakeClock clock;
   CommandSubjectTokenSource source(
       clock, {.command = "echo 'keycard: not signed in; run keycard login' >&2; exit 3"});
@@ -243,20 +244,33 @@ TEST(CommandSubjectTokenSource, NonZeroExitQuotesStderr) {
   ASSERT_FALSE(token.ok());
   EXPECT_EQ(token.status().code(), Code::kFailedPrecondition);
   EXPECT_TRUE(Says(token.status(), "exit status 3")) << token.status().message();
-  EXPECT_TRUE(Says(token.status(), "keycard: not signed in; run keycard login"))
-      << token.status().message();
+  EXPECT_TRUE(Says(token.status(), "run it yourself")) << token.status().message();
 }
 
-TEST(CommandSubjectTokenSource, ShortensALongStderr) {
+// F17: a failing helper may print a token on stderr; it reaches neither the message (which the
+// agent sees in the tool result) nor the detail nor the log, which says only how many bytes.
+TEST(CommandSubjectTokenSource, StderrOfAFailingCommandAppearsNowhere) {
+  constexpr char kLeaked[] = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnLVNFQ1JFVA";
+  testing::LogCapture logs;
   fakes::FakeClock clock;
-  CommandSubjectTokenSource source(
-      clock, {.command = "i=0; while [ $i -lt 500 ]; do printf 'x' >&2; i=$((i+1)); done; exit 1"});
+  CommandSubjectTokenSource failing(
+      clock, {.command = std::string("echo 'refresh failed for ") + kLeaked + "' >&2; exit 4"});
+  CommandSubjectTokenSource unusable(clock,
+                                     {.command = std::string("echo ") + kLeaked + " >&2; exit 0"});
+  CommandSubjectTokenSource killed(
+      clock, {.command = std::string("echo ") + kLeaked + " >&2; kill -9 $$"});
 
-  const auto token = source.Current();
+  const auto results = {failing.Current(), unusable.Current(), killed.Current()};
+  const std::string log = logs.Text();
 
-  ASSERT_FALSE(token.ok());
-  EXPECT_LT(token.status().message().size(), 500U);
-  EXPECT_TRUE(Says(token.status(), "xxx...")) << token.status().message();
+  for (const auto& result : results) {
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().message().find("eyJ"), std::string::npos)
+        << result.status().message();
+    EXPECT_EQ(result.status().detail().find("eyJ"), std::string::npos) << result.status().detail();
+  }
+  EXPECT_EQ(log.find("eyJ"), std::string::npos) << log;
+  EXPECT_NE(log.find("stderr_bytes="), std::string::npos) << log;
 }
 
 TEST(CommandSubjectTokenSource, EmptyOutputIsAnError) {
@@ -267,7 +281,7 @@ TEST(CommandSubjectTokenSource, EmptyOutputIsAnError) {
 
   ASSERT_FALSE(token.ok());
   EXPECT_TRUE(Says(token.status(), "holds no Keycard token")) << token.status().message();
-  EXPECT_TRUE(Says(token.status(), "no token today")) << token.status().message();
+  EXPECT_FALSE(Says(token.status(), "no token today")) << token.status().message();
 }
 
 TEST(CommandSubjectTokenSource, GetsNothingFromOurStdin) {
@@ -345,6 +359,29 @@ TEST(CommandSubjectTokenSource, DoesNotCacheAFailure) {
 
   ASSERT_TRUE(token.ok()) << token.status().message();
   EXPECT_EQ(token->Reveal(), "tok-late");
+}
+
+// F9: the key of the local user's site cache changes when the token file changes user.
+TEST(LocalSubjectKey, FollowsTheSubjectOfTheCurrentToken) {
+  const TempDir dir;
+  const std::string path = dir.File("token");
+  const auto jwt_of = [](const std::string& sub) {
+    return "eyJhbGciOiJSUzI1NiJ9." + core::Base64UrlEncode(R"({"sub":")" + sub + R"("})") + ".c2ln";
+  };
+  FileSubjectTokenSource source({.path = path});
+
+  const std::string missing = LocalSubjectKey(source);
+  Write(path, jwt_of("alice"));
+  const std::string alice = LocalSubjectKey(source);
+  Write(path, jwt_of("bob") + "\n");
+  const std::string bob = LocalSubjectKey(source);
+  Write(path, "opaque-token-1");
+  const std::string opaque = LocalSubjectKey(source);
+
+  EXPECT_EQ(missing, "");
+  EXPECT_EQ(alice, "sub:alice");
+  EXPECT_EQ(bob, "sub:bob");
+  EXPECT_EQ(opaque, "fp:" + core::Secret("opaque-token-1").Fingerprint());
 }
 
 }  // namespace

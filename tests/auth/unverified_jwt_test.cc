@@ -39,5 +39,13 @@ TEST(UnverifiedJwtExpiry, IgnoresWhatIsNotAJwtWithANumericExp) {
   EXPECT_FALSE(UnverifiedJwtExpiry(WithPayload(R"({"exp":1e300})")));
 }
 
+TEST(UnverifiedJwtSubject, ReadsAStringSubOnly) {
+  EXPECT_EQ(UnverifiedJwtSubject(WithPayload(R"({"sub":"alice","exp":1})")), "alice");
+  EXPECT_FALSE(UnverifiedJwtSubject(WithPayload(R"({"sub":""})")));
+  EXPECT_FALSE(UnverifiedJwtSubject(WithPayload(R"({"sub":7})")));
+  EXPECT_FALSE(UnverifiedJwtSubject(WithPayload(R"({"exp":1})")));
+  EXPECT_FALSE(UnverifiedJwtSubject("opaque-token"));
+}
+
 }  // namespace
 }  // namespace auth

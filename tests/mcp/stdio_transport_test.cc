@@ -14,11 +14,12 @@ namespace {
 // Runs a StdioTransport on two pipes; the test writes client lines and reads server lines.
 class StdioHarness {
  public:
-  StdioHarness() {
+  explicit StdioHarness(StdioTransport::Options options = {}) {
     EXPECT_EQ(::pipe(to_server_), 0);
     EXPECT_EQ(::pipe(from_server_), 0);
-    transport_ = std::make_unique<StdioTransport>(
-        server_, StdioTransport::Options{.input_fd = to_server_[0], .output_fd = from_server_[1]});
+    options.input_fd = to_server_[0];
+    options.output_fd = from_server_[1];
+    transport_ = std::make_unique<StdioTransport>(server_, options);
     thread_ = std::thread([this] { exit_code_ = transport_->Run(); });
   }
 
@@ -181,6 +182,67 @@ TEST(StdioTransport, EndOfInputFinishesRunningCallsThenExits) {
 
   EXPECT_EQ(answer["result"]["structuredContent"]["text"], "last");
   EXPECT_EQ(harness.exit_code(), 0);
+}
+
+std::string SlowCall(const std::string& id) {
+  return R"({"jsonrpc":"2.0","id":")" + id +
+         R"(","method":"tools/call","params":{"name":"slow","arguments":{},)"
+         R"("_meta":{"progressToken":")" +
+         id + "\"}}}\n";
+}
+
+std::string CancelOf(const std::string& id) {
+  return R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":")" + id +
+         "\"}}\n";
+}
+
+// F5: at the limit of running calls the reader goes on reading: a ping is answered at once, an
+// extra call waits in the queue (and is dropped when cancelled there), and one more than the
+// queue holds is refused as busy.
+TEST(StdioTransport, AtTheCallLimitReaderKeepsReading) {
+  StdioHarness harness({.max_concurrent_calls = 2, .max_queued_calls = 1});
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+  harness.Send(SlowCall("s1"));
+  harness.Send(SlowCall("s2"));
+  const Json started_1 = Json::parse(harness.ReadLine());
+  const Json started_2 = Json::parse(harness.ReadLine());
+
+  harness.Send(SlowCall("s3"));  // queued
+  harness.Send(SlowCall("s4"));  // the queue is full
+  const Json refused = Json::parse(harness.ReadLine());
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}\n");
+  const Json pong = Json::parse(harness.ReadLine());
+  harness.Send(CancelOf("s3"));
+  harness.Send(CancelOf("s1"));
+  harness.Send(CancelOf("s2"));
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\"}\n");
+  const Json listed = Json::parse(harness.ReadLine());
+
+  EXPECT_EQ(started_1["method"], "notifications/progress");
+  EXPECT_EQ(started_2["method"], "notifications/progress");
+  EXPECT_EQ(refused["id"], "s4");
+  EXPECT_EQ(refused["error"]["code"], -32000);
+  EXPECT_EQ(pong["id"], 7);
+  EXPECT_EQ(listed["id"], 8);
+  EXPECT_EQ(harness.ReadLine(300), "");  // s3 never started; s1 and s2 get no answer
+}
+
+TEST(StdioTransport, QueuedCallRunsWhenASlotFrees) {
+  StdioHarness harness({.max_concurrent_calls = 1, .max_queued_calls = 4});
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+  harness.Send(SlowCall("s1"));
+  harness.ReadLine();  // s1 started
+
+  harness.Send(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo",)"
+               R"("arguments":{"text":"queued"}}})"
+               "\n");
+  harness.Send(CancelOf("s1"));
+  const Json answer = Json::parse(harness.ReadLine());
+
+  EXPECT_EQ(answer["id"], 2);
+  EXPECT_EQ(answer["result"]["structuredContent"]["text"], "queued");
 }
 
 }  // namespace

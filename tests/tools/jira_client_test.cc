@@ -179,6 +179,24 @@ TEST(JiraClient, CachesSitesPerSubjectForAFewMinutes) {
   EXPECT_EQ(env.http->RequestsTo("accessible-resources").size(), 3U);
 }
 
+// F9: without a subject (stdio), the site cache is keyed by the local user behind the token.
+TEST(JiraClient, SiteCacheFollowsTheLocalUserWithoutASubject) {
+  std::string local_user = "sub:alice";
+  JiraEnv env({.local_subject = [&local_user] { return local_user; }});
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+  const mcp::CallContext local("req-1", core::Principal{});
+
+  ASSERT_TRUE(env.client->Call(local, Get()).ok());
+  ASSERT_TRUE(env.client->Call(local, Get()).ok());
+  const std::size_t as_alice = env.http->RequestsTo("accessible-resources").size();
+  local_user = "sub:bob";
+  ASSERT_TRUE(env.client->Call(local, Get()).ok());
+
+  EXPECT_EQ(as_alice, 1U);
+  EXPECT_EQ(env.http->RequestsTo("accessible-resources").size(), 2U);
+}
+
 // C9
 TEST(JiraClient, Retries401OnceWithAFreshlyExchangedToken) {
   JiraEnv env;
