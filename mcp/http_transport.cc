@@ -133,14 +133,6 @@ bool MissingRequiredMeta(const Message& message) {
          !meta.contains(kMetaClientCapabilities);
 }
 
-// A 2026-07-28-shaped request for a version other than 2026-07-28. Its headers follow that
-// version's rules, which this server does not know, so the version is judged first.
-bool NamesOtherVersion(const Message& message) {
-  const Json meta = message.params.value("_meta", Json::object());
-  return meta.is_object() && meta.contains(kMetaProtocolVersion) &&
-         meta[kMetaProtocolVersion] != kModernVersion;
-}
-
 // Session notifications kept for a GET stream that is not open (yet).
 constexpr std::size_t kMaxQueuedNotifications = 256;
 
@@ -926,10 +918,9 @@ void HttpTransport::Impl::PostLegacy(const Request& req, Response& res, Message 
 
 void HttpTransport::Impl::PostModern(const Request& req, Response& res, Message message,
                                      const core::Principal& principal) {
-  if (NamesOtherVersion(message) || MissingRequiredMeta(message)) {
-    // The dispatcher answers both, before any header is compared: another version with
-    // UnsupportedProtocolVersion and the supported list (Streamable HTTP "Protocol Version
-    // Header"), missing keys with -32602 (malformed, 2026-07-28 basic/index). Both are 400.
+  if (MissingRequiredMeta(message)) {
+    // Malformed (2026-07-28 basic/index): the dispatcher names the missing keys (-32602), and
+    // on HTTP the status is 400.
     const RequestScope scope{.principal = principal, .transport_version = kModernVersion};
     SendJson(res, 400,
              server_.Handle(message, scope)

@@ -12,9 +12,7 @@
 //   4. POST: Accept must cover application/json and text/event-stream (406), Content-Type
 //      application/json (415), one JSON-RPC message of at most max_body_bytes (413; a batch or
 //      broken JSON -> 400 with the JSON-RPC error). Notifications and responses -> 202, no body.
-//      - 2026-07-28 (params._meta carries the protocol version): stateless. A _meta version
-//        other than 2026-07-28 is UnsupportedProtocolVersion before any header is compared
-//        (its headers follow rules this server does not know). MCP-Protocol-Version,
+//      - 2026-07-28 (params._meta carries the protocol version): stateless. MCP-Protocol-Version,
 //        Mcp-Method and Mcp-Name must match the body, else 400 with HeaderMismatch (-32020);
 //        UnsupportedProtocolVersion and MissingRequiredClientCapability answers are 400, an
 //        unknown method 404, each with its JSON-RPC error body. Mcp-Session-Id is ignored.

@@ -105,26 +105,6 @@ TEST(HttpModern, UnsupportedVersionIsBadRequestListingSupportedVersions) {
   EXPECT_EQ(reply.json()["error"]["data"]["supported"][0], kModernVersion);
 }
 
-// F19: a version this server does not speak is reported as such before its headers are judged:
-// they follow that version's rules, which this server cannot know.
-TEST(HttpModern, UnsupportedVersionComesBeforeMissingHeaders) {
-  HttpHarness harness;
-  Json params = {{"_meta", ModernMeta("2099-01-01")}};
-  const std::string body =
-      Serialize({{"jsonrpc", "2.0"}, {"id", 5}, {"method", "tools/list"}, {"params", params}});
-
-  const Reply no_headers = harness.Post(body);
-  const Reply other_header = harness.Post(body, {{"MCP-Protocol-Version", kModernVersion}});
-
-  for (const Reply* reply : {&no_headers, &other_header}) {
-    EXPECT_EQ(reply->status, 400);
-    const Json error = reply->json()["error"];
-    EXPECT_EQ(error["code"], rpc::kUnsupportedProtocolVersion) << reply->body;
-    EXPECT_EQ(error["data"]["requested"], "2099-01-01");
-    EXPECT_EQ(error["data"]["supported"][0], kModernVersion);
-  }
-}
-
 TEST(HttpModern, UnknownAndRemovedMethodsAreNotFoundWithMethodNotFound) {
   HttpHarness harness;
 
