@@ -132,6 +132,14 @@ core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view bind
   return state;
 }
 
+int CursorPageSize(const Json& state, const char* name, int fallback) {
+  constexpr int kMaxPageSize = 100;
+  if (!state.is_object() || !state.contains(name) || !state[name].is_number_integer()) {
+    return fallback;
+  }
+  return static_cast<int>(std::clamp(state[name].get<long long>(), 1LL, 0LL + kMaxPageSize));
+}
+
 std::string StringArg(const Json& arguments, const char* name, std::string fallback) {
   if (!arguments.is_object() || !arguments.contains(name) || !arguments[name].is_string()) {
     return fallback;
@@ -263,6 +271,9 @@ core::Result<OffsetPage> ReadOffsetCursor(const Json& arguments, std::string bin
       return state.status();
     }
     page.start_at = state->value("s", 0LL);
+    if (!arguments.contains("max_results")) {
+      page.max_results = CursorPageSize(*state, "m", page.max_results);
+    }
   }
   return page;
 }
@@ -281,7 +292,7 @@ void AddOffsetCursor(const OffsetPage& page, const Json& body, std::size_t retur
   has_more = has_more && returned > 0;
   structured["has_more"] = has_more;
   if (has_more) {
-    structured["next_cursor"] = EncodeCursor({{"s", next}}, page.binding);
+    structured["next_cursor"] = EncodeCursor({{"s", next}, {"m", page.max_results}}, page.binding);
     head += " (more: pass next_cursor as cursor)";
   }
 }

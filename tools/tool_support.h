@@ -64,7 +64,8 @@ std::vector<JiraTool> AgileTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> ProjectTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> AttachmentTools(const std::shared_ptr<JiraClient>& client);
 
-// Offset paging (startAt/maxResults) behind an opaque cursor bound to `binding`.
+// Offset paging (startAt/maxResults) behind an opaque cursor bound to `binding`. The cursor
+// keeps the page size, so later pages keep the caller's max_results unless it is given again.
 struct OffsetPage {
   long long start_at = 0;
   int max_results = 0;
@@ -116,6 +117,9 @@ std::string Encode(std::string_view text);
 // a cursor from one query is refused for another.
 std::string EncodeCursor(Json state, std::string_view binding);
 core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view binding);
+// A page size kept in a decoded cursor under `name`, clamped to the schemas' 1..100; `fallback`
+// when the cursor has none.
+int CursorPageSize(const Json& state, const char* name, int fallback);
 
 // A string argument, or `fallback` when it is absent.
 std::string StringArg(const Json& arguments, const char* name, std::string fallback = {});
