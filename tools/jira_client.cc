@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <string_view>
 #include <thread>
 
 #include "core/log.h"
@@ -39,6 +40,31 @@ bool IsJsonContentType(const std::optional<std::string>& content_type) {
 bool IsBlank(const std::string& body) {
   return std::all_of(body.begin(), body.end(),
                      [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+// Does the path part of `path` hold an empty segment or a dot segment, literal or
+// percent-encoded ("..", "%2E%2E", ".%2e")? Such a path could address another endpoint once a
+// server or proxy resolves it (F7), and no Jira endpoint this server calls has one.
+bool HasEmptyOrDotSegment(std::string_view path) {
+  path = path.substr(0, path.find_first_of("?#"));
+  if (path.empty() || path.front() != '/') {
+    return true;
+  }
+  path.remove_prefix(1);
+  while (true) {
+    const std::size_t end = path.find('/');
+    std::string segment = core::ToLower(path.substr(0, end));
+    for (std::size_t at = segment.find("%2e"); at != std::string::npos; at = segment.find("%2e")) {
+      segment.replace(at, 3, ".");
+    }
+    if (segment.empty() || segment == "." || segment == "..") {
+      return true;
+    }
+    if (end == std::string_view::npos) {
+      return false;
+    }
+    path.remove_prefix(end + 1);
+  }
 }
 
 bool DefaultIdempotent(const std::string& method) {
@@ -475,6 +501,12 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
                                             const JiraRequest& request) {
   if (context.cancelled()) {
     return core::Status(core::Code::kCancelled, "The call was cancelled.");
+  }
+  if (HasEmptyOrDotSegment(request.path)) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "A key or id in the arguments is empty, '.' or '..'. Give the key or id "
+                        "of the Jira item.",
+                        "path=" + request.path);
   }
   auto site = ResolveSite(context, request.scopes, request.site);
   if (!site.ok()) {

@@ -110,8 +110,12 @@ core::Result<mcp::ToolDefinition> Define(const JiraTool& tool);
 JiraRequest Request(std::string method, std::string path, const std::vector<std::string>& scopes,
                     const Json& arguments);
 
-// Percent-encodes one path segment or query value.
+// Percent-encodes one path segment or query value: everything but RFC 3986 unreserved
+// characters, and "." and ".." as "%2E" and "%2E%2E" so that no value acts as a dot segment.
+// Every path segment built from an argument goes through here.
 std::string Encode(std::string_view text);
+// Is `text` "." or ".." (a dot segment, RFC 3986 §3.3)?
+bool IsDotSegment(std::string_view text);
 
 // Opaque pagination cursors: `state` plus a hash of what the cursor belongs to (`binding`), so
 // a cursor from one query is refused for another.
