@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/url.h"
+#include "tools/tool_support.h"
 
 namespace tools {
 namespace {
@@ -21,12 +22,6 @@ constexpr std::size_t kMaxErrorText = 1500;
 std::shared_ptr<spdlog::logger> Log() {
   static const auto kLogger = core::GetLogger("jira");
   return kLogger;
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 bool IsJsonContentType(const std::optional<std::string>& content_type) {
@@ -132,26 +127,29 @@ core::Status AuthError(const std::string& upstream, const std::vector<std::strin
                         WithUpstream(upstream), fmt::join(scopes, ", "))};
   }
   return {core::Code::kUnauthenticated,
-          fmt::format("Jira rejected the access token even after a fresh token exchange{}. "
-                      "Sign in again (renew the Keycard credential) or re-authorize the Jira "
-                      "app; if it persists, the app's access may have been revoked.",
-                      WithUpstream(upstream))};
+          EndSentence("Jira rejected the access token even after a fresh token exchange" +
+                      WithUpstream(upstream)) +
+              " Sign in again (renew the Keycard credential) or re-authorize the Jira app; if it "
+              "persists, the app's access may have been revoked."};
 }
 
 core::Status RateLimitSpent(const core::HttpResponse& response, int tries, bool idempotent) {
   const auto retry_after = RetryAfter(response);
-  const std::string wait = retry_after
-                               ? fmt::format("Wait at least {} s", retry_after->count() / 1000)
-                               : std::string("Wait a minute");
+  std::string wait = "Wait a minute, then call again.";
+  if (retry_after && retry_after->count() >= 1000) {
+    wait = fmt::format("Wait at least {} s, then call again.", retry_after->count() / 1000);
+  } else if (retry_after) {
+    wait = "Try again shortly.";  // Retry-After: 0 asks for no particular wait
+  }
   if (!idempotent) {
     return {core::Code::kResourceExhausted,
             fmt::format("Jira's rate limit refused this write (HTTP 429); it was not applied and "
-                        "was not re-sent automatically. {} and call again.",
+                        "was not re-sent automatically. {}",
                         wait)};
   }
   return {core::Code::kResourceExhausted,
-          fmt::format("Jira's rate limit budget is spent: {} tries were answered 429. {} before "
-                      "calling again, and ask for fewer or smaller results.",
+          fmt::format("Jira's rate limit budget is spent: {} tries were answered 429. {} Ask for "
+                      "fewer or smaller results.",
                       tries, wait)};
 }
 
@@ -164,9 +162,9 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
   const int status = response.status;
   if (status == 400 || status == 422) {
     return {core::Code::kInvalidArgument,
-            fmt::format("Jira rejected the request (HTTP {}){}. Correct the arguments it names "
-                        "and try again.",
-                        status, WithUpstream(upstream)),
+            EndSentence(fmt::format("Jira rejected the request (HTTP {}){}", status,
+                                    WithUpstream(upstream))) +
+                " Correct the arguments it names and try again.",
             detail};
   }
   if (status == 401) {
@@ -175,50 +173,51 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
   }
   if (status == 403) {
     return {core::Code::kPermissionDenied,
-            fmt::format("No permission in Jira for this (HTTP 403){}. The user lacks the Jira "
-                        "permission; ask a Jira admin, or choose a project or issue you can "
-                        "access.",
-                        WithUpstream(upstream)),
+            EndSentence("No permission in Jira for this (HTTP 403)" + WithUpstream(upstream)) +
+                " The user lacks the Jira permission; ask a Jira admin, or choose a project or "
+                "issue you can access.",
             detail};
   }
   if (status == 404) {
     return {core::Code::kNotFound,
-            fmt::format("Not found in Jira, or not visible to you (HTTP 404){}. Check the key or "
-                        "id; search to find it.",
-                        WithUpstream(upstream)),
+            EndSentence("Not found in Jira, or not visible to you (HTTP 404)" +
+                        WithUpstream(upstream)) +
+                " Check the key or id; search to find it.",
             detail};
   }
   if (status == 409) {
     return {core::Code::kConflict,
-            fmt::format("Jira reports a conflict with the current state (HTTP 409){}. Read the "
-                        "item again and retry with current values.",
-                        WithUpstream(upstream)),
+            EndSentence("Jira reports a conflict with the current state (HTTP 409)" +
+                        WithUpstream(upstream)) +
+                " Read the item again and retry with current values.",
             detail};
   }
   if (status == 410) {
     return {core::Code::kFailedPrecondition,
-            fmt::format("Jira says this API is gone (HTTP 410){}.", WithUpstream(upstream)),
-            detail};
+            EndSentence("Jira says this API is gone (HTTP 410)" + WithUpstream(upstream)), detail};
   }
   if (status == 413) {
-    return {core::Code::kInvalidArgument,
-            fmt::format("Jira refused the request as too large (HTTP 413){}. Send less at once.",
-                        WithUpstream(upstream)),
-            detail};
+    return {
+        core::Code::kInvalidArgument,
+        EndSentence("Jira refused the request as too large (HTTP 413)" + WithUpstream(upstream)) +
+            " Send less at once.",
+        detail};
   }
   if (status == 429) {
     auto error = RateLimitSpent(response, tries, idempotent);
     return {error.code(), error.message(), detail};
   }
   if (status >= 500) {
-    return {core::Code::kUnavailable,
-            fmt::format("Jira is failing (HTTP {}){}. Try again later{}.", status,
-                        WithUpstream(upstream),
+    return {
+        core::Code::kUnavailable,
+        EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream))) +
+            fmt::format(" Try again later{}.",
                         idempotent && tries > 1 ? fmt::format("; {} tries were made", tries) : ""),
-            detail};
+        detail};
   }
   return {core::Code::kUnavailable,
-          fmt::format("Jira answered an unexpected HTTP {}{}.", status, WithUpstream(upstream)),
+          EndSentence(
+              fmt::format("Jira answered an unexpected HTTP {}{}", status, WithUpstream(upstream))),
           detail};
 }
 

@@ -162,10 +162,10 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     // Jira answers an empty page for some JQL it cannot honour (C15): check before saying so.
     auto check = CheckJql(client, context, arguments, jql, "warn");
     if (check.ok() && !check->errors.empty()) {
-      return core::Status(core::Code::kInvalidArgument,
-                          fmt::format("The JQL is not valid: {}. Fix it (validate_jql checks it) "
-                                      "and search again.",
-                                      fmt::join(check->errors, "; ")));
+      return core::Status(
+          core::Code::kInvalidArgument,
+          EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check->errors, "; "))) +
+              " Fix it (validate_jql checks it) and search again.");
     }
     if (check.ok() && !check->warnings.empty()) {
       structured["warnings"] = check->warnings;

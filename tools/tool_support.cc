@@ -445,6 +445,15 @@ void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::st
 
 std::string IssueKey(const Json& arguments) { return Encode(StringArg(arguments, "issue_key")); }
 
+std::string EndSentence(std::string text) {
+  for (const std::string_view end : {".", "!", "?", "…"}) {
+    if (text.ends_with(end)) {
+      return text;
+    }
+  }
+  return text + ".";
+}
+
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

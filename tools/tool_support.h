@@ -99,6 +99,10 @@ void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::st
 // "A-1" from arguments["issue_key"], for paths.
 std::string IssueKey(const Json& arguments);
 
+// `text` as a sentence: a period added unless it already ends in one, '!', '?' or an ellipsis
+// (Jira's own messages mostly end in a period, and we join them with our own text).
+std::string EndSentence(std::string text);
+
 // Lowercase ASCII.
 std::string Lower(std::string text);
 
