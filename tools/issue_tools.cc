@@ -139,11 +139,11 @@ core::Result<Json> IssueFields(JiraClient& client, const mcp::CallContext& conte
   if (arguments.contains("summary")) {
     named["summary"] = StringArg(arguments, "summary");
   }
-  if (arguments.contains("description") && arguments.contains("description_adf")) {
+  if (arguments.contains("description_markdown") && arguments.contains("description_adf")) {
     return core::Status(core::Code::kInvalidArgument,
-                        "Give either `description` (markdown) or `description_adf`, not both.");
+                        "Give either `description_markdown` or `description_adf`, not both.");
   }
-  for (const char* name : {"description", "description_adf"}) {
+  for (const char* name : {"description_markdown", "description_adf"}) {
     if (arguments.contains(name)) {
       auto adf = RichText(arguments[name], name);
       if (!adf.ok()) {
@@ -500,8 +500,8 @@ std::vector<JiraTool> IssueTools(const std::shared_ptr<JiraClient>& client) {
                 .http_methods = {"POST", "GET"},
                 .writes = true},
                "Create issue",
-               "Create an issue; description is markdown (or description_adf). Reads it back "
-               "and reports fields that did not land.",
+               "Create an issue; description_markdown (or description_adf) sets the description. "
+               "Reads it back and reports fields that did not land.",
                Additive(), WriteWorkUser(), client, CreateIssue),
       MakeTool({.name = "create_issues",
                 .toolset = "issues",

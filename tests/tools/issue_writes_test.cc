@@ -195,7 +195,7 @@ TEST(UpdateIssue, SendsUpdateOperationsAndMarkdownDescriptions) {
                            R"({"fields":{"description":{"type":"doc","version":1,"content":[]}}})");
 
   const auto result = harness.Call("update_issue", {{"issue_key", "A-1"},
-                                                    {"description", "# T"},
+                                                    {"description_markdown", "# T"},
                                                     {"update", {{"labels", {{{"add", "x"}}}}}},
                                                     {"notify", false}});
 
