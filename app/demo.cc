@@ -87,7 +87,7 @@ bool Walkthrough(Session& session, const std::set<std::string>& tools) {
       session.Call("create_issue", {{"project_key", project},
                                     {"issue_type", "Bug"},
                                     {"summary", "Dark mode: notification toggles unreadable"},
-                                    {"description", kDescription},
+                                    {"description_markdown", kDescription},
                                     {"labels", {"dark-mode", "demo"}}});
   if (!created) {
     return false;

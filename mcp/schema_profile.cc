@@ -9,17 +9,11 @@ namespace mcp {
 namespace {
 
 // Names a property must not take: some clients mistake such properties for schema keywords.
-constexpr std::array<std::string_view, 22> kKeywordNames = {"type",      "properties",
-                                                            "required",  "items",
-                                                            "enum",      "const",
-                                                            "default",   "format",
-                                                            "pattern",   "minimum",
-                                                            "maximum",   "minLength",
-                                                            "maxLength", "minItems",
-                                                            "maxItems",  "anyOf",
-                                                            "oneOf",     "allOf",
-                                                            "not",       "$ref",
-                                                            "$schema",   "additionalProperties"};
+constexpr std::array<std::string_view, 24> kKeywordNames = {
+    "description", "title",     "type",      "properties", "required", "items",
+    "enum",        "const",     "default",   "format",     "pattern",  "minimum",
+    "maximum",     "minLength", "maxLength", "minItems",   "maxItems", "anyOf",
+    "oneOf",       "allOf",     "not",       "$ref",       "$schema",  "additionalProperties"};
 
 constexpr std::array<std::string_view, 6> kForbiddenKeywords = {
     "anyOf", "oneOf", "allOf", "not", "$ref", "patternProperties"};
@@ -179,7 +173,10 @@ core::Status ValidateBounds(const Json& schema, const Json& value, const std::st
 core::Status Validate(const Json& schema, const Json& value, const std::string& path, bool root) {
   const std::string type = schema.value("type", "");
   if (!type.empty() && !HasType(value, type)) {
-    return Fail(path, fmt::format("must be of type {}, not {}", type, Describe(value)));
+    // The property's own description often says what to pass instead (ADF vs markdown).
+    const Json note = schema.value("description", Json());
+    return Fail(path, fmt::format("must be of type {}, not {}{}", type, Describe(value),
+                                  note.is_string() ? " (" + note.get<std::string>() + ")" : ""));
   }
   if (schema.contains("enum")) {
     const auto& options = schema["enum"];

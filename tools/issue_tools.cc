@@ -24,6 +24,55 @@ std::string IssuePath(const std::string& key, const std::vector<std::string>& fi
                      Encode(fmt::format("{}", fmt::join(fields, ","))));
 }
 
+// `text` with its continuation lines indented under a list item.
+std::string Indented(const Json& value) {
+  if (!value.is_string()) {
+    return ValueText(value);
+  }
+  std::string text = value.get<std::string>();
+  for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 3)) {
+    text.replace(at, 1, "\n  ");
+  }
+  return text;
+}
+
+// An included comment page, transitions list or changelog as one line per entry (author, date,
+// markdown body); empty when `value` is none of these.
+std::string EntryLines(const std::string& name, const Json& value) {
+  std::string lines;
+  if (name == "comment" && value.is_object() && value.contains("comments") &&
+      value["comments"].is_array()) {
+    for (const auto& comment : value["comments"]) {
+      lines += fmt::format("\n- {} · {}: {}", ValueText(comment.value("author", Json())),
+                           ValueText(comment.value("created", Json())),
+                           Indented(comment.value("body", Json())));
+    }
+    return fmt::format("\n\n{} ({} of {}):{}", name, value["comments"].size(),
+                       ValueText(value.value("total", Json())), lines);
+  }
+  if (name == "transitions" && value.is_array()) {
+    for (const auto& transition : value) {
+      lines += fmt::format("\n- {} (id {}) → {}", ValueText(transition.value("name", Json())),
+                           ValueText(transition.value("id", Json())),
+                           ValueText(transition.value("to", Json())));
+    }
+    return fmt::format("\n\n{}:{}", name, lines.empty() ? " none" : lines);
+  }
+  if (name == "changelog" && value.is_array()) {
+    for (const auto& history : value) {
+      for (const auto& change : history.value("changes", Json::array())) {
+        lines += fmt::format("\n- {} {} · {}: {} → {}", ValueText(history.value("created", Json())),
+                             ValueText(history.value("author", Json())),
+                             ValueText(change.value("field", Json())),
+                             ValueText(change.value("from", Json()), 100),
+                             ValueText(change.value("to", Json()), 100));
+      }
+    }
+    return fmt::format("\n\n{}:{}", name, lines.empty() ? " none" : lines);
+  }
+  return {};
+}
+
 std::string IssueText(const Json& issue, const std::string& url) {
   std::string text = fmt::format("{}", issue.value("key", ""));
   if (issue.contains("summary")) {
@@ -37,7 +86,10 @@ std::string IssueText(const Json& issue, const std::string& url) {
     if (name == "id" || name == "key" || name == "summary") {
       continue;
     }
-    if (value.is_string() && value.get_ref<const std::string&>().find('\n') != std::string::npos) {
+    if (std::string entries = EntryLines(name, value); !entries.empty()) {
+      long_values += entries;
+    } else if (value.is_string() &&
+               value.get_ref<const std::string&>().find('\n') != std::string::npos) {
       long_values += fmt::format("\n\n{}:\n{}", name, value.get<std::string>());
     } else {
       text += fmt::format("\n{}: {}", name, ValueText(value, 2000));
@@ -139,11 +191,11 @@ core::Result<Json> IssueFields(JiraClient& client, const mcp::CallContext& conte
   if (arguments.contains("summary")) {
     named["summary"] = StringArg(arguments, "summary");
   }
-  if (arguments.contains("description") && arguments.contains("description_adf")) {
+  if (arguments.contains("description_markdown") && arguments.contains("description_adf")) {
     return core::Status(core::Code::kInvalidArgument,
-                        "Give either `description` (markdown) or `description_adf`, not both.");
+                        "Give either `description_markdown` or `description_adf`, not both.");
   }
-  for (const char* name : {"description", "description_adf"}) {
+  for (const char* name : {"description_markdown", "description_adf"}) {
     if (arguments.contains(name)) {
       auto adf = RichText(arguments[name], name);
       if (!adf.ok()) {
@@ -500,8 +552,8 @@ std::vector<JiraTool> IssueTools(const std::shared_ptr<JiraClient>& client) {
                 .http_methods = {"POST", "GET"},
                 .writes = true},
                "Create issue",
-               "Create an issue; description is markdown (or description_adf). Reads it back "
-               "and reports fields that did not land.",
+               "Create an issue; description_markdown (or description_adf) sets the description. "
+               "Reads it back and reports fields that did not land.",
                Additive(), WriteWorkUser(), client, CreateIssue),
       MakeTool({.name = "create_issues",
                 .toolset = "issues",

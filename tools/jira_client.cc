@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <string_view>
 #include <thread>
 
 #include "core/log.h"
 #include "core/url.h"
+#include "tools/tool_support.h"
 
 namespace tools {
 namespace {
@@ -22,12 +24,6 @@ std::shared_ptr<spdlog::logger> Log() {
   return kLogger;
 }
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 bool IsJsonContentType(const std::optional<std::string>& content_type) {
   if (!content_type) {
     return true;  // no declared type: try JSON
@@ -39,6 +35,31 @@ bool IsJsonContentType(const std::optional<std::string>& content_type) {
 bool IsBlank(const std::string& body) {
   return std::all_of(body.begin(), body.end(),
                      [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+// Does the path part of `path` hold an empty segment or a dot segment, literal or
+// percent-encoded ("..", "%2E%2E", ".%2e")? Such a path could address another endpoint once a
+// server or proxy resolves it (F7), and no Jira endpoint this server calls has one.
+bool HasEmptyOrDotSegment(std::string_view path) {
+  path = path.substr(0, path.find_first_of("?#"));
+  if (path.empty() || path.front() != '/') {
+    return true;
+  }
+  path.remove_prefix(1);
+  while (true) {
+    const std::size_t end = path.find('/');
+    std::string segment = core::ToLower(path.substr(0, end));
+    for (std::size_t at = segment.find("%2e"); at != std::string::npos; at = segment.find("%2e")) {
+      segment.replace(at, 3, ".");
+    }
+    if (segment.empty() || segment == "." || segment == "..") {
+      return true;
+    }
+    if (end == std::string_view::npos) {
+      return false;
+    }
+    path.remove_prefix(end + 1);
+  }
 }
 
 bool DefaultIdempotent(const std::string& method) {
@@ -106,26 +127,29 @@ core::Status AuthError(const std::string& upstream, const std::vector<std::strin
                         WithUpstream(upstream), fmt::join(scopes, ", "))};
   }
   return {core::Code::kUnauthenticated,
-          fmt::format("Jira rejected the access token even after a fresh token exchange{}. "
-                      "Sign in again (renew the Keycard credential) or re-authorize the Jira "
-                      "app; if it persists, the app's access may have been revoked.",
-                      WithUpstream(upstream))};
+          EndSentence("Jira rejected the access token even after a fresh token exchange" +
+                      WithUpstream(upstream)) +
+              " Sign in again (renew the Keycard credential) or re-authorize the Jira app; if it "
+              "persists, the app's access may have been revoked."};
 }
 
 core::Status RateLimitSpent(const core::HttpResponse& response, int tries, bool idempotent) {
   const auto retry_after = RetryAfter(response);
-  const std::string wait = retry_after
-                               ? fmt::format("Wait at least {} s", retry_after->count() / 1000)
-                               : std::string("Wait a minute");
+  std::string wait = "Wait a minute, then call again.";
+  if (retry_after && retry_after->count() >= 1000) {
+    wait = fmt::format("Wait at least {} s, then call again.", retry_after->count() / 1000);
+  } else if (retry_after) {
+    wait = "Try again shortly.";  // Retry-After: 0 asks for no particular wait
+  }
   if (!idempotent) {
     return {core::Code::kResourceExhausted,
             fmt::format("Jira's rate limit refused this write (HTTP 429); it was not applied and "
-                        "was not re-sent automatically. {} and call again.",
+                        "was not re-sent automatically. {}",
                         wait)};
   }
   return {core::Code::kResourceExhausted,
-          fmt::format("Jira's rate limit budget is spent: {} tries were answered 429. {} before "
-                      "calling again, and ask for fewer or smaller results.",
+          fmt::format("Jira's rate limit budget is spent: {} tries were answered 429. {} Ask for "
+                      "fewer or smaller results.",
                       tries, wait)};
 }
 
@@ -138,9 +162,9 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
   const int status = response.status;
   if (status == 400 || status == 422) {
     return {core::Code::kInvalidArgument,
-            fmt::format("Jira rejected the request (HTTP {}){}. Correct the arguments it names "
-                        "and try again.",
-                        status, WithUpstream(upstream)),
+            EndSentence(fmt::format("Jira rejected the request (HTTP {}){}", status,
+                                    WithUpstream(upstream))) +
+                " Correct the arguments it names and try again.",
             detail};
   }
   if (status == 401) {
@@ -149,50 +173,51 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
   }
   if (status == 403) {
     return {core::Code::kPermissionDenied,
-            fmt::format("No permission in Jira for this (HTTP 403){}. The user lacks the Jira "
-                        "permission; ask a Jira admin, or choose a project or issue you can "
-                        "access.",
-                        WithUpstream(upstream)),
+            EndSentence("No permission in Jira for this (HTTP 403)" + WithUpstream(upstream)) +
+                " The user lacks the Jira permission; ask a Jira admin, or choose a project or "
+                "issue you can access.",
             detail};
   }
   if (status == 404) {
     return {core::Code::kNotFound,
-            fmt::format("Not found in Jira, or not visible to you (HTTP 404){}. Check the key or "
-                        "id; search to find it.",
-                        WithUpstream(upstream)),
+            EndSentence("Not found in Jira, or not visible to you (HTTP 404)" +
+                        WithUpstream(upstream)) +
+                " Check the key or id; search to find it.",
             detail};
   }
   if (status == 409) {
     return {core::Code::kConflict,
-            fmt::format("Jira reports a conflict with the current state (HTTP 409){}. Read the "
-                        "item again and retry with current values.",
-                        WithUpstream(upstream)),
+            EndSentence("Jira reports a conflict with the current state (HTTP 409)" +
+                        WithUpstream(upstream)) +
+                " Read the item again and retry with current values.",
             detail};
   }
   if (status == 410) {
     return {core::Code::kFailedPrecondition,
-            fmt::format("Jira says this API is gone (HTTP 410){}.", WithUpstream(upstream)),
-            detail};
+            EndSentence("Jira says this API is gone (HTTP 410)" + WithUpstream(upstream)), detail};
   }
   if (status == 413) {
-    return {core::Code::kInvalidArgument,
-            fmt::format("Jira refused the request as too large (HTTP 413){}. Send less at once.",
-                        WithUpstream(upstream)),
-            detail};
+    return {
+        core::Code::kInvalidArgument,
+        EndSentence("Jira refused the request as too large (HTTP 413)" + WithUpstream(upstream)) +
+            " Send less at once.",
+        detail};
   }
   if (status == 429) {
     auto error = RateLimitSpent(response, tries, idempotent);
     return {error.code(), error.message(), detail};
   }
   if (status >= 500) {
-    return {core::Code::kUnavailable,
-            fmt::format("Jira is failing (HTTP {}){}. Try again later{}.", status,
-                        WithUpstream(upstream),
+    return {
+        core::Code::kUnavailable,
+        EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream))) +
+            fmt::format(" Try again later{}.",
                         idempotent && tries > 1 ? fmt::format("; {} tries were made", tries) : ""),
-            detail};
+        detail};
   }
   return {core::Code::kUnavailable,
-          fmt::format("Jira answered an unexpected HTTP {}{}.", status, WithUpstream(upstream)),
+          EndSentence(
+              fmt::format("Jira answered an unexpected HTTP {}{}", status, WithUpstream(upstream))),
           detail};
 }
 
@@ -479,6 +504,12 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
                                             const JiraRequest& request) {
   if (context.cancelled()) {
     return core::Status(core::Code::kCancelled, "The call was cancelled.");
+  }
+  if (HasEmptyOrDotSegment(request.path)) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "A key or id in the arguments is empty, '.' or '..'. Give the key or id "
+                        "of the Jira item.",
+                        "path=" + request.path);
   }
   auto site = ResolveSite(context, request.scopes, request.site);
   if (!site.ok()) {

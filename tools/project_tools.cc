@@ -24,9 +24,9 @@ Json ProjectSummary(const Json& project) {
 core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
   std::string query = StringArg(arguments, "query");
-  const int max_results = arguments.value("max_results", 50);
-  // The cursor carries the query, so `cursor` alone continues the listing; a query given with
-  // it must be the same one.
+  int max_results = arguments.value("max_results", 50);
+  // The cursor carries the query and the page size, so `cursor` alone continues the listing; a
+  // query given with it must be the same one.
   constexpr std::string_view kBinding = "list_projects";
   long long start_at = 0;
   if (const std::string cursor = StringArg(arguments, "cursor"); !cursor.empty()) {
@@ -43,6 +43,9 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
     }
     query = cursor_query;
     start_at = state->value("s", 0LL);
+    if (!arguments.contains("max_results")) {
+      max_results = CursorPageSize(*state, "m", max_results);
+    }
   }
 
   std::string path =
@@ -79,7 +82,8 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   Json structured = {{"projects", projects}, {"has_more", has_more}};
   std::string head = fmt::format("{} project{}", projects.size(), projects.size() == 1 ? "" : "s");
   if (has_more) {
-    structured["next_cursor"] = EncodeCursor({{"s", next}, {"q", query}}, kBinding);
+    structured["next_cursor"] =
+        EncodeCursor({{"s", next}, {"q", query}, {"m", max_results}}, kBinding);
     head += " (more: pass next_cursor as cursor)";
   }
   return mcp::ToolResult::Success(head + text, std::move(structured));

@@ -15,11 +15,13 @@ constexpr std::size_t kSearchBudget = std::size_t{48} * 1024;
 constexpr std::size_t kSearchValueCap = 2000;
 
 // A search cursor: the page token that produced the page ("" for the first), how many of that
-// page's issues were already returned, and the page size asked for.
+// page's issues were already returned, the page size that token was fetched with, and how many
+// issues a reply holds (the caller's max_results, kept until the caller gives it again).
 struct SearchPosition {
   std::string token;
   std::size_t offset = 0;
   int page_size = 0;
+  int reply_size = 0;
 };
 
 struct JqlCheck {
@@ -86,7 +88,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   const std::string binding = fmt::format("search_issues\n{}\n{}\n{}", jql, fmt::join(fields, ","),
                                           StringArg(arguments, "site"));
 
-  SearchPosition position{.page_size = max_results};
+  SearchPosition position{.page_size = max_results, .reply_size = max_results};
   if (const std::string cursor = StringArg(arguments, "cursor"); !cursor.empty()) {
     auto state = DecodeCursor(cursor, binding);
     if (!state.ok()) {
@@ -94,7 +96,12 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     }
     position.token = state->value("t", "");
     position.offset = state->value("o", std::size_t{0});
-    position.page_size = state->value("m", max_results);
+    const int fetched_with = CursorPageSize(*state, "m", max_results);
+    if (!arguments.contains("max_results")) {
+      position.reply_size = CursorPageSize(*state, "n", fetched_with);
+    }
+    // Within a page the offset counts in the page as fetched; a new page takes the reply size.
+    position.page_size = position.offset == 0 ? position.reply_size : fetched_with;
   }
 
   // Only /search/jql (the old /search answers 410); `fields` always explicit, since it returns
@@ -117,7 +124,8 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   std::size_t used = 0;
   std::size_t index = position.offset;
   bool truncated = false;
-  for (; index < page.size() && issues.size() < static_cast<std::size_t>(max_results); ++index) {
+  for (; index < page.size() && issues.size() < static_cast<std::size_t>(position.reply_size);
+       ++index) {
     Json issue = FlattenIssue(page[index], fields);
     RelabelFields(issue, labels);
     truncated = CapStrings(issue, kSearchValueCap) || truncated;
@@ -135,11 +143,15 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   const bool last_page = response->body.value("isLast", next_token.empty());
   Json structured = {{"issues", issues}, {"has_more", false}};
   if (index < page.size()) {
-    structured["next_cursor"] =
-        EncodeCursor({{"t", position.token}, {"o", index}, {"m", position.page_size}}, binding);
+    structured["next_cursor"] = EncodeCursor({{"t", position.token},
+                                              {"o", index},
+                                              {"m", position.page_size},
+                                              {"n", position.reply_size}},
+                                             binding);
   } else if (!last_page && !next_token.empty()) {
-    structured["next_cursor"] =
-        EncodeCursor({{"t", next_token}, {"o", 0}, {"m", max_results}}, binding);
+    structured["next_cursor"] = EncodeCursor(
+        {{"t", next_token}, {"o", 0}, {"m", position.reply_size}, {"n", position.reply_size}},
+        binding);
   }
   structured["has_more"] = structured.contains("next_cursor");
   if (truncated) {
@@ -150,10 +162,10 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     // Jira answers an empty page for some JQL it cannot honour (C15): check before saying so.
     auto check = CheckJql(client, context, arguments, jql, "warn");
     if (check.ok() && !check->errors.empty()) {
-      return core::Status(core::Code::kInvalidArgument,
-                          fmt::format("The JQL is not valid: {}. Fix it (validate_jql checks it) "
-                                      "and search again.",
-                                      fmt::join(check->errors, "; ")));
+      return core::Status(
+          core::Code::kInvalidArgument,
+          EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check->errors, "; "))) +
+              " Fix it (validate_jql checks it) and search again.");
     }
     if (check.ok() && !check->warnings.empty()) {
       structured["warnings"] = check->warnings;

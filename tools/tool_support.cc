@@ -42,8 +42,49 @@ core::Result<Json> LoadSchema(const std::string& file) {
   return schema;
 }
 
-mcp::ToolResult RunHandler(const JiraTool& tool, const Json& arguments,
-                           const mcp::CallContext& context) {
+// The arguments of `input_schema` that name one Jira item and so may end up as a path segment:
+// top-level strings called `*_key` or `*_id` that the schema requires to be non-empty.
+std::vector<std::string> IdentifierArguments(const Json& input_schema) {
+  std::vector<std::string> names;
+  const Json properties = input_schema.value("properties", Json::object());
+  for (const auto& [name, property] : properties.items()) {
+    const bool named_like_id = name.ends_with("_key") || name.ends_with("_id");
+    if (named_like_id && property.is_object() && property.value("type", "") == "string" &&
+        property.value("minLength", 0) >= 1) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+// Refuses an identifier argument that is blank, "." or ".." (F7): none names a Jira item, and
+// "." or ".." in a path could address another endpoint.
+core::Status CheckIdentifiers(const std::vector<std::string>& names, const Json& arguments) {
+  for (const auto& name : names) {
+    if (!arguments.is_object() || !arguments.contains(name) || !arguments[name].is_string()) {
+      continue;
+    }
+    const std::string& value = arguments[name].get_ref<const std::string&>();
+    const std::size_t first = value.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) {
+      return {core::Code::kInvalidArgument,
+              fmt::format("`{}` is empty. Give the key or id of the Jira item.", name)};
+    }
+    if (IsDotSegment(value)) {
+      return {core::Code::kInvalidArgument,
+              fmt::format("`{}` is '{}', which is not a Jira key or id. Give the key or id of the "
+                          "Jira item.",
+                          name, value)};
+    }
+  }
+  return {};
+}
+
+mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<std::string>& identifiers,
+                           const Json& arguments, const mcp::CallContext& context) {
+  if (auto status = CheckIdentifiers(identifiers, arguments); !status.ok()) {
+    return mcp::ToolResult::FromStatus(status);
+  }
   try {
     auto result = tool.handler(arguments, context);
     if (!result.ok()) {
@@ -91,8 +132,9 @@ core::Result<mcp::ToolDefinition> Define(const JiraTool& tool) {
   definition.input_schema = std::move(*input);
   definition.output_schema = std::move(*output);
   definition.scopes = tool.scopes;
-  definition.handler = [tool](const Json& arguments, const mcp::CallContext& context) {
-    return RunHandler(tool, arguments, context);
+  definition.handler = [tool, identifiers = IdentifierArguments(definition.input_schema)](
+                           const Json& arguments, const mcp::CallContext& context) {
+    return RunHandler(tool, identifiers, arguments, context);
   };
   return definition;
 }
@@ -107,7 +149,19 @@ JiraRequest Request(std::string method, std::string path, const std::vector<std:
   return request;
 }
 
-std::string Encode(std::string_view text) { return core::PercentEncode(text); }
+bool IsDotSegment(std::string_view text) { return text == "." || text == ".."; }
+
+std::string Encode(std::string_view text) {
+  if (IsDotSegment(text)) {
+    // '.' is unreserved, so PercentEncode keeps it; a segment of only dots must not stay one.
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      out += "%2E";
+    }
+    return out;
+  }
+  return core::PercentEncode(text);
+}
 
 std::string EncodeCursor(Json state, std::string_view binding) {
   state["h"] = fmt::format("{:016x}", Fnv1a(binding));
@@ -130,6 +184,14 @@ core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view bind
     return bad;
   }
   return state;
+}
+
+int CursorPageSize(const Json& state, const char* name, int fallback) {
+  constexpr int kMaxPageSize = 100;
+  if (!state.is_object() || !state.contains(name) || !state[name].is_number_integer()) {
+    return fallback;
+  }
+  return static_cast<int>(std::clamp(state[name].get<long long>(), 1LL, 0LL + kMaxPageSize));
 }
 
 std::string StringArg(const Json& arguments, const char* name, std::string fallback) {
@@ -263,6 +325,9 @@ core::Result<OffsetPage> ReadOffsetCursor(const Json& arguments, std::string bin
       return state.status();
     }
     page.start_at = state->value("s", 0LL);
+    if (!arguments.contains("max_results")) {
+      page.max_results = CursorPageSize(*state, "m", page.max_results);
+    }
   }
   return page;
 }
@@ -281,7 +346,7 @@ void AddOffsetCursor(const OffsetPage& page, const Json& body, std::size_t retur
   has_more = has_more && returned > 0;
   structured["has_more"] = has_more;
   if (has_more) {
-    structured["next_cursor"] = EncodeCursor({{"s", next}}, page.binding);
+    structured["next_cursor"] = EncodeCursor({{"s", next}, {"m", page.max_results}}, page.binding);
     head += " (more: pass next_cursor as cursor)";
   }
 }
@@ -379,6 +444,15 @@ void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::st
 }
 
 std::string IssueKey(const Json& arguments) { return Encode(StringArg(arguments, "issue_key")); }
+
+std::string EndSentence(std::string text) {
+  for (const std::string_view end : {".", "!", "?", "…"}) {
+    if (text.ends_with(end)) {
+      return text;
+    }
+  }
+  return text + ".";
+}
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),

@@ -64,7 +64,8 @@ std::vector<JiraTool> AgileTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> ProjectTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> AttachmentTools(const std::shared_ptr<JiraClient>& client);
 
-// Offset paging (startAt/maxResults) behind an opaque cursor bound to `binding`.
+// Offset paging (startAt/maxResults) behind an opaque cursor bound to `binding`. The cursor
+// keeps the page size, so later pages keep the caller's max_results unless it is given again.
 struct OffsetPage {
   long long start_at = 0;
   int max_results = 0;
@@ -98,6 +99,10 @@ void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::st
 // "A-1" from arguments["issue_key"], for paths.
 std::string IssueKey(const Json& arguments);
 
+// `text` as a sentence: a period added unless it already ends in one, '!', '?' or an ellipsis
+// (Jira's own messages mostly end in a period, and we join them with our own text).
+std::string EndSentence(std::string text);
+
 // Lowercase ASCII.
 std::string Lower(std::string text);
 
@@ -109,13 +114,20 @@ core::Result<mcp::ToolDefinition> Define(const JiraTool& tool);
 JiraRequest Request(std::string method, std::string path, const std::vector<std::string>& scopes,
                     const Json& arguments);
 
-// Percent-encodes one path segment or query value.
+// Percent-encodes one path segment or query value: everything but RFC 3986 unreserved
+// characters, and "." and ".." as "%2E" and "%2E%2E" so that no value acts as a dot segment.
+// Every path segment built from an argument goes through here.
 std::string Encode(std::string_view text);
+// Is `text` "." or ".." (a dot segment, RFC 3986 §3.3)?
+bool IsDotSegment(std::string_view text);
 
 // Opaque pagination cursors: `state` plus a hash of what the cursor belongs to (`binding`), so
 // a cursor from one query is refused for another.
 std::string EncodeCursor(Json state, std::string_view binding);
 core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view binding);
+// A page size kept in a decoded cursor under `name`, clamped to the schemas' 1..100; `fallback`
+// when the cursor has none.
+int CursorPageSize(const Json& state, const char* name, int fallback);
 
 // A string argument, or `fallback` when it is absent.
 std::string StringArg(const Json& arguments, const char* name, std::string fallback = {});

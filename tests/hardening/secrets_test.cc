@@ -85,7 +85,7 @@ std::string RunStdioSession(FaultServer& front, const std::string& token, const 
                                           {{"project_key", "MOB"},
                                            {"issue_type", "Task"},
                                            {"summary", "Secrets test"},
-                                           {"description", "## Hello\n- one\n- `two`"}})));
+                                           {"description_markdown", "## Hello\n- one\n- `two`"}})));
   EXPECT_TRUE(IsToolError(process->Call(6, "get_issue", {{"issue_key", "MOB-99999"}})));
   EXPECT_TRUE(IsToolError(process->Call(7, "search_issues", {{"jql", "project = = MOB"}})));
   EXPECT_TRUE(IsToolError(process->Call(8, "get_issue", {{"issue_key", 5}})));

@@ -60,6 +60,25 @@ TEST(ValidateArguments, NamesTheArgumentAndTheFix) {
   EXPECT_EQ(choice.message(), R"(argument 'order' must be one of ["asc","desc"])");
 }
 
+TEST(ValidateArguments, AWrongTypeCarriesThePropertysDescription) {
+  const Json schema = Json::parse(R"({"type": "object", "properties": {
+      "text": {"type": "string", "description": "Markdown; ADF goes in text_adf"}}})");
+
+  const auto status = ValidateArguments(schema, {{"text", {{"type", "doc"}}}});
+
+  EXPECT_EQ(status.message(),
+            R"(argument 'text' must be of type string, not {"type":"doc"} (Markdown; ADF goes in )"
+            R"(text_adf))");
+}
+
+TEST(PortabilityProblems, FlagsPropertiesNamedDescriptionOrTitle) {
+  const Json schema = Json::parse(R"({"type": "object", "properties": {
+      "description": {"type": "string"}, "title": {"type": "string"},
+      "description_markdown": {"type": "string"}}})");
+
+  EXPECT_EQ(PortabilityProblems(schema).size(), 2U);
+}
+
 TEST(ValidateArguments, RejectsNonObject) {
   EXPECT_FALSE(ValidateArguments(kSchema, Json::array()).ok());
 }

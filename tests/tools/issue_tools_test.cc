@@ -135,10 +135,11 @@ TEST(CreateIssue, ConvertsAMarkdownDescriptionToStructuredAdf) {
   CreateFixture fixture;
 
   const auto result = fixture.harness.Call(
-      "create_issue", {{"project_key", "A"},
-                       {"issue_type", "Task"},
-                       {"summary", "New"},
-                       {"description", "## Steps\n1. open\n2. click\n\n```sh\nmake\n```"}});
+      "create_issue",
+      {{"project_key", "A"},
+       {"issue_type", "Task"},
+       {"summary", "New"},
+       {"description_markdown", "## Steps\n1. open\n2. click\n\n```sh\nmake\n```"}});
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const Json description = fixture.posted.at(0)["fields"]["description"];
@@ -186,11 +187,27 @@ TEST(CreateIssue, RejectsMalformedAdfWithoutWriting) {
   EXPECT_TRUE(fixture.posted.empty());
 }
 
+// F20: an ADF object given as markdown is told where ADF goes.
+TEST(CreateIssue, AnAdfObjectAsMarkdownPointsToDescriptionAdf) {
+  CreateFixture fixture;
+
+  const auto result =
+      fixture.harness.Call("create_issue", {{"project_key", "A"},
+                                            {"issue_type", "Task"},
+                                            {"summary", "New"},
+                                            {"description_markdown", MarkdownToAdf("x")}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("must be of type string"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("pass an ADF document as description_adf"));
+  EXPECT_TRUE(fixture.posted.empty());
+}
+
 TEST(CreateIssue, RefusesTwoDescriptionsOrRepeatedFields) {
   CreateFixture fixture;
   const Json base = {{"project_key", "A"}, {"issue_type", "Task"}, {"summary", "New"}};
   Json both = base;
-  both["description"] = "x";
+  both["description_markdown"] = "x";
   both["description_adf"] = MarkdownToAdf("x");
   Json repeated = base;
   repeated["fields"] = {{"summary", "other"}};
@@ -255,7 +272,7 @@ TEST(CreateIssue, KeepsUnicodeIntact) {
   const auto result = fixture.harness.Call("create_issue", {{"project_key", "A"},
                                                             {"issue_type", "Task"},
                                                             {"summary", summary},
-                                                            {"description", summary}});
+                                                            {"description_markdown", summary}});
 
   ASSERT_FALSE(result.is_error);
   EXPECT_EQ(fixture.posted.at(0)["fields"]["summary"], summary);

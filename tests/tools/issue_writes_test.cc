@@ -7,6 +7,7 @@ namespace tools {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Api(const std::string& path) { return std::string(kJira) + "/rest/api/3" + path; }
 
@@ -195,7 +196,7 @@ TEST(UpdateIssue, SendsUpdateOperationsAndMarkdownDescriptions) {
                            R"({"fields":{"description":{"type":"doc","version":1,"content":[]}}})");
 
   const auto result = harness.Call("update_issue", {{"issue_key", "A-1"},
-                                                    {"description", "# T"},
+                                                    {"description_markdown", "# T"},
                                                     {"update", {{"labels", {{{"add", "x"}}}}}},
                                                     {"notify", false}});
 
@@ -261,6 +262,36 @@ TEST(GetIssue, IncludesCommentsTransitionsAndChangelogOnRequest) {
   EXPECT_EQ(issue["comment"]["comments"][0]["body"], "hi");
   EXPECT_EQ(issue["transitions"][0], (Json{{"id", "31"}, {"name", "Done"}, {"to", "Done"}}));
   EXPECT_EQ(issue["changelog"][0]["changes"][0]["to"], "S");
+}
+
+// F20: included comments, transitions and changelog read as lines in the text, not raw JSON.
+TEST(GetIssue, RendersIncludedCommentsAsCompactLines) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"id":"1","key":"A-1",
+      "fields":{"summary":"S","comment":{"total":3,"comments":[
+        {"id":"c1","author":{"accountId":"a","displayName":"Ann"},"created":"2026-01-02T10:00",
+         "body":{"type":"doc","version":1,"content":[{"type":"paragraph","content":[
+           {"type":"text","text":"Fixed in "},
+           {"type":"text","text":"1.4","marks":[{"type":"strong"}]}]}]}},
+        {"id":"c2","author":{"accountId":"b","displayName":"Bob"},"created":"2026-01-03T09:30",
+         "body":"line one\nline two"}]}},
+      "transitions":[{"id":"31","name":"Done","to":{"name":"Done"}}],
+      "changelog":{"histories":[{"id":"h","author":{"accountId":"a","displayName":"Ann"},
+        "created":"2026-01-01","items":[{"field":"summary","fromString":"a","toString":"S"}]}]}})");
+
+  const auto result =
+      harness.Call("get_issue", {{"issue_key", "A-1"},
+                                 {"fields", {"summary"}},
+                                 {"include", {"comments", "transitions", "changelog"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("comment (2 of 3):\n"
+                              "- Ann · 2026-01-02T10:00: Fixed in **1.4**\n"
+                              "- Bob · 2026-01-03T09:30: line one\n  line two"));
+  EXPECT_THAT(text, HasSubstr("transitions:\n- Done (id 31) → Done"));
+  EXPECT_THAT(text, HasSubstr("changelog:\n- 2026-01-01 Ann · summary: a → S"));
+  EXPECT_THAT(text, Not(HasSubstr("{\"")));
 }
 
 TEST(GetIssue, ResolvesCustomFieldsByDisplayName) {

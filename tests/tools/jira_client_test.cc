@@ -314,6 +314,50 @@ TEST(JiraClient, Carries410MessageOfARemovedApi) {
               HasSubstr("The requested API has been removed. Please migrate."));
 }
 
+// F20: Jira's own sentence keeps its period and gets no second one.
+TEST(JiraClient, AddsNoSecondPeriodAfterJirasMessage) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 410,
+                   R"({"errorMessages":["The requested API has been removed. Please migrate."]})");
+  env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/issue/A-1", 400,
+                   R"({"errorMessages":["Field 'x' is required!"]})");
+  env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/issue/A-2", 404,
+                   R"({"errorMessages":["Issue does not exist"]})");
+
+  auto gone = env.client->Call(Context(), Get());
+  auto rejected = env.client->Call(Context(), Get("/rest/api/3/issue/A-1"));
+  auto missing = env.client->Call(Context(), Get("/rest/api/3/issue/A-2"));
+
+  ASSERT_FALSE(gone.ok());
+  EXPECT_THAT(gone.status().message(), HasSubstr("Please migrate."));
+  EXPECT_THAT(gone.status().message(), Not(HasSubstr("..")));
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_THAT(rejected.status().message(), HasSubstr("is required! Correct the arguments"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("Issue does not exist. Check the key"));
+}
+
+// F20: a zero Retry-After is not "wait at least 0 s".
+TEST(JiraClient, SaysSomethingTrueWhenRetryAfterIsZero) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("POST", std::string(kJira) + "/rest/api/3/issue", 429, "{}",
+                   {{"Retry-After", "0"}});
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "0"}});
+
+  auto write = env.client->Call(
+      Context(), {.method = "POST", .path = "/rest/api/3/issue", .body = Json::object()});
+  auto read = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(write.ok());
+  EXPECT_THAT(write.status().message(), Not(HasSubstr("0 s")));
+  EXPECT_THAT(write.status().message(), HasSubstr("Try again shortly"));
+  ASSERT_FALSE(read.ok());
+  EXPECT_THAT(read.status().message(), Not(HasSubstr("0 s")));
+  EXPECT_THAT(read.status().message(), HasSubstr("Try again shortly"));
+}
+
 // C12
 TEST(JiraClient, HonoursRetryAfterZeroWithJitteredBoundedBackoff) {
   JiraEnv env(JiraClientOptions{.max_attempts = 6});

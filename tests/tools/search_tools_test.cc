@@ -132,6 +132,62 @@ TEST(SearchIssues, PagesThrough216MatchesWithCursors) {
   EXPECT_EQ(bodies[2]["nextPageToken"], "p200");
 }
 
+// F10: later pages asked for with `cursor` alone keep the page size and each one advances.
+TEST(SearchIssues, CursorAloneKeepsThePageSizeAndAdvances) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 216, &bodies);
+
+  std::vector<std::size_t> sizes;
+  std::set<std::string> keys;
+  Json call = {{"jql", "project = A"}, {"max_results", 100}};
+  for (int page = 0; page < 8; ++page) {
+    const auto result = harness.Call("search_issues", call);
+    ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+    const Json& structured = ToolHarness::Structured(result);
+    sizes.push_back(structured["issues"].size());
+    for (const auto& issue : structured["issues"]) {
+      keys.insert(issue["key"].get<std::string>());
+    }
+    if (!structured["has_more"].get<bool>()) {
+      break;
+    }
+    call = {{"jql", "project = A"}, {"cursor", structured["next_cursor"]}};
+  }
+
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{100, 100, 16}));
+  EXPECT_EQ(keys.size(), 216U);
+  ASSERT_EQ(bodies.size(), 3U);
+  EXPECT_EQ(bodies[1]["nextPageToken"], "p100");
+  EXPECT_EQ(bodies[1]["maxResults"], 100);
+  EXPECT_EQ(bodies[2]["nextPageToken"], "p200");
+  EXPECT_EQ(bodies[2]["maxResults"], 100);
+}
+
+TEST(SearchIssues, MaxResultsGivenWithTheCursorSetsTheNextPages) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 216, &bodies);
+  const auto first = harness.Call("search_issues", {{"jql", "project = A"}, {"max_results", 100}});
+  const auto second =
+      harness.Call("search_issues", {{"jql", "project = A"},
+                                     {"max_results", 30},
+                                     {"cursor", ToolHarness::Structured(first)["next_cursor"]}});
+  const auto third = harness.Call(
+      "search_issues",
+      {{"jql", "project = A"}, {"cursor", ToolHarness::Structured(second)["next_cursor"]}});
+
+  ASSERT_FALSE(third.is_error) << ToolHarness::TextOf(third);
+  EXPECT_EQ(ToolHarness::Structured(second)["issues"].size(), 30U);
+  EXPECT_EQ(ToolHarness::Structured(second)["issues"][0]["key"], "A-100");
+  EXPECT_EQ(ToolHarness::Structured(third)["issues"].size(), 30U);
+  EXPECT_EQ(ToolHarness::Structured(third)["issues"][0]["key"], "A-130");
+  ASSERT_EQ(bodies.size(), 3U);
+  EXPECT_EQ(bodies[1]["nextPageToken"], "p100");
+  EXPECT_EQ(bodies[1]["maxResults"], 30);
+  EXPECT_EQ(bodies[2]["nextPageToken"], "p130");
+}
+
 TEST(SearchIssues, RefusesACursorFromAnotherQuery) {
   ToolHarness harness;
   std::vector<Json> bodies;

@@ -104,6 +104,7 @@ TEST(SearchIssues, AnEmptyAnswerToBadJqlIsReportedAsTheJqlError) {
 
   EXPECT_TRUE(result.is_error);
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Field 'cf[99999]' does not exist"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("view it. Fix it"));  // F20: no ".."
   ASSERT_EQ(harness.env.http->RequestsTo("/jql/parse").size(), 1U);
   const auto parse = harness.env.http->RequestsTo("/jql/parse").front();
   EXPECT_EQ(parse.url, Api("/jql/parse?validation=warn"));

@@ -359,7 +359,7 @@ describe('the default tools on the sandbox through prism proxy --errors',
         project_key: 'MOB',
         issue_type: 'Bug',
         summary: 'Sandbox e2e: login button hidden on small screens',
-        description: '## Steps\n1. open the app on a 320 px screen\n2. look for **Log in**',
+        description_markdown: '## Steps\n1. open the app on a 320 px screen\n2. look for **Log in**',
         labels: [kLabel],
         priority: 'High',
       });

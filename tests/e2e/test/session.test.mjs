@@ -34,8 +34,8 @@ const kArguments = {
   search_issues: [['jql', 'fields', 'max_results', 'cursor', 'site'], ['jql']],
   get_issue: [['issue_key', 'fields', 'include', 'site'], ['issue_key']],
   create_issue: [
-    ['project_key', 'issue_type', 'summary', 'description', 'description_adf', 'labels',
-      'priority', 'fields', 'assignee', 'site'],
+    ['project_key', 'issue_type', 'summary', 'description_markdown', 'description_adf',
+      'labels', 'priority', 'fields', 'assignee', 'site'],
     ['project_key', 'issue_type', 'summary'],
   ],
 };
@@ -251,7 +251,7 @@ describe('jira-mcp over stdio with the MCP SDK client', { skip: kSkipWithoutBina
       project_key: 'ED',
       issue_type: 'Task',
       summary,
-      description: kMarkdown,
+      description_markdown: kMarkdown,
       labels: ['e2e'],
     });
 

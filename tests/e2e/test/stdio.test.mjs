@@ -90,7 +90,8 @@ describe('stdio transport, byte by byte', { skip: kSkipWithoutBinary }, () => {
 
     const echoed = await s.request(ping(kHardText));
     const created = await s.request(toolCall(`create ${kHardText}`, 'create_issue', {
-      project_key: 'ED', issue_type: 'Task', summary: kHardText, description: kHardText,
+      project_key: 'ED', issue_type: 'Task', summary: kHardText,
+      description_markdown: kHardText,
     }));
     const read = await s.request(
       toolCall(`get ${kHardText}`, 'get_issue', { issue_key: kHardText }));
