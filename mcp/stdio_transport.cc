@@ -160,6 +160,11 @@ void StdioTransport::HandleLine(std::string line) {
   Dispatch(std::get<Message>(std::move(parsed)));
 }
 
+RequestScope StdioTransport::Scope(const std::atomic<bool>* cancelled) {
+  return {principal_, &session_, cancelled,
+          [this](const Json& notification) { Write(notification); }, &channel_};
+}
+
 void StdioTransport::Dispatch(Message message) {
   if (message.kind == Message::Kind::kResponse) {
     if (!pending_.Resolve(message)) {
@@ -175,9 +180,7 @@ void StdioTransport::Dispatch(Message message) {
     StartCall(std::move(message));
     return;
   }
-  const RequestScope scope{principal_, &session_, nullptr,
-                           [this](const Json& notification) { Write(notification); }, &channel_};
-  if (auto answer = server_.Handle(message, scope)) {
+  if (auto answer = server_.Handle(message, Scope(nullptr))) {
     Write(*answer);
   }
 }
@@ -212,9 +215,7 @@ void StdioTransport::StartCall(Message message) {
 
 void StdioTransport::RunWorker(Queued call) {
   while (true) {
-    const RequestScope scope{principal_, &session_, &call.flight->cancelled,
-                             [this](const Json& notification) { Write(notification); }, &channel_};
-    auto answer = server_.Handle(call.message, scope);
+    auto answer = server_.Handle(call.message, Scope(&call.flight->cancelled));
     // A cancelled request gets no answer (MCP cancellation): the client has moved on.
     if (answer && !call.flight->cancelled) {
       Write(*answer);

@@ -72,6 +72,8 @@ class StdioTransport {
   };
 
   void HandleLine(std::string line);
+  // The scope of one request from this client; `cancelled` is null for calls run inline.
+  RequestScope Scope(const std::atomic<bool>* cancelled);
   void Dispatch(Message message);
   void StartCall(Message message);
   void RunWorker(Queued call);

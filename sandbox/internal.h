@@ -77,6 +77,8 @@ void SendEmpty(httplib::Response& res, int status);
 // Jira's error shape {"errorMessages":[...],"errors":{...}}.
 void SendJiraError(httplib::Response& res, int status, const std::vector<std::string>& messages,
                    const Json& errors = Json::object());
+// The space-separated words of an OAuth scope string ("read:jira-work write:jira-work").
+std::set<std::string> ScopeWords(const std::string& text);
 // All values of a query parameter, repeated or comma-separated, trimmed, empty ones dropped.
 std::vector<std::string> ListParam(const httplib::Request& req, const std::string& name);
 // A non-negative integer parameter; `fallback` when absent; nullopt-like -1 when malformed.

@@ -138,6 +138,15 @@ void SendJiraError(httplib::Response& res, int status, const std::vector<std::st
   SendJson(res, status, {{"errorMessages", messages}, {"errors", errors}});
 }
 
+std::set<std::string> ScopeWords(const std::string& text) {
+  std::set<std::string> words;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) {
+    words.insert(word);
+  }
+  return words;
+}
+
 std::vector<std::string> ListParam(const httplib::Request& req, const std::string& name) {
   std::vector<std::string> values;
   const std::size_t count = req.get_param_value_count(name);
@@ -219,7 +228,7 @@ Json VerifyJiraToken(ServerCore& core, const httplib::Request& req) {
 
 void JiraRoute(httplib::Server& server, ServerCore& core, std::string_view method,
                const std::string& path_regex, std::string scope, JiraHandler handler) {
-  auto wrapped = [&core, scope = std::move(scope), handler = std::move(handler)](
+  auto wrapped = [&core, accepted = ScopeWords(scope), handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     const std::lock_guard lock(core.mutex);
     const Json claims = VerifyJiraToken(core, req);
@@ -235,17 +244,9 @@ void JiraRoute(httplib::Server& server, ServerCore& core, std::string_view metho
       SendGatewayError(res, "Unauthorized");
       return;
     }
-    std::set<std::string> scopes;
-    std::istringstream words(claims.value("scope", ""));
-    for (std::string word; words >> word;) {
-      scopes.insert(word);
-    }
-    std::istringstream accepted(scope);
-    bool granted = false;
-    for (std::string word; !granted && accepted >> word;) {
-      granted = scopes.contains(word);
-    }
-    if (!granted) {
+    const std::set<std::string> granted = ScopeWords(claims.value("scope", ""));
+    if (std::none_of(accepted.begin(), accepted.end(),
+                     [&granted](const std::string& word) { return granted.contains(word); })) {
       SendGatewayError(res, "Unauthorized; scope does not match");
       return;
     }

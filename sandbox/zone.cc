@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "core/base64.h"
 #include "core/log.h"
@@ -83,15 +82,6 @@ bool IsLoopbackRedirect(const std::string& uri) {
   return url.ok() && url->scheme == "http" &&
          (url->host == "127.0.0.1" || url->host == "localhost" || url->host == "[::1]") &&
          uri.find('#') == std::string::npos;
-}
-
-std::set<std::string> Words(const std::string& text) {
-  std::set<std::string> words;
-  std::istringstream in(text);
-  for (std::string word; in >> word;) {
-    words.insert(word);
-  }
-  return words;
 }
 
 std::string Join(const std::set<std::string>& words) {
@@ -329,7 +319,7 @@ void TokenExchange(ServerCore& core, const httplib::Request& req, httplib::Respo
     return;
   }
 
-  std::set<std::string> scopes = Words(req.get_param_value("scope"));
+  std::set<std::string> scopes = ScopeWords(req.get_param_value("scope"));
   for (const auto& scope : scopes) {
     if (std::find(std::begin(kJiraScopes), std::end(kJiraScopes), scope) == std::end(kJiraScopes)) {
       SendOAuthError(res, 400, "invalid_scope",
@@ -390,7 +380,7 @@ void AccessibleResources(ServerCore& core, const httplib::Request& req, httplib:
     return;
   }
   Json scopes = Json::array();
-  for (const auto& scope : Words(claims.value("scope", ""))) {
+  for (const auto& scope : ScopeWords(claims.value("scope", ""))) {
     scopes.push_back(scope);
   }
   Json sites = Json::array();
