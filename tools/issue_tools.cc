@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 #include "tools/adf.h"
 #include "tools/fields.h"
@@ -36,6 +37,21 @@ std::string Indented(const Json& value) {
   return text;
 }
 
+// One line per changed field of compacted change sets (see Changes), each after `prefix`:
+// "created author · field: from → to".
+std::string ChangeLines(const Json& histories, std::string_view prefix) {
+  std::string lines;
+  for (const auto& history : histories) {
+    for (const auto& change : history.value("changes", Json::array())) {
+      lines += fmt::format(
+          "{}{} {} · {}: {} → {}", prefix, ValueText(history.value("created", Json())),
+          ValueText(history.value("author", Json())), ValueText(change.value("field", Json())),
+          ValueText(change.value("from", Json()), 100), ValueText(change.value("to", Json()), 100));
+    }
+  }
+  return lines;
+}
+
 // An included comment page, transitions list or changelog as one line per entry (author, date,
 // markdown body); empty when `value` is none of these.
 std::string EntryLines(const std::string& name, const Json& value) {
@@ -59,15 +75,7 @@ std::string EntryLines(const std::string& name, const Json& value) {
     return fmt::format("\n\n{}:{}", name, lines.empty() ? " none" : lines);
   }
   if (name == "changelog" && value.is_array()) {
-    for (const auto& history : value) {
-      for (const auto& change : history.value("changes", Json::array())) {
-        lines += fmt::format("\n- {} {} · {}: {} → {}", ValueText(history.value("created", Json())),
-                             ValueText(history.value("author", Json())),
-                             ValueText(change.value("field", Json())),
-                             ValueText(change.value("from", Json()), 100),
-                             ValueText(change.value("to", Json()), 100));
-      }
-    }
+    lines = ChangeLines(value, "\n- ");
     return fmt::format("\n\n{}:{}", name, lines.empty() ? " none" : lines);
   }
   return {};
@@ -525,14 +533,7 @@ core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& argum
   }
   const Json values = response->body.value("values", Json::array());
   Json changes = Changes(values);
-  std::string text;
-  for (const auto& history : changes) {
-    for (const auto& change : history["changes"]) {
-      text += fmt::format("\n{} {} · {}: {} → {}", ValueText(history["created"]),
-                          ValueText(history["author"]), ValueText(change["field"]),
-                          ValueText(change["from"], 100), ValueText(change["to"], 100));
-    }
-  }
+  const std::string text = ChangeLines(changes, "\n");
   std::string head = fmt::format("{} change sets", changes.size());
   Json structured = {{"histories", changes}};
   AddOffsetCursor(*page, response->body, values.size(), structured, head);
