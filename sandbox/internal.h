@@ -109,7 +109,7 @@ using JiraHandler = std::function<void(JiraCall&)>;
 // the space-separated scopes in `scope` (Jira Software's routes take its own scope or the
 // platform's classic one). Mutating handlers set call.mutated so the state is saved.
 void JiraRoute(httplib::Server& server, ServerCore& core, std::string_view method,
-               const std::string& path_regex, std::string scope, JiraHandler handler);
+               const std::string& path_regex, const std::string& scope, JiraHandler handler);
 
 // Token claims for a Bearer header value, checked as the Atlassian gateway would; nullopt-like
 // empty object when the token is missing, bad, expired or not for the Jira resource.

@@ -227,7 +227,7 @@ Json VerifyJiraToken(ServerCore& core, const httplib::Request& req) {
 }
 
 void JiraRoute(httplib::Server& server, ServerCore& core, std::string_view method,
-               const std::string& path_regex, std::string scope, JiraHandler handler) {
+               const std::string& path_regex, const std::string& scope, JiraHandler handler) {
   auto wrapped = [&core, accepted = ScopeWords(scope), handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     const std::lock_guard lock(core.mutex);
