@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <string_view>
 
 #include "core/url.h"
 #include "tools/jira_tools.h"
@@ -151,18 +153,43 @@ core::Result<std::map<std::string, std::string>> ReadFlags(const std::vector<std
   return flags;
 }
 
+// Which setting a subject token source fills.
+enum class SubjectField { kToken, kFile, kCommand };
+
+struct SubjectSource {
+  const char* name;
+  SubjectField field;
+};
+
+void Assign(SubjectField field, std::string value, Settings& settings) {
+  switch (field) {
+    case SubjectField::kToken:
+      settings.subject_token = core::Secret(std::move(value));
+      return;
+    case SubjectField::kFile:
+      settings.subject_token_file = std::move(value);
+      return;
+    case SubjectField::kCommand:
+      settings.subject_token_command = std::move(value);
+      return;
+  }
+}
+
+// Two sources of one secret at the same level are refused, naming both, since either could be
+// the one meant.
+core::Status RefuseTwo(const char* first, const char* second, std::string_view what) {
+  return Bad(fmt::format("both {} and {} are set; {} must come from one source, so remove one",
+                         first, second, what));
+}
+
 // The subject token source (stdio and --auth none): a flag beats every environment variable;
-// two sources at the same level are refused, naming both, since either could be the one meant.
+// two sources at the same level are refused.
 core::Status TakeSubjectSource(std::map<std::string, std::string>& flags, const EnvLookup& env,
                                Settings& settings) {
-  struct Source {
-    const char* name;
-    std::string Settings::*field;  // null for the token itself
-  };
-  std::vector<std::pair<Source, std::string>> chosen;
-  for (const Source& source :
-       {Source{"--subject-token-file", &Settings::subject_token_file},
-        Source{"--subject-token-command", &Settings::subject_token_command}}) {
+  std::vector<std::pair<SubjectSource, std::string>> chosen;
+  for (const SubjectSource source :
+       {SubjectSource{"--subject-token-file", SubjectField::kFile},
+        SubjectSource{"--subject-token-command", SubjectField::kCommand}}) {
     const auto it = flags.find(source.name + 2);
     if (it == flags.end()) {
       continue;
@@ -174,28 +201,42 @@ core::Status TakeSubjectSource(std::map<std::string, std::string>& flags, const 
     flags.erase(it);
   }
   if (chosen.empty()) {
-    for (const Source& source :
-         {Source{"KEYCARD_SUBJECT_TOKEN", nullptr},
-          Source{"KEYCARD_SUBJECT_TOKEN_FILE", &Settings::subject_token_file},
-          Source{"KEYCARD_SUBJECT_TOKEN_COMMAND", &Settings::subject_token_command}}) {
-      if (auto value = env(source.name); value && !value->empty()) {
-        chosen.emplace_back(source, *value);
+    for (const SubjectSource source :
+         {SubjectSource{"KEYCARD_SUBJECT_TOKEN", SubjectField::kToken},
+          SubjectSource{"KEYCARD_SUBJECT_TOKEN_FILE", SubjectField::kFile},
+          SubjectSource{"KEYCARD_SUBJECT_TOKEN_COMMAND", SubjectField::kCommand}}) {
+      std::optional<std::string> value = env(source.name);
+      if (value.has_value() && !value->empty()) {
+        chosen.emplace_back(source, std::move(*value));
       }
     }
   }
   if (chosen.size() > 1) {
-    return Bad(fmt::format(
-        "both {} and {} are set; the subject token must come from one source, so remove one",
-        chosen[0].first.name, chosen[1].first.name));
+    return RefuseTwo(chosen[0].first.name, chosen[1].first.name, "the subject token");
   }
-  if (chosen.empty()) {
-    return core::Status::Ok();
+  if (!chosen.empty()) {
+    Assign(chosen.front().first.field, std::move(chosen.front().second), settings);
   }
-  auto& [source, value] = chosen.front();
-  if (source.field == nullptr) {
-    settings.subject_token = core::Secret(std::move(value));
-  } else {
-    settings.*source.field = std::move(value);
+  return core::Status::Ok();
+}
+
+// This server's client secret: KEYCARD_CLIENT_SECRET or KEYCARD_CLIENT_SECRET_FILE, not both.
+core::Status TakeClientSecret(const EnvLookup& env, Settings& settings) {
+  std::optional<std::string> inline_secret = env("KEYCARD_CLIENT_SECRET");
+  std::optional<std::string> file = env("KEYCARD_CLIENT_SECRET_FILE");
+  const bool has_inline = inline_secret.has_value() && !inline_secret->empty();
+  const bool has_file = file.has_value() && !file->empty();
+  if (has_inline && has_file) {
+    return RefuseTwo("KEYCARD_CLIENT_SECRET", "KEYCARD_CLIENT_SECRET_FILE", "the client secret");
+  }
+  if (has_inline) {
+    settings.keycard_client_secret = core::Secret(std::move(*inline_secret));
+  } else if (has_file) {
+    auto value = ReadSecretFile(*file);
+    if (!value.ok()) {
+      return value.status();
+    }
+    settings.keycard_client_secret = core::Secret(*std::move(value));
   }
   return core::Status::Ok();
 }
@@ -348,14 +389,8 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
       settings.*field = *parsed;
     }
   }
-  if (auto secret = env("KEYCARD_CLIENT_SECRET")) {
-    settings.keycard_client_secret = core::Secret(*secret);
-  } else if (auto file = env("KEYCARD_CLIENT_SECRET_FILE")) {
-    auto value = ReadSecretFile(*file);
-    if (!value.ok()) {
-      return value.status();
-    }
-    settings.keycard_client_secret = core::Secret(*std::move(value));
+  if (auto status = TakeClientSecret(env, settings); !status.ok()) {
+    return status;
   }
   if (auto status = Validate(settings); !status.ok()) {
     return status;

@@ -55,6 +55,28 @@ TEST(ParseSettings, SecretsComeFromEnvironmentOnly) {
   EXPECT_EQ(from_flag.status().message().find("s3cret"), std::string::npos);
 }
 
+TEST(ParseSettings, TwoClientSecretSourcesAreRefusedNamingBoth) {
+  const fakes::TempDir dir;
+  const std::string path = dir.File("secret");
+  std::ofstream(path) << "from-file\n";
+
+  auto both = ParseSettings(
+      {}, Env({{"KEYCARD_CLIENT_SECRET", "inline"}, {"KEYCARD_CLIENT_SECRET_FILE", path}}));
+  auto file_only = ParseSettings({}, Env({{"KEYCARD_CLIENT_SECRET_FILE", path}}));
+  auto empty_inline = ParseSettings(
+      {}, Env({{"KEYCARD_CLIENT_SECRET", ""}, {"KEYCARD_CLIENT_SECRET_FILE", path}}));
+
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("KEYCARD_CLIENT_SECRET and KEYCARD_CLIENT_SECRET_FILE"),
+            std::string::npos)
+      << both.status().message();
+  EXPECT_EQ(both.status().message().find("inline"), std::string::npos);
+  ASSERT_TRUE(file_only.ok()) << file_only.status().message();
+  EXPECT_EQ(file_only->keycard_client_secret.Reveal(), "from-file");
+  ASSERT_TRUE(empty_inline.ok()) << empty_inline.status().message();
+  EXPECT_EQ(empty_inline->keycard_client_secret.Reveal(), "from-file");
+}
+
 TEST(ParseSettings, UpstreamTimeoutInSecondsFromFlagOrEnvironment) {
   auto unset = ParseSettings({}, Env({}));
   auto from_env = ParseSettings({}, Env({{"JIRA_MCP_UPSTREAM_TIMEOUT", "2.5"}}));
