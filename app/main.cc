@@ -54,13 +54,7 @@ int ServeHttp(const app::Settings& settings, app::Runtime& runtime, const sigset
   }
   mcp::HttpTransport transport(*runtime.server, *std::move(options));
   if (auto status = transport.Start(); !status.ok()) {
-    std::string what = "cannot start the HTTP server: " + status.message();
-    if (status.code() == core::Code::kUnavailable) {
-      what +=
-          " (is the port in use, or the address not one of this machine's? choose another "
-          "--port or --host)";
-    }
-    return StartFailed(what);
+    return StartFailed("cannot start the HTTP server: " + status.message());
   }
   WaitForStopSignal(signals);
   transport.Stop();

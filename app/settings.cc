@@ -410,7 +410,9 @@ std::string HelpText() {
       "                                  (jira-mcp sandbox --help for its options)\n\n"
       "Options (flag / environment variable):\n";
   auto line = [&text](const std::string& flag, const std::string& env, const std::string& help) {
-    text += fmt::format("  {:<26} {:<32}\n      {}\n", flag, env, help);
+    std::string head = fmt::format("  {:<26} {}", flag, env);
+    head.erase(head.find_last_not_of(' ') + 1);
+    text += fmt::format("{}\n      {}\n", head, help);
   };
   for (const Option& option : TextOptions()) {
     line(fmt::format("--{}", option.flag), option.env, option.help);

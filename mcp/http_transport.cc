@@ -16,6 +16,7 @@
 #include <thread>
 #include <variant>
 
+#include "core/listen_error.h"
 #include "core/log.h"
 #include "core/url.h"
 #include "mcp/http_rules.h"
@@ -446,13 +447,7 @@ core::Status HttpTransport::Impl::Bind() {
     port_ = -1;
   }
   if (port_ <= 0) {
-    const int error = errno;
-    return {core::Code::kUnavailable,
-            fmt::format("could not listen on {}:{}{}", options_.host, options_.port,
-                        error == EADDRINUSE ? ": the address is in use (another server listens "
-                                              "there)"
-                                            : ""),
-            fmt::format("errno={}", error)};
+    return core::ListenFailed(options_.host, options_.port, errno);
   }
   if (!http_.RaiseBacklog()) {
     Log()->warn("listen_backlog_unchanged errno={}", errno);

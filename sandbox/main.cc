@@ -156,6 +156,9 @@ int PrintToken(const Args& args, const std::string& host, int port) {
   return 0;
 }
 
+// A start failure exits as jira-mcp's own start failures do.
+constexpr int kStartFailed = 2;
+
 int Serve(SandboxServer::Options options) {
   // Block the stop signals in every thread (the server's threads inherit the mask), then wait
   // for one synchronously: no async handler, no flag polling.
@@ -168,7 +171,7 @@ int Serve(SandboxServer::Options options) {
   SandboxServer server(std::move(options));
   if (auto status = server.Start(); !status.ok()) {
     std::cerr << "jira-mcp sandbox: " << status.message() << "\n";
-    return 1;
+    return kStartFailed;
   }
   std::cout << "sandbox listening on " << server.base_url() << std::endl;
   std::cerr << fmt::format(

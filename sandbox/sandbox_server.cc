@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/base64.h"
+#include "core/listen_error.h"
 #include "core/log.h"
 #include "sandbox/internal.h"
 #include "sandbox/seed.h"
@@ -352,8 +353,7 @@ Status SandboxServer::Start() {
     impl_->port = impl_->server.bind_to_port(bind_host, options_.port) ? options_.port : -1;
   }
   if (impl_->port <= 0) {
-    return Status(Code::kUnavailable,
-                  fmt::format("could not listen on {}:{}", options_.host, options_.port));
+    return core::ListenFailed(options_.host, options_.port, errno);
   }
 
   Settings settings{

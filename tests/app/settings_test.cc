@@ -63,8 +63,8 @@ TEST(ParseSettings, TwoClientSecretSourcesAreRefusedNamingBoth) {
   auto both = ParseSettings(
       {}, Env({{"KEYCARD_CLIENT_SECRET", "inline"}, {"KEYCARD_CLIENT_SECRET_FILE", path}}));
   auto file_only = ParseSettings({}, Env({{"KEYCARD_CLIENT_SECRET_FILE", path}}));
-  auto empty_inline = ParseSettings(
-      {}, Env({{"KEYCARD_CLIENT_SECRET", ""}, {"KEYCARD_CLIENT_SECRET_FILE", path}}));
+  auto empty_inline =
+      ParseSettings({}, Env({{"KEYCARD_CLIENT_SECRET", ""}, {"KEYCARD_CLIENT_SECRET_FILE", path}}));
 
   ASSERT_FALSE(both.ok());
   EXPECT_NE(both.status().message().find("KEYCARD_CLIENT_SECRET and KEYCARD_CLIENT_SECRET_FILE"),
@@ -201,6 +201,12 @@ TEST(HelpText, ListsSubcommandsAndToolsetsWithTheDefaultsMarked) {
   EXPECT_NE(help.find("issues*"), std::string::npos);
   EXPECT_NE(help.find("agile,"), std::string::npos);  // not a default: no mark
   EXPECT_EQ(help.find("agile*"), std::string::npos);
+}
+
+TEST(HelpText, NoLineEndsInSpaces) {
+  const std::string help = HelpText();
+
+  EXPECT_EQ(help.find(" \n"), std::string::npos);
 }
 
 TEST(HelpText, NamesEveryFixedSetting) {

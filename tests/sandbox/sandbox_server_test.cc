@@ -147,6 +147,20 @@ class SandboxServerTest : public ::testing::Test {
 
 // ---- zone ----
 
+// A second sandbox on a port the first one holds says why it cannot start and what to change.
+TEST_F(SandboxServerTest, BusyPortIsRefusedWithTheReason) {
+  SandboxServer::Options options;
+  options.clock = &clock_;
+  options.port = server_->port();
+  SandboxServer second(std::move(options));
+
+  const core::Status status = second.Start();
+
+  EXPECT_EQ(status.code(), core::Code::kUnavailable);
+  EXPECT_NE(status.message().find("the port is in use"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("--port"), std::string::npos) << status.message();
+}
+
 TEST_F(SandboxServerTest, ServesAuthorizationServerMetadata) {
   const Answer answer = Send({.url = "/.well-known/oauth-authorization-server"});
 
