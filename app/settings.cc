@@ -241,10 +241,25 @@ core::Status TakeClientSecret(const EnvLookup& env, Settings& settings) {
   return core::Status::Ok();
 }
 
+// Where each given setting came from, by flag name ("port" -> "--port" or "JIRA_MCP_PORT"), so
+// that an error names what the user actually set.
+class Origins {
+ public:
+  void Note(const std::string& flag, std::string source) { sources_[flag] = std::move(source); }
+  std::string operator()(const std::string& flag) const {
+    const auto it = sources_.find(flag);
+    return it != sources_.end() ? it->second : "--" + flag;
+  }
+
+ private:
+  std::map<std::string, std::string> sources_;
+};
+
 // Seconds, fractions allowed, more than 0 and at most 600.
-core::Result<std::chrono::milliseconds> ParseTimeout(const std::string& text) {
-  const auto bad = Bad(fmt::format(
-      "--upstream-timeout must be a number of seconds above 0 and at most 600, not '{}'", text));
+core::Result<std::chrono::milliseconds> ParseTimeout(const std::string& name,
+                                                     const std::string& text) {
+  const auto bad = Bad(
+      fmt::format("{} must be a number of seconds above 0 and at most 600, not '{}'", name, text));
   double seconds = 0;
   try {
     std::size_t used = 0;
@@ -261,40 +276,38 @@ core::Result<std::chrono::milliseconds> ParseTimeout(const std::string& text) {
   return std::chrono::milliseconds(std::max<long long>(1, std::llround(seconds * 1000)));
 }
 
-core::Status Validate(const Settings& s) {
+core::Status Validate(const Settings& s, const Origins& named) {
   if (s.transport != "stdio" && s.transport != "http") {
-    return Bad(fmt::format("--transport must be stdio or http, not '{}'", s.transport));
+    return Bad(fmt::format("{} must be stdio or http, not '{}'", named("transport"), s.transport));
   }
   if (s.auth != "keycard" && s.auth != "none") {
-    return Bad(fmt::format("--auth must be keycard or none, not '{}'", s.auth));
+    return Bad(fmt::format("{} must be keycard or none, not '{}'", named("auth"), s.auth));
   }
   if (s.port < 0 || s.port > 65535) {
-    return Bad(fmt::format("--port must be 0 to 65535, not {}", s.port));
+    return Bad(fmt::format("{} must be 0 to 65535, not {}", named("port"), s.port));
   }
   static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                    "error", "critical", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), s.log_level) == kLevels.end()) {
     return Bad(
-        fmt::format("--log-level must be one of trace, debug, info, warn, error, "
-                    "critical, off; not '{}'",
-                    s.log_level));
+        fmt::format("{} must be one of trace, debug, info, warn, error, critical, off; not '{}'",
+                    named("log-level"), s.log_level));
   }
-  for (const auto& [flag, value] : {std::pair{"--public-url", &s.public_url},
-                                    std::pair{"--keycard-zone-url", &s.keycard_zone_url},
-                                    std::pair{"--atlassian-api-url", &s.atlassian_api_url}}) {
+  for (const auto& [flag, value] :
+       {std::pair{"public-url", &s.public_url}, std::pair{"keycard-zone-url", &s.keycard_zone_url},
+        std::pair{"atlassian-api-url", &s.atlassian_api_url}}) {
     if (value->empty()) {
       continue;  // not given: tools/list needs no credentials, a tool call says what to set
     }
     if (auto url = core::ParseUrl(*value); !url.ok()) {
-      return Bad(fmt::format("{} {}", flag, url.status().message()));
+      return Bad(fmt::format("{} {}", named(flag), url.status().message()));
     }
   }
   if (!s.ca_bundle.empty()) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(s.ca_bundle, error) || !std::ifstream(s.ca_bundle)) {
-      return Bad(
-          fmt::format("--ca-bundle '{}' does not exist or cannot be read; name a readable PEM file",
-                      s.ca_bundle));
+      return Bad(fmt::format("{} '{}' does not exist or cannot be read; name a readable PEM file",
+                             named("ca-bundle"), s.ca_bundle));
     }
   }
   if (s.transport == "http" && s.auth == "keycard" &&
@@ -322,13 +335,18 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
   if (!flags.ok()) {
     return flags.status();
   }
+  Origins named;
   auto take = [&](const std::string& flag, const char* env_name) -> std::optional<std::string> {
     if (auto it = flags->find(flag); it != flags->end()) {
       std::string value = it->second;
       flags->erase(it);
       return value;
     }
-    return env_name[0] != '\0' ? env(env_name) : std::nullopt;
+    std::optional<std::string> value = env_name[0] != '\0' ? env(env_name) : std::nullopt;
+    if (value.has_value()) {
+      named.Note(flag, env_name);
+    }
+    return value;
   };
 
   Settings settings;
@@ -349,14 +367,14 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
       std::size_t used = 0;
       settings.port = std::stoi(*port, &used);
       if (used != port->size()) {
-        return Bad(fmt::format("--port must be a number, not '{}'", *port));
+        return Bad(fmt::format("{} must be a number, not '{}'", named("port"), *port));
       }
     } catch (const std::exception&) {
-      return Bad(fmt::format("--port must be a number, not '{}'", *port));
+      return Bad(fmt::format("{} must be a number, not '{}'", named("port"), *port));
     }
   }
   if (auto timeout = take("upstream-timeout", "JIRA_MCP_UPSTREAM_TIMEOUT")) {
-    auto parsed = ParseTimeout(*timeout);
+    auto parsed = ParseTimeout(named("upstream-timeout"), *timeout);
     if (!parsed.ok()) {
       return parsed.status();
     }
@@ -382,7 +400,7 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
         std::tuple{"help", "", &Settings::show_help},
         std::tuple{"version", "", &Settings::show_version}}) {
     if (auto value = take(flag, env_name)) {
-      auto parsed = ParseBool(std::string("--") + flag, *value);
+      auto parsed = ParseBool(named(flag), *value);
       if (!parsed.ok()) {
         return parsed.status();
       }
@@ -392,7 +410,7 @@ core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const
   if (auto status = TakeClientSecret(env, settings); !status.ok()) {
     return status;
   }
-  if (auto status = Validate(settings); !status.ok()) {
+  if (auto status = Validate(settings, named); !status.ok()) {
     return status;
   }
   return settings;

@@ -77,6 +77,28 @@ TEST(ParseSettings, TwoClientSecretSourcesAreRefusedNamingBoth) {
   EXPECT_EQ(empty_inline->keycard_client_secret.Reveal(), "from-file");
 }
 
+TEST(ParseSettings, ABadValueIsReportedUnderTheNameItWasGivenBy) {
+  struct Case {
+    std::string env_name;
+    std::string value;
+    std::string flag;
+  };
+  for (const Case& c : std::vector<Case>{{"JIRA_MCP_PORT", "abc", "--port"},
+                                         {"JIRA_MCP_PORT", "70000", "--port"},
+                                         {"JIRA_MCP_TRANSPORT", "pipe", "--transport"},
+                                         {"JIRA_MCP_READ_ONLY", "maybe", "--read-only"},
+                                         {"JIRA_MCP_UPSTREAM_TIMEOUT", "0", "--upstream-timeout"},
+                                         {"ATLASSIAN_API_URL", "ftp://x", "--atlassian-api-url"}}) {
+    auto from_env = ParseSettings({}, Env({{c.env_name, c.value}}));
+    auto from_flag = ParseSettings({c.flag + "=" + c.value}, Env({}));
+
+    ASSERT_FALSE(from_env.ok()) << c.env_name;
+    EXPECT_EQ(from_env.status().message().rfind(c.env_name, 0), 0u) << from_env.status().message();
+    ASSERT_FALSE(from_flag.ok()) << c.flag;
+    EXPECT_EQ(from_flag.status().message().rfind(c.flag, 0), 0u) << from_flag.status().message();
+  }
+}
+
 TEST(ParseSettings, UpstreamTimeoutInSecondsFromFlagOrEnvironment) {
   auto unset = ParseSettings({}, Env({}));
   auto from_env = ParseSettings({}, Env({{"JIRA_MCP_UPSTREAM_TIMEOUT", "2.5"}}));
