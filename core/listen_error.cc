@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string>
+#include <system_error>
 
 namespace core {
 
@@ -21,7 +21,8 @@ Status ListenFailed(std::string_view host, int port, int error) {
       reason = "permission denied (ports below 1024 need privileges); choose another --port";
       break;
     default:
-      reason = error != 0 ? fmt::format("{}; check --host and --port", std::strerror(error))
+      reason = error != 0 ? fmt::format("{}; check --host and --port",
+                                        std::error_code(error, std::generic_category()).message())
                           : "check --host and --port";
       break;
   }
