@@ -30,7 +30,8 @@ core::Result<mcp::ToolResult> ListBoards(JiraClient& client, const Json& argumen
                                          const mcp::CallContext& context) {
   const std::string project = StringArg(arguments, "project_key");
   const std::string name = StringArg(arguments, "name");
-  auto page = ReadOffsetCursor(arguments, fmt::format("list_boards\n{}\n{}", project, name), 50);
+  auto page = ReadOffsetCursor(client, context, arguments, ReadBoards(),
+                               fmt::format("list_boards\n{}\n{}", project, name), 50);
   if (!page.ok()) {
     return page.status();
   }
@@ -61,9 +62,9 @@ core::Result<mcp::ToolResult> ListBoards(JiraClient& client, const Json& argumen
                         summary["board_type"].get<std::string>());
     boards.push_back(std::move(summary));
   }
-  std::string head = fmt::format("{} boards", boards.size());
+  std::string head = Count(boards.size(), "board");
   Json structured = {{"boards", boards}};
-  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  AddOffsetCursor(*page, *response, values.size(), structured, head);
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
 
@@ -71,7 +72,8 @@ core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& argume
                                           const mcp::CallContext& context) {
   const long long board = arguments.value("board_id", 0LL);
   const std::string state = StringArg(arguments, "state", "active,future");
-  auto page = ReadOffsetCursor(arguments, fmt::format("list_sprints\n{}\n{}", board, state), 50);
+  auto page = ReadOffsetCursor(client, context, arguments, ReadSprints(),
+                               fmt::format("list_sprints\n{}\n{}", board, state), 50);
   if (!page.ok()) {
     return page.status();
   }
@@ -100,9 +102,9 @@ core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& argume
                         summary["state"].get<std::string>());
     sprints.push_back(std::move(summary));
   }
-  std::string head = fmt::format("{} sprints", sprints.size());
+  std::string head = Count(sprints.size(), "sprint");
   Json structured = {{"sprints", sprints}};
-  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  AddOffsetCursor(*page, *response, values.size(), structured, head);
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
 
@@ -114,8 +116,8 @@ core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& argume
     fields = DefaultAgileFields();
   }
   const std::string jql = StringArg(arguments, "jql");
-  auto page =
-      ReadOffsetCursor(arguments, fmt::format("{}\n{}\n{}", base, jql, fmt::join(fields, ",")), 20);
+  auto page = ReadOffsetCursor(client, context, arguments, ReadSprints(),
+                               fmt::format("{}\n{}\n{}", base, jql, fmt::join(fields, ",")), 20);
   if (!page.ok()) {
     return page.status();
   }
@@ -140,9 +142,9 @@ core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& argume
     text += "\n" + IssueLine(issue);
     issues.push_back(std::move(issue));
   }
-  std::string head = fmt::format("{} {} issues", issues.size(), what);
+  std::string head = Count(issues.size(), what + " issue");
   Json structured = {{"issues", issues}};
-  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  AddOffsetCursor(*page, *response, values.size(), structured, head);
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
 
@@ -200,7 +202,7 @@ core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& argumen
   }
   const std::string target = to_sprint ? fmt::format("sprint {}", sprint) : "the backlog";
   Json structured = {{"moved", keys.size() - missing.size()}};
-  std::string text = fmt::format("Moved {} issues to {}", keys.size(), target);
+  std::string text = fmt::format("Moved {} to {}", Count(keys.size(), "issue"), target);
   if (!found.ok()) {
     structured["warnings"] = {"could not check where the issues are: " + found.status().message()};
   } else if (!missing.empty()) {

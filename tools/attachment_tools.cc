@@ -30,12 +30,14 @@ core::Result<mcp::ToolResult> ListAttachments(JiraClient& client, const Json& ar
   }
   Json attachments = CompactValue(
       response->body.value("fields", Json::object()).value("attachment", Json::array()));
-  std::string text = fmt::format("{} attachments", attachments.size());
+  std::string text = Count(attachments.size(), "attachment");
   for (const auto& attachment : attachments) {
-    text += fmt::format("\n{} · {} · {} · {} bytes", ValueText(attachment.value("id", Json())),
+    const Json size = attachment.value("size", Json());
+    text += fmt::format("\n{} · {} · {} · {}", ValueText(attachment.value("id", Json())),
                         ValueText(attachment.value("filename", Json())),
                         ValueText(attachment.value("mimeType", Json())),
-                        ValueText(attachment.value("size", Json())));
+                        size.is_number_unsigned() ? Count(size.get<std::size_t>(), "byte")
+                                                  : ValueText(size) + " bytes");
   }
   return mcp::ToolResult::Success(std::move(text), {{"attachments", attachments}});
 }
@@ -55,9 +57,9 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
   const auto size = meta->body.value("size", std::size_t{0});
   if (size > cap) {
     return core::Status(core::Code::kResourceExhausted,
-                        fmt::format("{} is {} bytes, over the {} byte cap; raise max_bytes (up to "
+                        fmt::format("{} is {}, over the {} byte cap; raise max_bytes (up to "
                                     "{}) or open it in Jira.",
-                                    filename, size, cap, kMaxDownloadCap));
+                                    filename, Count(size, "byte"), cap, kMaxDownloadCap));
   }
   const bool image = mime.rfind("image/", 0) == 0;
   if (!image && !IsTextType(mime)) {
@@ -79,7 +81,7 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
       {"id", id}, {"filename", filename}, {"mimeType", mime}, {"size", content->raw.size()}};
   if (image) {
     mcp::ToolResult result = mcp::ToolResult::Success(
-        fmt::format("{} ({}, {} bytes)", filename, mime, content->raw.size()), structured);
+        fmt::format("{} ({}, {})", filename, mime, Count(content->raw.size(), "byte")), structured);
     result.content.push_back(
         {{"type", "image"}, {"data", core::Base64Encode(content->raw)}, {"mimeType", mime}});
     return result;
@@ -112,9 +114,9 @@ core::Result<mcp::ToolResult> UploadAttachment(JiraClient& client, const Json& a
                         "`content_base64` is not valid base64 (standard alphabet, padded).");
   }
   if (bytes->size() > kMaxUpload) {
-    return core::Status(
-        core::Code::kInvalidArgument,
-        fmt::format("The file is {} bytes; uploads are capped at {}.", bytes->size(), kMaxUpload));
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("The file is {}; uploads are capped at {}.",
+                                    Count(bytes->size(), "byte"), Count(kMaxUpload, "byte")));
   }
   std::random_device random;
   const std::string boundary = fmt::format("jira-mcp-{:08x}{:08x}", random(), random());
@@ -138,7 +140,7 @@ core::Result<mcp::ToolResult> UploadAttachment(JiraClient& client, const Json& a
                         "attachments before uploading again.");
   }
   return mcp::ToolResult::Success(
-      fmt::format("Attached {} ({} bytes) as {}", filename, bytes->size(),
+      fmt::format("Attached {} ({}) as {}", filename, Count(bytes->size(), "byte"),
                   ValueText(attachments[0].value("id", Json()))),
       {{"attachments", attachments}});
 }

@@ -11,15 +11,33 @@ namespace {
 
 constexpr std::size_t kCommentCap = 8000;
 
+// A comment as list_comments answers it. Jira can send a comment without a body (absent or
+// null, e.g. one whose text was removed) or without a date: such a comment has no `body` (or
+// `created`) key, never a null where the schema promises a string.
 Json CommentSummary(const Json& comment) {
   Json out = {{"id", comment.value("id", "")},
-              {"author", CompactValue(comment.value("author", Json()))},
-              {"created", comment.value("created", Json())},
-              {"body", CompactValue(comment.value("body", Json()))}};
+              {"author", CompactValue(comment.value("author", Json()))}};
+  if (const Json created = comment.value("created", Json()); created.is_string()) {
+    out["created"] = created;
+  }
+  const Json body = CompactValue(comment.value("body", Json()));
+  if (body.is_string()) {
+    out["body"] = body;
+  } else if (!body.is_null()) {
+    out["body"] = ValueText(body, kCommentCap);
+  }
   if (comment.contains("visibility")) {
     out["visibility"] = comment["visibility"];
   }
   return out;
+}
+
+std::string CommentLine(const Json& summary) {
+  const std::string body =
+      summary.contains("body") ? ValueText(summary["body"], kCommentCap) : std::string("(no body)");
+  return fmt::format("\n[{}] {} {}:\n{}", summary["id"].get<std::string>(),
+                     ValueText(summary.value("created", Json())),
+                     ValueText(summary.value("author", Json())), body);
 }
 
 // The comment body from `body` (markdown) or `body_adf`, and the optional visibility.
@@ -55,9 +73,8 @@ std::string CommentPath(const Json& arguments) {
 core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
   const std::string order = StringArg(arguments, "order", "created");
-  auto page = ReadOffsetCursor(
-      arguments, fmt::format("list_comments\n{}\n{}", StringArg(arguments, "issue_key"), order),
-      20);
+  auto page = ReadOffsetCursor(client, context, arguments, ReadWork(),
+                               CommentsBinding(StringArg(arguments, "issue_key"), order), 20);
   if (!page.ok()) {
     return page.status();
   }
@@ -75,14 +92,12 @@ core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& argum
   for (const auto& comment : values) {
     Json summary = CommentSummary(comment);
     CapStrings(summary, kCommentCap);
-    text += fmt::format("\n[{}] {} {}:\n{}", summary["id"].get<std::string>(),
-                        ValueText(summary["created"]), ValueText(summary["author"]),
-                        ValueText(summary["body"], kCommentCap));
+    text += CommentLine(summary);
     comments.push_back(std::move(summary));
   }
-  std::string head = fmt::format("{} comments", comments.size());
+  std::string head = Count(comments.size(), "comment");
   Json structured = {{"comments", comments}};
-  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  AddOffsetCursor(*page, *response, values.size(), structured, head);
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
 
@@ -150,8 +165,8 @@ std::string WorklogPath(const Json& arguments) {
 
 core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
-  auto page =
-      ReadOffsetCursor(arguments, "list_worklogs\n" + StringArg(arguments, "issue_key"), 20);
+  auto page = ReadOffsetCursor(client, context, arguments, ReadWork(),
+                               "list_worklogs\n" + StringArg(arguments, "issue_key"), 20);
   if (!page.ok()) {
     return page.status();
   }
@@ -169,16 +184,21 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
   for (const auto& worklog : values) {
     Json summary = {{"id", worklog.value("id", "")},
                     {"author", CompactValue(worklog.value("author", Json()))},
-                    {"started", worklog.value("started", Json())},
-                    {"timeSpent", worklog.value("timeSpent", Json())},
                     {"comment", CompactValue(worklog.value("comment", Json()))}};
-    text += fmt::format("\n{} {} {}", ValueText(summary["started"]), ValueText(summary["author"]),
-                        ValueText(summary["timeSpent"]));
+    // Like a comment's body: a missing value is left out, never a null where a string goes.
+    for (const char* key : {"started", "timeSpent"}) {
+      if (const Json value = worklog.value(key, Json()); value.is_string()) {
+        summary[key] = value;
+      }
+    }
+    text +=
+        fmt::format("\n{} {} {}", ValueText(summary.value("started", Json())),
+                    ValueText(summary["author"]), ValueText(summary.value("timeSpent", Json())));
     worklogs.push_back(std::move(summary));
   }
-  std::string head = fmt::format("{} worklogs", worklogs.size());
+  std::string head = Count(worklogs.size(), "worklog");
   Json structured = {{"worklogs", worklogs}};
-  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  AddOffsetCursor(*page, *response, values.size(), structured, head);
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
 

@@ -61,7 +61,8 @@ std::string EntryLines(const std::string& name, const Json& value) {
     for (const auto& comment : value["comments"]) {
       lines += fmt::format("\n- {} · {}: {}", ValueText(comment.value("author", Json())),
                            ValueText(comment.value("created", Json())),
-                           Indented(comment.value("body", Json())));
+                           comment.value("body", Json()).is_null() ? std::string("(no body)")
+                                                                   : Indented(comment["body"]));
     }
     return fmt::format("\n\n{} ({} of {}):{}", name, value["comments"].size(),
                        ValueText(value.value("total", Json())), lines);
@@ -127,10 +128,149 @@ Json Changes(const Json& histories) {
     }
     out.push_back({{"id", history.value("id", "")},
                    {"author", CompactValue(history.value("author", Json()))},
-                   {"created", history.value("created", Json())},
                    {"changes", changes}});
+    if (const Json created = history.value("created", Json()); created.is_string()) {
+      out.back()["created"] = created;  // never a null where get_changelog's schema wants text
+    }
   }
   return out;
+}
+
+// The key under which a flattened issue holds field `id`: the name the caller used for it.
+std::string LabelOf(const std::string& id,
+                    const std::vector<std::pair<std::string, std::string>>& labels) {
+  for (const auto& [field, name] : labels) {
+    if (field == id) {
+      return name;
+    }
+  }
+  return id;
+}
+
+// A number of a Jira page (startAt, total), or `fallback` when Jira gave none.
+long long PageNumber(const Json& page, const char* name, long long fallback) {
+  if (!page.is_object() || !page.contains(name) || !page[name].is_number_integer()) {
+    return fallback;
+  }
+  return page[name].get<long long>();
+}
+
+// What get_issue left out and how to reach it: the entries of the reply's `omitted` and the
+// phrases of the text's marker.
+struct Omissions {
+  Json entries = Json::array();
+  std::vector<std::string> phrases;
+  bool budget_cut = false;
+
+  // `shown` entries of a listing of `total` are included, from `start`; `tool` with `cursor`
+  // gives the rest. Nothing is recorded when none remain.
+  void AddListing(const std::string& field, std::size_t shown, long long start, long long total,
+                  const std::string& tool, const std::string& cursor) {
+    const long long next = start + static_cast<long long>(shown);
+    if (next >= total) {
+      return;
+    }
+    entries.push_back(
+        {{"field", field}, {"shown", shown}, {"total", total}, {"tool", tool}, {"cursor", cursor}});
+    phrases.push_back(fmt::format("{}: {} of {} shown, the rest from {} with cursor \"{}\"", field,
+                                  shown, total, tool, cursor));
+  }
+
+  void AddField(const std::string& field) {
+    entries.push_back({{"field", field}, {"tool", "get_issue"}});
+    phrases.push_back(
+        fmt::format("{} shortened, all of it from get_issue with fields [\"{}\"]", field, field));
+  }
+};
+
+// The page sizes of the continuation cursors: get_changelog's and list_comments' defaults.
+constexpr int kChangelogPage = 50;
+constexpr int kCommentPage = 20;
+constexpr std::size_t kShortestValueCap = 256;
+
+// Cuts the included changelog, then the included comments, to the reply budget; records what is
+// left out (also what Jira itself left out of those pages) and how to continue.
+void TrimIncluded(Json& issue, const Json& raw, const std::string& comment_field,
+                  const std::string& key, const JiraSite& site, Omissions& omitted) {
+  std::size_t size = JsonSize(issue);
+  if (issue.contains("changelog") && issue["changelog"].is_array()) {
+    const Json page = raw.value("changelog", Json::object());
+    const auto all = static_cast<long long>(issue["changelog"].size());
+    const std::size_t shown = TrimToBudget(issue["changelog"], size, kReplyBudget);
+    omitted.budget_cut = omitted.budget_cut || static_cast<long long>(shown) < all;
+    const long long start = PageNumber(page, "startAt", 0);
+    omitted.AddListing("changelog", shown, start, PageNumber(page, "total", start + all),
+                       "get_changelog",
+                       OffsetCursor(ChangelogBinding(key), start + static_cast<long long>(shown),
+                                    kChangelogPage, site));
+  }
+  if (issue.contains(comment_field) && issue[comment_field].is_object() &&
+      issue[comment_field].contains("comments")) {
+    const Json page = raw.value("fields", Json::object()).value("comment", Json::object());
+    Json& comments = issue[comment_field]["comments"];
+    const auto all = static_cast<long long>(comments.size());
+    const std::size_t shown = TrimToBudget(comments, size, kReplyBudget);
+    omitted.budget_cut = omitted.budget_cut || static_cast<long long>(shown) < all;
+    const long long start = PageNumber(page, "startAt", 0);
+    // Jira lists an issue's comments oldest first, as list_comments does by default.
+    omitted.AddListing(comment_field, shown, start, PageNumber(page, "total", start + all),
+                       "list_comments",
+                       OffsetCursor(CommentsBinding(key, "created"),
+                                    start + static_cast<long long>(shown), kCommentPage, site));
+  }
+}
+
+// Cuts the changelog and comments of `uncut` to as many entries as `issue` kept.
+void KeepSameEntries(const Json& issue, const std::string& comment_field, Json& uncut) {
+  const auto keep = [](const Json& kept, Json& entries) {
+    while (kept.is_array() && entries.is_array() && entries.size() > kept.size()) {
+      entries.erase(entries.size() - 1);
+    }
+  };
+  if (issue.contains("changelog") && uncut.contains("changelog")) {
+    keep(issue["changelog"], uncut["changelog"]);
+  }
+  if (issue.contains(comment_field) && issue[comment_field].is_object() &&
+      uncut.contains(comment_field) && uncut[comment_field].is_object() &&
+      uncut[comment_field].contains("comments")) {
+    keep(issue[comment_field].value("comments", Json()), uncut[comment_field]["comments"]);
+  }
+}
+
+// Caps the long values of `issue` ever shorter until it fits the reply budget; names each field
+// the budget shortened. `uncut` is the issue before any cap, so each cut counts from the whole.
+void ShortenValues(Json& issue, const Json& uncut, Omissions& omitted) {
+  if (JsonSize(issue) <= kReplyBudget) {
+    return;
+  }
+  Json shorter;
+  for (std::size_t cap = kIssueValueCap / 2; cap >= kShortestValueCap; cap /= 2) {
+    shorter = uncut;
+    CapStrings(shorter, cap);
+    if (JsonSize(shorter) <= kReplyBudget) {
+      break;
+    }
+  }
+  for (const auto& [name, value] : shorter.items()) {
+    if (issue.contains(name) && issue[name] != value) {
+      omitted.AddField(name);
+    }
+  }
+  omitted.budget_cut = true;
+  issue = std::move(shorter);
+}
+
+// The reply budget for get_issue: every value capped at kIssueValueCap, then the included
+// changelog and comments cut, then long values shortened, until `issue` fits. Returns whether
+// the value cap cut anything; `omitted` records the rest.
+bool FitBudget(Json& issue, const JiraResponse& response, const std::string& comment_field,
+               const std::string& key, Omissions& omitted) {
+  Json uncut = issue;
+  const bool value_cut = CapStrings(issue, kIssueValueCap);
+  TrimIncluded(issue, response.body, comment_field, key, response.site, omitted);
+  KeepSameEntries(issue, comment_field, uncut);
+  ShortenValues(issue, uncut, omitted);
+  return value_cut;
 }
 
 core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments,
@@ -177,11 +317,26 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
     issue["changelog"] = Changes(
         response->body.value("changelog", Json::object()).value("histories", Json::array()));
   }
-  const bool truncated = CapStrings(issue, kIssueValueCap);
+
+  Omissions omitted;
+  const bool value_cut = FitBudget(issue, *response, LabelOf("comment", labels), key, omitted);
+
   std::string text =
       IssueText(issue, JiraClient::BrowseUrl(response->site, issue.value("key", key)));
-  if (truncated) {
+  if (value_cut) {
     text += "\n[long values were truncated]";
+  }
+  const std::string cuts = fmt::format("{}", fmt::join(omitted.phrases, "; "));
+  if (omitted.budget_cut) {
+    text += "\n" + BudgetMarker(cuts);
+  } else if (!omitted.phrases.empty()) {
+    text += "\n[more: " + cuts + "]";
+  }
+  if (value_cut || omitted.budget_cut) {
+    issue["truncated"] = true;
+  }
+  if (!omitted.entries.empty()) {
+    issue["omitted"] = std::move(omitted.entries);
   }
   return mcp::ToolResult::Success(std::move(text), std::move(issue));
 }
@@ -418,7 +573,8 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
     text += fmt::format("\n[{}] failed: {}", failure["index"].get<std::size_t>(),
                         failure["error"].get<std::string>());
   }
-  const std::string head = fmt::format("Created {} of {} issues", created.size(), updates.size());
+  const std::string head =
+      fmt::format("Created {} of {}", created.size(), Count(updates.size(), "issue"));
   return mcp::ToolResult::Success(head + text, {{"created", created}, {"failed", failed}});
 }
 
@@ -519,7 +675,7 @@ core::Result<mcp::ToolResult> DeleteIssue(JiraClient& client, const Json& argume
 core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
   const std::string key = StringArg(arguments, "issue_key");
-  auto page = ReadOffsetCursor(arguments, "get_changelog\n" + key, 50);
+  auto page = ReadOffsetCursor(client, context, arguments, ReadWork(), ChangelogBinding(key), 50);
   if (!page.ok()) {
     return page.status();
   }
@@ -534,9 +690,9 @@ core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& argum
   const Json values = response->body.value("values", Json::array());
   Json changes = Changes(values);
   const std::string text = ChangeLines(changes, "\n");
-  std::string head = fmt::format("{} change sets", changes.size());
+  std::string head = Count(changes.size(), "change set");
   Json structured = {{"histories", changes}};
-  AddOffsetCursor(*page, response->body, values.size(), structured, head);
+  AddOffsetCursor(*page, *response, values.size(), structured, head);
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
 

@@ -148,9 +148,10 @@ core::Status RateLimitSpent(const core::HttpResponse& response, int tries, bool 
                         wait)};
   }
   return {core::Code::kResourceExhausted,
-          fmt::format("Jira's rate limit budget is spent: {} tries were answered 429. {} Ask for "
-                      "fewer or smaller results.",
-                      tries, wait)};
+          fmt::format("Jira's rate limit budget is spent: {} {} answered 429. {} Ask for fewer "
+                      "or smaller results.",
+                      Count(static_cast<std::size_t>(tries), "try", "tries"),
+                      tries == 1 ? "was" : "were", wait)};
 }
 
 core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraRequest& request,
@@ -212,7 +213,10 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
         core::Code::kUnavailable,
         EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream))) +
             fmt::format(" Try again later{}.",
-                        idempotent && tries > 1 ? fmt::format("; {} tries were made", tries) : ""),
+                        idempotent && tries > 1
+                            ? fmt::format("; {} were made",
+                                          Count(static_cast<std::size_t>(tries), "try", "tries"))
+                            : ""),
         detail};
   }
   return {core::Code::kUnavailable,

@@ -37,7 +37,7 @@ core::Result<mcp::ToolResult> ListLinkTypes(JiraClient& client, const Json& argu
   if (!types.ok()) {
     return types.status();
   }
-  std::string text = fmt::format("{} link types", types->size());
+  std::string text = Count(types->size(), "link type");
   for (const auto& type : *types) {
     text += "\n" + TypeLine(type);
   }

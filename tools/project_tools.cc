@@ -30,7 +30,7 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   constexpr std::string_view kBinding = "list_projects";
   long long start_at = 0;
   if (const std::string cursor = StringArg(arguments, "cursor"); !cursor.empty()) {
-    auto state = DecodeCursor(cursor, kBinding);
+    auto state = DecodeSiteCursor(client, context, arguments, ReadWork(), cursor, kBinding);
     if (!state.ok()) {
       return state.status();
     }
@@ -80,10 +80,10 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   has_more = (has_more || truncated) && !projects.empty();
 
   Json structured = {{"projects", projects}, {"has_more", has_more}};
-  std::string head = fmt::format("{} project{}", projects.size(), projects.size() == 1 ? "" : "s");
+  std::string head = Count(projects.size(), "project");
   if (has_more) {
     structured["next_cursor"] =
-        EncodeCursor({{"s", next}, {"q", query}, {"m", max_results}}, kBinding);
+        EncodeSiteCursor({{"s", next}, {"q", query}, {"m", max_results}}, kBinding, response->site);
     head += " (more: pass next_cursor as cursor)";
   }
   return mcp::ToolResult::Success(head + text, std::move(structured));
@@ -147,7 +147,7 @@ core::Result<mcp::ToolResult> ListIssueTypes(JiraClient& client, const Json& arg
   if (!types.ok()) {
     return types.status();
   }
-  std::string text = fmt::format("{} issue types", types->size());
+  std::string text = Count(types->size(), "issue type");
   for (const auto& type : *types) {
     text +=
         fmt::format("\n{} · {}{}", type["id"].get<std::string>(), type["name"].get<std::string>(),
@@ -222,7 +222,8 @@ core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& ar
     fields.push_back(std::move(summary));
   }
   return mcp::ToolResult::Success(
-      fmt::format("{} fields (* mandatory) for issue type {}", fields.size(), type_id) + text,
+      fmt::format("{} (* mandatory) for issue type {}", Count(fields.size(), "field"), type_id) +
+          text,
       {{"issue_type_id", type_id}, {"fields", fields}});
 }
 
@@ -271,8 +272,7 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
     text += fmt::format("\n{} · {}", fields.back()["id"].get<std::string>(),
                         fields.back()["name"].get<std::string>());
   }
-  return mcp::ToolResult::Success(fmt::format("{} fields", fields.size()) + text,
-                                  {{"fields", fields}});
+  return mcp::ToolResult::Success(Count(fields.size(), "field") + text, {{"fields", fields}});
 }
 
 core::Result<mcp::ToolResult> ListPriorities(JiraClient& client, const Json& arguments,
@@ -289,7 +289,7 @@ core::Result<mcp::ToolResult> ListPriorities(JiraClient& client, const Json& arg
     priorities.push_back({{"id", priority.value("id", "")}, {"name", priority.value("name", "")}});
     text += "\n" + priorities.back()["name"].get<std::string>();
   }
-  return mcp::ToolResult::Success(fmt::format("{} priorities", priorities.size()) + text,
+  return mcp::ToolResult::Success(Count(priorities.size(), "priority", "priorities") + text,
                                   {{"priorities", priorities}});
 }
 

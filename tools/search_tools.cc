@@ -10,8 +10,6 @@ namespace {
 std::vector<std::string> DefaultSearchFields() {
   return {"summary", "status", "assignee", "priority", "issuetype", "updated"};
 }
-// A reply stays below this many bytes of issues; the rest is reached through the cursor.
-constexpr std::size_t kSearchBudget = std::size_t{48} * 1024;
 constexpr std::size_t kSearchValueCap = 2000;
 
 // A search cursor: the page token that produced the page ("" for the first), how many of that
@@ -129,8 +127,8 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     Json issue = FlattenIssue(page[index], fields);
     RelabelFields(issue, labels);
     truncated = CapStrings(issue, kSearchValueCap) || truncated;
-    const std::size_t size = issue.dump(-1, ' ', false, Json::error_handler_t::replace).size();
-    if (!issues.empty() && used + size > kSearchBudget) {
+    const std::size_t size = JsonSize(issue);
+    if (!issues.empty() && used + size > kReplyBudget) {
       truncated = true;
       break;
     }
@@ -173,14 +171,13 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     }
   }
 
-  std::string head = issues.empty()
-                         ? std::string("No issues match this JQL.")
-                         : fmt::format("{} issue{}", issues.size(), issues.size() == 1 ? "" : "s");
+  std::string head =
+      issues.empty() ? std::string("No issues match this JQL.") : Count(issues.size(), "issue");
   if (structured["has_more"].get<bool>()) {
     head += " (more: pass next_cursor as cursor)";
   }
   if (truncated) {
-    head += " [truncated to fit the reply budget; long values were cut]";
+    head += " " + BudgetMarker("long values were cut");
   }
   if (!issues.empty()) {
     head += fmt::format("\nkey | {}", fmt::join(asked, " | "));
@@ -199,11 +196,12 @@ core::Result<mcp::ToolResult> CountIssues(JiraClient& client, const Json& argume
     return response.status().WithContext("Counting issues");
   }
   const Json count = response->body.value("count", Json());
-  if (!count.is_number_integer()) {
+  if (!count.is_number_unsigned()) {
     return core::Status(core::Code::kUnavailable, "Jira answered the count without a number.");
   }
-  return mcp::ToolResult::Success(fmt::format("About {} issues (approximate)", count.dump()),
-                                  {{"count", count}, {"approximate", true}});
+  return mcp::ToolResult::Success(
+      fmt::format("About {} (approximate)", Count(count.get<std::size_t>(), "issue")),
+      {{"count", count}, {"approximate", true}});
 }
 
 core::Result<mcp::ToolResult> ValidateJql(JiraClient& client, const Json& arguments,

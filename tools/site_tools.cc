@@ -39,7 +39,7 @@ core::Result<mcp::ToolResult> UserList(JiraClient& client, const mcp::CallContex
     users.push_back(UserSummary(user));
     text += "\n" + UserLine(users.back());
   }
-  std::string head = fmt::format("{} user{}", users.size(), users.size() == 1 ? "" : "s");
+  std::string head = Count(users.size(), "user");
   return mcp::ToolResult::Success(head + text, {{"users", users}});
 }
 
@@ -50,8 +50,7 @@ core::Result<mcp::ToolResult> ListSites(JiraClient& client, const Json& /*argume
     return sites.status();
   }
   Json out = Json::array();
-  std::string text =
-      fmt::format("{} accessible Jira site{}", sites->size(), sites->size() == 1 ? "" : "s");
+  std::string text = Count(sites->size(), "accessible Jira site");
   for (const auto& site : *sites) {
     out.push_back({{"id", site.id}, {"name", site.name}, {"url", site.url}});
     text += fmt::format("\n{} · {} · cloudId {}", site.name, site.url, site.id);

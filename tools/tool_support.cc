@@ -21,6 +21,24 @@ namespace {
 
 constexpr std::string_view kCursorPrefix = "c1.";
 
+// Where a site-bound cursor keeps the cloudId and the name of its site.
+constexpr const char* kSiteIdKey = "c";
+constexpr const char* kSiteNameKey = "cn";
+
+core::Status ForeignCursor() {
+  return {core::Code::kInvalidArgument,
+          "The cursor is not one this tool issued for these arguments. Repeat the call without "
+          "`cursor` to start from the first page."};
+}
+
+// A string kept in a decoded cursor; empty when absent or not a string.
+std::string StateText(const Json& state, const char* key) {
+  if (!state.is_object() || !state.contains(key) || !state[key].is_string()) {
+    return {};
+  }
+  return state[key].get<std::string>();
+}
+
 std::uint64_t Fnv1a(std::string_view text) {
   std::uint64_t hash = 14695981039346656037ULL;
   for (const char c : text) {
@@ -42,45 +60,176 @@ core::Result<Json> LoadSchema(const std::string& file) {
   return schema;
 }
 
-// The arguments of `input_schema` that name one Jira item and so may end up as a path segment:
-// top-level strings called `*_key` or `*_id` that the schema requires to be non-empty.
-std::vector<std::string> IdentifierArguments(const Json& input_schema) {
-  std::vector<std::string> names;
-  const Json properties = input_schema.value("properties", Json::object());
-  for (const auto& [name, property] : properties.items()) {
-    const bool named_like_id = name.ends_with("_key") || name.ends_with("_id");
-    if (named_like_id && property.is_object() && property.value("type", "") == "string" &&
-        property.value("minLength", 0) >= 1) {
-      names.push_back(name);
-    }
+// What an identifier argument must look like. Jira's keys and ids never hold '/', '?', '#' or
+// whitespace; where the shape is known it is checked whole, so a mistyped value is refused with
+// what it should look like instead of reaching Jira percent-encoded.
+enum class Shape {
+  kAnyKey,      // no '/', '?', '#' or whitespace
+  kIssueKey,    // PROJ-123, or an issue id (digits)
+  kProjectKey,  // PROJ, or a project id (digits)
+  kNumericId,   // digits: comments, attachments, links, worklogs
+};
+
+// An argument of `input_schema` that names one Jira item and so may end up in a path (or, for
+// issue_keys, in the JQL of a read-back): a top-level string called `*_key` or `*_id`, or an array
+// of strings called `*_keys`. `required` is set when the schema requires it to be non-empty.
+struct IdentifierArgument {
+  std::string name;
+  Shape shape = Shape::kAnyKey;
+  bool required = false;
+  bool list = false;
+};
+
+Shape ShapeOf(std::string_view name) {
+  if (name == "project_key") {
+    return Shape::kProjectKey;
   }
-  return names;
+  if (name == "issue_key" || name == "issue_keys" || name == "from_key" || name == "to_key" ||
+      name == "parent_key") {
+    return Shape::kIssueKey;
+  }
+  if (name == "comment_id" || name == "attachment_id" || name == "link_id" ||
+      name == "worklog_id") {
+    return Shape::kNumericId;
+  }
+  return Shape::kAnyKey;
 }
 
-// Refuses an identifier argument that is blank, "." or ".." (F7): none names a Jira item, and
-// "." or ".." in a path could address another endpoint.
-core::Status CheckIdentifiers(const std::vector<std::string>& names, const Json& arguments) {
-  for (const auto& name : names) {
-    if (!arguments.is_object() || !arguments.contains(name) || !arguments[name].is_string()) {
+std::vector<IdentifierArgument> IdentifierArguments(const Json& input_schema) {
+  std::vector<IdentifierArgument> arguments;
+  const Json properties = input_schema.value("properties", Json::object());
+  for (const auto& [name, property] : properties.items()) {
+    if (!property.is_object()) {
       continue;
     }
-    const std::string& value = arguments[name].get_ref<const std::string&>();
-    const std::size_t first = value.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) {
-      return {core::Code::kInvalidArgument,
-              fmt::format("`{}` is empty. Give the key or id of the Jira item.", name)};
+    const std::string type = property.value("type", "");
+    const bool one = (name.ends_with("_key") || name.ends_with("_id")) && type == "string";
+    const bool list = name.ends_with("_keys") && type == "array";
+    if (one || list) {
+      arguments.push_back({.name = name,
+                           .shape = ShapeOf(name),
+                           .required = one && property.value("minLength", 0) >= 1,
+                           .list = list});
     }
-    if (IsDotSegment(value)) {
-      return {core::Code::kInvalidArgument,
-              fmt::format("`{}` is '{}', which is not a Jira key or id. Give the key or id of the "
-                          "Jira item.",
-                          name, value)};
+  }
+  return arguments;
+}
+
+bool AllDigits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(),
+                                      [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// A project key as Jira Cloud allows it: an ASCII letter, then letters, digits or '_'.
+bool IsProjectKey(std::string_view text) {
+  return !text.empty() && std::isalpha(static_cast<unsigned char>(text.front())) != 0 &&
+         std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
+}
+
+bool IsIssueKey(std::string_view text) {
+  const std::size_t dash = text.rfind('-');
+  return dash != std::string_view::npos && IsProjectKey(text.substr(0, dash)) &&
+         AllDigits(text.substr(dash + 1));
+}
+
+bool HasShape(std::string_view value, Shape shape) {
+  switch (shape) {
+    case Shape::kIssueKey:
+      return IsIssueKey(value) || AllDigits(value);
+    case Shape::kProjectKey:
+      return IsProjectKey(value) || AllDigits(value);
+    case Shape::kNumericId:
+      return AllDigits(value);
+    case Shape::kAnyKey:
+      break;
+  }
+  return value.find_first_of("/?# \t\r\n\f\v") == std::string_view::npos;
+}
+
+std::string_view ShapeHint(Shape shape) {
+  switch (shape) {
+    case Shape::kIssueKey:
+      return "An issue key looks like PROJ-123 (a project key, '-', a number); an issue id is a "
+             "number like 10042.";
+    case Shape::kProjectKey:
+      return "A project key looks like PROJ (a letter, then letters, digits or '_'); a project id "
+             "is a number like 10000.";
+    case Shape::kNumericId:
+      return "This id is a number like 10042, as Jira lists it.";
+    case Shape::kAnyKey:
+      break;
+  }
+  return "A Jira key or id has no '/', '?', '#' or whitespace in it.";
+}
+
+// The value as a quoted JSON string, cut short: safe to show whatever it holds.
+std::string Shown(const std::string& value) {
+  constexpr std::size_t kShownBytes = 60;
+  std::string shown = Utf8Prefix(value, kShownBytes);
+  if (shown.size() < value.size()) {
+    shown += "…";
+  }
+  return Json(shown).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Refuses one identifier value that is blank, "." or ".." (F7: none names a Jira item, and "."
+// or ".." in a path could address another endpoint), or that has not the argument's shape.
+core::Status CheckIdentifier(const std::string& name, const std::string& value, Shape shape,
+                             bool required) {
+  if (value.empty() && !required) {
+    return {};
+  }
+  if (value.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return {core::Code::kInvalidArgument,
+            fmt::format("`{}` is empty. Give the key or id of the Jira item.", name)};
+  }
+  if (IsDotSegment(value)) {
+    return {core::Code::kInvalidArgument,
+            fmt::format("`{}` is '{}', which is not a Jira key or id. Give the key or id of the "
+                        "Jira item.",
+                        name, value)};
+  }
+  if (!HasShape(value, shape)) {
+    return {core::Code::kInvalidArgument,
+            fmt::format("`{}` is {}, which is not a Jira key or id. {}", name, Shown(value),
+                        ShapeHint(shape))};
+  }
+  return {};
+}
+
+core::Status CheckIdentifiers(const std::vector<IdentifierArgument>& identifiers,
+                              const Json& arguments) {
+  for (const auto& identifier : identifiers) {
+    if (!arguments.is_object() || !arguments.contains(identifier.name)) {
+      continue;
+    }
+    const Json& value = arguments[identifier.name];
+    if (value.is_string()) {
+      auto status = CheckIdentifier(identifier.name, value.get_ref<const std::string&>(),
+                                    identifier.shape, identifier.required);
+      if (!status.ok()) {
+        return status;
+      }
+    }
+    if (!identifier.list || !value.is_array()) {
+      continue;
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (!value[i].is_string()) {
+        continue;
+      }
+      auto status = CheckIdentifier(fmt::format("{}[{}]", identifier.name, i),
+                                    value[i].get_ref<const std::string&>(), identifier.shape, true);
+      if (!status.ok()) {
+        return status;
+      }
     }
   }
   return {};
 }
 
-mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<std::string>& identifiers,
+mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArgument>& identifiers,
                            const Json& arguments, const mcp::CallContext& context) {
   if (auto status = CheckIdentifiers(identifiers, arguments); !status.ok()) {
     return mcp::ToolResult::FromStatus(status);
@@ -169,9 +318,7 @@ std::string EncodeCursor(Json state, std::string_view binding) {
 }
 
 core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view binding) {
-  const core::Status bad(core::Code::kInvalidArgument,
-                         "The cursor is not one this tool issued for these arguments. Repeat the "
-                         "call without `cursor` to start from the first page.");
+  const core::Status bad = ForeignCursor();
   if (cursor.rfind(kCursorPrefix, 0) != 0) {
     return bad;
   }
@@ -182,6 +329,41 @@ core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view bind
   Json state = Json::parse(*decoded, nullptr, false);
   if (!state.is_object() || state.value("h", "") != fmt::format("{:016x}", Fnv1a(binding))) {
     return bad;
+  }
+  return state;
+}
+
+std::string EncodeSiteCursor(Json state, std::string_view binding, const JiraSite& site) {
+  state[kSiteIdKey] = site.id;
+  state[kSiteNameKey] = site.name;
+  return EncodeCursor(std::move(state), binding);
+}
+
+core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& context,
+                                    const Json& arguments, const std::vector<std::string>& scopes,
+                                    const std::string& cursor, std::string_view binding) {
+  auto state = DecodeCursor(cursor, binding);
+  if (!state.ok()) {
+    return state;
+  }
+  const std::string cloud_id = StateText(*state, kSiteIdKey);
+  if (cloud_id.empty()) {
+    return ForeignCursor();
+  }
+
+  // The site this call goes to, resolved as the request will resolve it (cached).
+  auto site = client.ResolveSite(context, scopes, StringArg(arguments, "site"));
+  if (!site.ok()) {
+    return site.status();
+  }
+  if (site->id != cloud_id) {
+    const std::string name = StateText(*state, kSiteNameKey);
+    return core::Status(
+        core::Code::kInvalidArgument,
+        fmt::format("The cursor continues a listing on Jira site '{}' (cloudId {}), but this call "
+                    "goes to '{}'. Pass `site: \"{}\"` with the cursor to continue there, or "
+                    "repeat the call without `cursor` to start on '{}'.",
+                    name, cloud_id, site->name, name.empty() ? cloud_id : name, site->name));
   }
   return state;
 }
@@ -212,6 +394,34 @@ std::vector<std::string> StringListArg(const Json& arguments, const char* name) 
     }
   }
   return out;
+}
+
+std::string Count(std::size_t count, std::string_view singular, std::string_view plural) {
+  if (count == 1) {
+    return fmt::format("1 {}", singular);
+  }
+  if (plural.empty()) {
+    return fmt::format("{} {}s", count, singular);
+  }
+  return fmt::format("{} {}", count, plural);
+}
+
+std::string BudgetMarker(std::string_view what) {
+  return fmt::format("[truncated to fit the reply budget; {}]", what);
+}
+
+std::size_t JsonSize(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace).size();
+}
+
+std::size_t TrimToBudget(Json& entries, std::size_t& size, std::size_t budget) {
+  while (entries.is_array() && !entries.empty() && size > budget) {
+    // The entry and the comma before it (none before a first entry).
+    const std::size_t entry = JsonSize(entries.back()) + (entries.size() > 1 ? 1 : 0);
+    entries.erase(entries.size() - 1);
+    size -= std::min(size, entry);
+  }
+  return entries.is_array() ? entries.size() : 0;
 }
 
 std::string ValueText(const Json& value, std::size_t max_bytes) {
@@ -314,13 +524,15 @@ JiraTool MakeTool(JiraToolInfo info, std::string title, std::string description,
   return tool;
 }
 
-core::Result<OffsetPage> ReadOffsetCursor(const Json& arguments, std::string binding,
-                                          int default_max_results) {
+core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallContext& context,
+                                          const Json& arguments,
+                                          const std::vector<std::string>& scopes,
+                                          std::string binding, int default_max_results) {
   OffsetPage page;
   page.max_results = arguments.value("max_results", default_max_results);
-  page.binding = std::move(binding) + "\n" + StringArg(arguments, "site");
+  page.binding = std::move(binding);
   if (const std::string cursor = StringArg(arguments, "cursor"); !cursor.empty()) {
-    auto state = DecodeCursor(cursor, page.binding);
+    auto state = DecodeSiteCursor(client, context, arguments, scopes, cursor, page.binding);
     if (!state.ok()) {
       return state.status();
     }
@@ -332,8 +544,9 @@ core::Result<OffsetPage> ReadOffsetCursor(const Json& arguments, std::string bin
   return page;
 }
 
-void AddOffsetCursor(const OffsetPage& page, const Json& body, std::size_t returned,
+void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::size_t returned,
                      Json& structured, std::string& head) {
+  const Json& body = response.body;
   const long long next = page.start_at + static_cast<long long>(returned);
   bool has_more = false;
   if (body.is_object() && body.contains("isLast") && body["isLast"].is_boolean()) {
@@ -346,9 +559,22 @@ void AddOffsetCursor(const OffsetPage& page, const Json& body, std::size_t retur
   has_more = has_more && returned > 0;
   structured["has_more"] = has_more;
   if (has_more) {
-    structured["next_cursor"] = EncodeCursor({{"s", next}, {"m", page.max_results}}, page.binding);
+    structured["next_cursor"] = OffsetCursor(page.binding, next, page.max_results, response.site);
     head += " (more: pass next_cursor as cursor)";
   }
+}
+
+std::string OffsetCursor(std::string_view binding, long long start_at, int max_results,
+                         const JiraSite& site) {
+  return EncodeSiteCursor({{"s", start_at}, {"m", max_results}}, binding, site);
+}
+
+std::string CommentsBinding(std::string_view issue_key, std::string_view order) {
+  return fmt::format("list_comments\n{}\n{}", issue_key, order);
+}
+
+std::string ChangelogBinding(std::string_view issue_key) {
+  return fmt::format("get_changelog\n{}", issue_key);
 }
 
 core::Result<std::string> ResolveAccountId(JiraClient& client, const mcp::CallContext& context,

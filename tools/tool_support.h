@@ -1,6 +1,7 @@
 // Internal helpers shared by the Jira tool implementations; not part of the public API.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -64,19 +65,30 @@ std::vector<JiraTool> AgileTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> ProjectTools(const std::shared_ptr<JiraClient>& client);
 std::vector<JiraTool> AttachmentTools(const std::shared_ptr<JiraClient>& client);
 
-// Offset paging (startAt/maxResults) behind an opaque cursor bound to `binding`. The cursor
-// keeps the page size, so later pages keep the caller's max_results unless it is given again.
+// Offset paging (startAt/maxResults) behind an opaque cursor bound to `binding` and to the Jira
+// site of the page (see DecodeSiteCursor). The cursor keeps the page size, so later pages keep
+// the caller's max_results unless it is given again.
 struct OffsetPage {
   long long start_at = 0;
   int max_results = 0;
   std::string binding;
 };
-core::Result<OffsetPage> ReadOffsetCursor(const Json& arguments, std::string binding,
-                                          int default_max_results);
+core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallContext& context,
+                                          const Json& arguments,
+                                          const std::vector<std::string>& scopes,
+                                          std::string binding, int default_max_results);
 // Sets has_more (and next_cursor when more remain) from Jira's isLast or total; appends the
-// continuation hint to `head`.
-void AddOffsetCursor(const OffsetPage& page, const Json& body, std::size_t returned,
+// continuation hint to `head`. The cursor is bound to the site `response` came from.
+void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::size_t returned,
                      Json& structured, std::string& head);
+// A cursor that ReadOffsetCursor with `binding` reads as "continue at `start_at`, `max_results`
+// a page, on `site`"; for a tool that hands out the continuation of another tool's listing.
+std::string OffsetCursor(std::string_view binding, long long start_at, int max_results,
+                         const JiraSite& site);
+// The bindings of list_comments (comments in `order`) and get_changelog for one issue, as the
+// issue_key argument spells it.
+std::string CommentsBinding(std::string_view issue_key, std::string_view order);
+std::string ChangelogBinding(std::string_view issue_key);
 
 // The accountId for `who`: an accountId as it is, else the single user whose e-mail or display
 // name matches through user search (read:jira-user). No single match is kInvalidArgument
@@ -125,6 +137,14 @@ bool IsDotSegment(std::string_view text);
 // a cursor from one query is refused for another.
 std::string EncodeCursor(Json state, std::string_view binding);
 core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view binding);
+// The same, also bound to the Jira site the page came from: decoding resolves the call's `site`
+// argument as JiraClient::Call would (cached) and refuses a cursor issued for another site with
+// kInvalidArgument naming both sites and how to go on. Every paged tool but search_issues (which
+// binds the `site` argument in its own binding) uses these.
+std::string EncodeSiteCursor(Json state, std::string_view binding, const JiraSite& site);
+core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& context,
+                                    const Json& arguments, const std::vector<std::string>& scopes,
+                                    const std::string& cursor, std::string_view binding);
 // A page size kept in a decoded cursor under `name`, clamped to the schemas' 1..100; `fallback`
 // when the cursor has none.
 int CursorPageSize(const Json& state, const char* name, int fallback);
@@ -132,6 +152,22 @@ int CursorPageSize(const Json& state, const char* name, int fallback);
 // A string argument, or `fallback` when it is absent.
 std::string StringArg(const Json& arguments, const char* name, std::string fallback = {});
 std::vector<std::string> StringListArg(const Json& arguments, const char* name);
+
+// "1 board", "3 boards": `count` and the noun in the number it takes. `plural` defaults to
+// `singular` plus "s"; give it for irregular nouns ("priority", "priorities").
+std::string Count(std::size_t count, std::string_view singular, std::string_view plural = {});
+
+// The reply budget: a reply's structured content stays below this many bytes. What does not fit
+// is left out, the text says so with BudgetMarker, and a cursor (or a narrower call) gets the
+// rest.
+inline constexpr std::size_t kReplyBudget = std::size_t{48} * 1024;
+// "[truncated to fit the reply budget; <what>]": the explicit marker of a reply the budget cut.
+std::string BudgetMarker(std::string_view what);
+// The bytes `value` takes as compact JSON: what the budget counts.
+std::size_t JsonSize(const Json& value);
+// Drops trailing entries of the array `entries` while `size` (the JSON size of the reply that
+// holds it, kept current) is over `budget`; returns how many entries remain.
+std::size_t TrimToBudget(Json& entries, std::size_t& size, std::size_t budget);
 
 // One line of text for a compacted value (users by name, references by key).
 std::string ValueText(const Json& value, std::size_t max_bytes = 300);

@@ -67,7 +67,7 @@ core::Result<mcp::ToolResult> ListTransitions(JiraClient& client, const Json& ar
   if (!transitions.ok()) {
     return transitions.status();
   }
-  std::string text = fmt::format("{} transitions available", transitions->size());
+  std::string text = Count(transitions->size(), "transition") + " available";
   for (const auto& transition : *transitions) {
     text += "\n" + TransitionLine(transition);
   }

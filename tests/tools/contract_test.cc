@@ -169,6 +169,13 @@ Json Sample(const std::string& name, const Json& schema) {
   if (name == "transition") {
     return "31";
   }
+  // Identifiers in the shapes Jira gives them (other values are refused before any request).
+  if (name == "project_key") {
+    return "A";
+  }
+  if (name.ends_with("_id")) {
+    return "10001";
+  }
   return "A-1";
 }
 
@@ -193,11 +200,11 @@ TEST(JiraToolRequests, FollowAtlassiansOpenApiContract) {
     harness.env.http->OnJson("GET", api + "/issueLinkType", 200,
                              R"({"issueLinkTypes":[{"name":"Blocks","inward":"is blocked by",
                                  "outward":"blocks"}]})");
-    harness.env.http->OnJson("GET", api + "/issue/createmeta/A-1/issuetypes?", 200,
+    harness.env.http->OnJson("GET", api + "/issue/createmeta/A/issuetypes?", 200,
                              R"({"issueTypes":[{"id":"1","name":"A-1"}]})");
     harness.env.http->OnJson("GET", api + "/user/search", 200,
                              R"([{"accountId":"5b10ac8d82e05b22cc7d4ef5","displayName":"A-1"}])");
-    harness.env.http->OnJson("GET", api + "/attachment/A-1", 200,
+    harness.env.http->OnJson("GET", api + "/attachment/10001", 200,
                              R"({"filename":"a.txt","mimeType":"text/plain","size":1})");
     harness.env.http->OnJson("POST", api + "/issue/A-1/attachments", 200, R"([{"id":"1"}])");
     Json arguments = Sample("", harness.registry.Find(info.name)->input_schema);

@@ -77,13 +77,15 @@ TEST(GetIssue, NotFoundTellsTheAgentWhatToCheck) {
   EXPECT_THAT(text, HasSubstr("Issue does not exist"));
 }
 
-TEST(GetIssue, EncodesTheKeyInThePath) {
+TEST(GetIssue, RefusesAKeyThatCouldLeaveItsPathSegment) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", IssueUrl() + "/", 404, "{}");
 
-  static_cast<void>(harness.Call("get_issue", {{"issue_key", "../../admin"}}));
+  const auto result = harness.Call("get_issue", {{"issue_key", "../../admin"}});
 
-  EXPECT_EQ(harness.env.http->RequestsTo("/issue/").front().url.find(IssueUrl() + "/..%2F"), 0U);
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("An issue key looks like PROJ-123"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/issue/").empty());
 }
 
 struct CreateFixture {

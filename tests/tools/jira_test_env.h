@@ -19,6 +19,10 @@ namespace tools {
 inline constexpr char kBase[] = "http://127.0.0.1:9";
 inline constexpr char kCloudId[] = "11111111-2222-3333-4444-555555555555";
 inline constexpr char kJira[] = "http://127.0.0.1:9/ex/jira/11111111-2222-3333-4444-555555555555";
+// The second site of TwoSites, "beta".
+inline constexpr char kBetaCloudId[] = "99999999-0000-0000-0000-000000000000";
+inline constexpr char kBetaJira[] =
+    "http://127.0.0.1:9/ex/jira/99999999-0000-0000-0000-000000000000";
 
 struct JiraEnv {
   std::shared_ptr<fakes::FakeHttpClient> http = std::make_shared<fakes::FakeHttpClient>();
@@ -47,11 +51,11 @@ struct JiraEnv {
   }
 
   void TwoSites() {
-    http->OnJson(
-        "GET", std::string(kBase) + "/oauth/token/accessible-resources", 200,
-        std::string(
-            R"([{"id":"99999999-0000-0000-0000-000000000000","name":"beta","url":"https://beta.atlassian.net/","scopes":[]},{"id":")") +
-            kCloudId + R"(","name":"acme","url":"https://acme.atlassian.net","scopes":[]}])");
+    http->OnJson("GET", std::string(kBase) + "/oauth/token/accessible-resources", 200,
+                 std::string(R"([{"id":")") + kBetaCloudId +
+                     R"(","name":"beta","url":"https://beta.atlassian.net/","scopes":[]},{"id":")" +
+                     kCloudId +
+                     R"(","name":"acme","url":"https://acme.atlassian.net","scopes":[]}])");
   }
 };
 

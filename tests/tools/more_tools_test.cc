@@ -64,6 +64,40 @@ TEST(ListComments, RendersBodiesAsMarkdownAndPages) {
   EXPECT_TRUE(ToolHarness::Structured(result)["has_more"].get<bool>());
 }
 
+// Jira can answer a comment whose body is null or absent: the reply leaves `body` out (the
+// schema wants a string when it is there) and the text says there is none.
+TEST(ListComments, HandlesACommentWithoutABody) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1/comment"), 200, R"({"startAt":0,"total":2,
+      "comments":[{"id":"1","author":{"accountId":"a1","displayName":"Ann"},
+      "created":"2026-01-01T10:00:00.000+0000","body":null},{"id":"2","created":null}]})");
+
+  const auto result = harness.Call("list_comments", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json& comments = ToolHarness::Structured(result)["comments"];
+  ASSERT_EQ(comments.size(), 2U);
+  EXPECT_FALSE(comments[0].contains("body"));
+  EXPECT_EQ(comments[0]["created"], "2026-01-01T10:00:00.000+0000");
+  EXPECT_FALSE(comments[1].contains("body"));
+  EXPECT_FALSE(comments[1].contains("created"));
+  EXPECT_THAT(ToolHarness::TextOf(result),
+              HasSubstr("[1] 2026-01-01T10:00:00.000+0000 Ann:\n(no body)"));
+}
+
+TEST(ListWorklogs, HandlesAWorklogWithoutStartOrTimeSpent) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1/worklog"), 200,
+                           R"({"total":1,"worklogs":[{"id":"5","started":null}]})");
+
+  const auto result = harness.Call("list_worklogs", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json& worklog = ToolHarness::Structured(result)["worklogs"][0];
+  EXPECT_FALSE(worklog.contains("started"));
+  EXPECT_FALSE(worklog.contains("timeSpent"));
+}
+
 TEST(DeleteComment, IsDestructiveAndEmptyAnswersAreSuccess) {
   ToolHarness harness;
   harness.env.http->OnJson("DELETE", Api("/issue/A-1/comment/9"), 204, "");

@@ -1,6 +1,8 @@
 // F7: no argument can leave the intended URL path. Every path segment goes through Encode,
-// identifier arguments that are blank, "." or ".." are refused, and the client refuses any path
-// with an empty or dot segment before anything is sent.
+// identifier arguments that are blank, "." or "..", or not shaped like the key or id they name
+// (issue keys PROJ-123, project keys PROJ, numeric ids; none with '/', '?', '#' or whitespace),
+// are refused, and the client refuses any path with an empty or dot segment before anything is
+// sent.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -43,7 +45,7 @@ void ExpectRefused(const std::string& tool, const Json& arguments, const std::st
 }
 
 TEST(IdentifierArguments, DotDotIssueKeyIsRefusedBeforeAnyRequest) {
-  ExpectRefused("delete_comment", {{"issue_key", ".."}, {"comment_id", "x"}},
+  ExpectRefused("delete_comment", {{"issue_key", ".."}, {"comment_id", "9"}},
                 "`issue_key` is '..', which is not a Jira key or id");
   ExpectRefused("get_issue", {{"issue_key", ".."}}, "`issue_key` is '..'");
   ExpectRefused("get_issue", {{"issue_key", "."}}, "`issue_key` is '.'");
@@ -65,17 +67,71 @@ TEST(IdentifierArguments, BlankKeysAndIdsAreRefusedWithAClearError) {
                 "`comment_id` is empty");
 }
 
-TEST(IdentifierArguments, SlashesAndQueryCharactersStayInsideTheirSegment) {
+TEST(IdentifierArguments, IssueKeysWithPathOrQueryCharactersAreRefusedWithTheirShape) {
+  for (const std::string key : {"../x?y", "A-1/comment", "A-1?fields=x", "A-1#x", "A 1", "A-1\n",
+                                "\tA-1", "A-", "-1", "A1", "A-1x"}) {
+    ExpectRefused("get_issue", {{"issue_key", key}},
+                  "An issue key looks like PROJ-123 (a project key, '-', a number); an issue id "
+                  "is a number like 10042.");
+  }
+  ExpectRefused("get_issue", {{"issue_key", "A/1"}}, "`issue_key` is \"A/1\", which is not");
+  ExpectRefused("link_issues", {{"from_key", "A-1"}, {"to_key", "B 2"}, {"link_type", "blocks"}},
+                "`to_key` is \"B 2\"");
+  ExpectRefused("set_parent", {{"issue_key", "A-2"}, {"parent_key", "A-1?"}}, "`parent_key`");
+}
+
+TEST(IdentifierArguments, EveryIssueKeyOfAListIsChecked) {
+  ExpectRefused("move_issues", {{"issue_keys", {"A-1", "A-2) OR project = B"}}},
+                "`issue_keys[1]` is \"A-2) OR project = B\"");
+}
+
+TEST(IdentifierArguments, ProjectKeysAndNumericIdsHaveTheirShapes) {
+  ExpectRefused("get_project", {{"project_key", "A/B"}}, "A project key looks like PROJ");
+  ExpectRefused("list_boards", {{"project_key", "A B"}}, "`project_key` is \"A B\"");
+  ExpectRefused("delete_comment", {{"issue_key", "A-1"}, {"comment_id", "a/b"}},
+                "`comment_id` is \"a/b\", which is not a Jira key or id. This id is a number");
+  ExpectRefused("download_attachment", {{"attachment_id", "9?x"}}, "`attachment_id`");
+  ExpectRefused("remove_link", {{"link_id", "1 2"}}, "`link_id`");
+}
+
+TEST(IdentifierArguments, LongOrOddValuesAreShownShortAndEscaped) {
+  ExpectRefused("get_issue", {{"issue_key", std::string(100, 'A') + "/"}},
+                "`issue_key` is \"" + std::string(60, 'A') + "…\"");
+  ExpectRefused("get_issue", {{"issue_key", "A-1\n"}}, "`issue_key` is \"A-1\\n\"");
+}
+
+TEST(IdentifierArguments, WellFormedKeysAndIdsReachJira) {
   ToolHarness harness;
+  harness.env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/issue/", 200,
+                           R"({"id":"1","key":"A-1","fields":{}})");
   harness.env.http->OnJson("DELETE", std::string(kJira) + "/rest/api/3/issue/", 204, "");
+  harness.env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/project/", 200,
+                           R"({"id":"1","key":"A","name":"Alpha"})");
 
-  const auto result =
-      harness.Call("delete_comment", {{"issue_key", "../x?y"}, {"comment_id", "a/b"}});
+  for (const std::string key : {"A-1", "PROJ_2-15", "abc-7", "10042"}) {
+    const auto result = harness.Call("get_issue", {{"issue_key", key}, {"fields", {"summary"}}});
+    EXPECT_FALSE(result.is_error) << key << ": " << ToolHarness::TextOf(result);
+  }
+  for (const std::string project : {"A", "MOB2", "A_B", "10000"}) {
+    const auto result = harness.Call("get_project", {{"project_key", project}});
+    EXPECT_FALSE(result.is_error) << project << ": " << ToolHarness::TextOf(result);
+  }
+  const auto deleted =
+      harness.Call("delete_comment", {{"issue_key", "A-1"}, {"comment_id", "10100"}});
+  EXPECT_FALSE(deleted.is_error) << ToolHarness::TextOf(deleted);
+  EXPECT_EQ(harness.env.http->RequestsTo("/ex/jira/").size(), 9U);
+}
 
-  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
-  const auto requests = harness.env.http->RequestsTo("/ex/jira/");
-  ASSERT_EQ(requests.size(), 1U);
-  EXPECT_EQ(requests[0].url, std::string(kJira) + "/rest/api/3/issue/..%2Fx%3Fy/comment/a%2Fb");
+// An optional key left empty means "none" (set_parent clears the parent with it).
+TEST(IdentifierArguments, AnEmptyOptionalKeyIsNotChecked) {
+  ToolHarness harness;
+  harness.env.http->OnJson("PUT", std::string(kJira) + "/rest/api/3/issue/A-2", 204, "");
+  harness.env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/issue/A-2?fields=parent", 200,
+                           R"({"fields":{"parent":null}})");
+
+  const auto result = harness.Call("set_parent", {{"issue_key", "A-2"}, {"parent_key", ""}});
+
+  EXPECT_FALSE(result.is_error) << ToolHarness::TextOf(result);
 }
 
 TEST(JiraClient, RefusesAPathWithAnEmptyOrDotSegment) {

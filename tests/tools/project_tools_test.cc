@@ -60,5 +60,62 @@ TEST(ListProjects, PermissionErrorsAreDistinct) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("No permission"));
 }
 
+// A cursor is bound to the Jira site its page came from: with two sites, a cursor from acme
+// given with site beta is refused before anything is sent to beta.
+TEST(ListProjects, RefusesACursorFromAnotherSite) {
+  ToolHarness harness({.toolsets = {"all"}}, {}, /*two_sites=*/true);
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200,
+                           R"({"isLast":false,"values":[{"id":"1","key":"A","name":"Alpha"}]})");
+  const auto first = harness.Call("list_projects", {{"site", "acme"}, {"max_results", 1}});
+  ASSERT_FALSE(first.is_error) << ToolHarness::TextOf(first);
+
+  const auto second =
+      harness.Call("list_projects",
+                   {{"site", "beta"}, {"cursor", ToolHarness::Structured(first)["next_cursor"]}});
+
+  EXPECT_TRUE(second.is_error);
+  const std::string text = ToolHarness::TextOf(second);
+  EXPECT_THAT(text, HasSubstr("The cursor continues a listing on Jira site 'acme'"));
+  EXPECT_THAT(text, HasSubstr("this call goes to 'beta'"));
+  EXPECT_THAT(text, HasSubstr("Pass `site: \"acme\"`"));
+  EXPECT_TRUE(harness.env.http->RequestsTo(kBetaCloudId).empty());
+}
+
+// The binding is to the site itself, not to how the argument spells it.
+TEST(ListProjects, ContinuesWhenTheSameSiteIsNamedAnotherWay) {
+  ToolHarness harness({.toolsets = {"all"}}, {}, /*two_sites=*/true);
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200,
+                           R"({"isLast":false,"values":[{"id":"1","key":"A","name":"Alpha"}]})");
+  const auto first = harness.Call("list_projects", {{"site", "acme"}, {"max_results", 1}});
+
+  const auto second =
+      harness.Call("list_projects",
+                   {{"site", kCloudId}, {"cursor", ToolHarness::Structured(first)["next_cursor"]}});
+
+  ASSERT_FALSE(second.is_error) << ToolHarness::TextOf(second);
+  EXPECT_EQ(harness.env.http->RequestsTo("/project/search").back().url,
+            ProjectsUrl() + "?startAt=1&maxResults=1");
+}
+
+// The offset-paged tools share the binding (list_comments stands for them).
+TEST(ListComments, RefusesACursorFromAnotherSite) {
+  ToolHarness harness({.toolsets = {"all"}}, {}, /*two_sites=*/true);
+  harness.env.http->OnJson("GET", std::string(kBetaJira) + "/rest/api/3/issue/A-1/comment", 200,
+                           R"({"startAt":0,"maxResults":1,"total":3,"comments":[{"id":"1"}]})");
+  const auto first =
+      harness.Call("list_comments", {{"issue_key", "A-1"}, {"site", "beta"}, {"max_results", 1}});
+  ASSERT_FALSE(first.is_error) << ToolHarness::TextOf(first);
+
+  const auto second =
+      harness.Call("list_comments", {{"issue_key", "A-1"},
+                                     {"site", "acme"},
+                                     {"cursor", ToolHarness::Structured(first)["next_cursor"]}});
+
+  EXPECT_TRUE(second.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(second),
+              HasSubstr("The cursor continues a listing on Jira site 'beta'"));
+  EXPECT_TRUE(harness.env.http->RequestsTo(kCloudId).empty());
+}
+
 }  // namespace
 }  // namespace tools

@@ -18,10 +18,16 @@ struct ToolHarness {
   JiraEnv env;
   mcp::ToolRegistry registry;
 
+  // `two_sites`: accessible-resources answers "beta" and "acme" (JiraEnv::TwoSites), so calls
+  // must name their site; else the one site "acme".
   explicit ToolHarness(const ToolSelection& selection = {.toolsets = {"all"}},
-                       JiraClientOptions options = {})
+                       JiraClientOptions options = {}, bool two_sites = false)
       : env(std::move(options)) {
-    env.OneSite();
+    if (two_sites) {
+      env.TwoSites();
+    } else {
+      env.OneSite();
+    }
     const auto status = RegisterJiraTools(registry, env.client, selection);
     EXPECT_TRUE(status.ok()) << status.message();
   }
