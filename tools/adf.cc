@@ -103,7 +103,8 @@ class AdfBuilder {
 
   void Block(cmark_node* node, Container container, int depth, Json& out) {
     if (depth > kMaxDepth) {
-      out.push_back(Paragraph(Json::array({TextNode(PlainText(node), Json::array())})));
+      // An empty subtree (">>>>" with nothing inside) leaves no paragraph: ADF text is never empty.
+      AppendLiteralParagraph(PlainText(node), out);
       return;
     }
     const std::string_view type = TypeString(node);

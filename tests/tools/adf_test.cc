@@ -255,6 +255,15 @@ TEST(MarkdownToAdf, SurvivesDeepNesting) {
   EXPECT_TRUE(CheckAdfShape(nested).ok()) << CheckAdfShape(nested).message();
 }
 
+TEST(MarkdownToAdf, EmptyQuotesPastTheDepthLimitLeaveNoEmptyText) {
+  const Json doc = MarkdownToAdf(std::string(88, '>') + "\n`x` after\n");
+
+  const core::Status shape = CheckAdfShape(doc);
+
+  EXPECT_TRUE(shape.ok()) << shape.message();
+  EXPECT_THAT(doc.dump(), HasSubstr("after"));
+}
+
 // C2
 TEST(CheckAdfShape, AcceptsAnAdfDocument) {
   const Json adf = Doc({{{"type", "heading"}, {"attrs", {{"level", 1}}}, {"content", {Text("T")}}},
