@@ -217,7 +217,7 @@ bool CapStrings(Json& value, std::size_t max_bytes) {
     }
     std::string cut = Utf8Prefix(text, max_bytes);
     const std::size_t rest = text.size() - cut.size();
-    value = fmt::format("{}… [truncated, {} more bytes]", cut, rest);
+    value = fmt::format("{}… [truncated, {} more {}]", cut, rest, rest == 1 ? "byte" : "bytes");
     return true;
   }
   bool cut = false;
