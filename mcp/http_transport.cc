@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "core/listen_error.h"
+#include "core/listening_server.h"
 #include "core/log.h"
 #include "core/url.h"
 #include "mcp/http_rules.h"
@@ -246,16 +247,6 @@ bool WriteEvents(EventQueue& queue, httplib::DataSink& sink, std::chrono::millis
   return true;
 }
 
-// cpp-httplib 0.11 listens with a backlog of 5, a constant compiled into the packaged library:
-// a burst of more connections waits for SYN retransmission (a second or more). listen() again on
-// the bound socket raises it.
-class ListeningServer final : public httplib::Server {
- public:
-  static constexpr int kBacklog = 256;
-
-  bool RaiseBacklog() { return ::listen(svr_sock_, kBacklog) == 0; }
-};
-
 void SetStreamHeaders(Response& res) {
   res.status = 200;
   res.set_header("Cache-Control", "no-store");
@@ -339,7 +330,7 @@ class HttpTransport::Impl {
 
   const Server& server_;
   Options options_;
-  ListeningServer http_;
+  core::ListeningServer http_;
   HttpSessionStore sessions_;
   HostPolicy hosts_;
   int port_ = 0;

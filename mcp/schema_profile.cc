@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <string>
 #include <string_view>
 
 namespace mcp {
@@ -107,25 +109,54 @@ std::string Describe(const Json& value) {
   return text;
 }
 
-core::Status Fail(const std::string& path, const std::string& why) {
-  return {core::Code::kInvalidArgument, fmt::format("argument '{}' {}", path, why)};
+// Where a value sits in the arguments ("fields.labels[2]"). Steps live on the validator's stack
+// and are rendered only when a check fails: a 50-issue result is checked on every call, and
+// formatting a path for each of its values cost more than the checks.
+struct PathStep {
+  const PathStep* parent = nullptr;
+  std::string_view name;  // a property's name, unless is_index
+  std::size_t index = 0;
+  bool is_index = false;
+};
+
+std::string Render(const PathStep* step) {
+  if (step == nullptr) {
+    return {};
+  }
+  std::string head = Render(step->parent);
+  if (!step->is_index) {
+    return head.empty() ? std::string(step->name) : head + "." + std::string(step->name);
+  }
+  return fmt::format("{}[{}]", head, step->index);
 }
 
-core::Status Validate(const Json& schema, const Json& value, const std::string& path, bool root);
+core::Status Fail(const PathStep* path, const std::string& why) {
+  return {core::Code::kInvalidArgument, fmt::format("argument '{}' {}", Render(path), why)};
+}
 
-core::Status ValidateObject(const Json& schema, const Json& value, const std::string& path,
+// The member `key` of `schema`, or null when absent (a reference: schemas are never copied).
+const Json& Keyword(const Json& schema, const char* key) {
+  static const Json kAbsent;
+  const auto found = schema.find(key);
+  return found == schema.end() ? kAbsent : *found;
+}
+
+core::Status Validate(const Json& schema, const Json& value, const PathStep* path, bool root);
+
+core::Status ValidateObject(const Json& schema, const Json& value, const PathStep* path,
                             bool root) {
-  const Json properties = schema.value("properties", Json::object());
-  for (const auto& name : schema.value("required", Json::array())) {
-    if (!value.contains(name.get<std::string>())) {
-      return Fail(path.empty() ? name.get<std::string>() : path + "." + name.get<std::string>(),
-                  "is required");
+  const Json& properties = Keyword(schema, "properties");
+  for (const auto& name : Keyword(schema, "required")) {
+    if (!value.contains(name.get_ref<const std::string&>())) {
+      const PathStep step{path, name.get_ref<const std::string&>()};
+      return Fail(&step, "is required");
     }
   }
   for (const auto& [name, item] : value.items()) {
-    const std::string item_path = path.empty() ? name : path + "." + name;
-    if (properties.contains(name)) {
-      if (auto status = Validate(properties[name], item, item_path, false); !status.ok()) {
+    const PathStep step{path, name};
+    const auto declared = properties.find(name);
+    if (declared != properties.end()) {
+      if (auto status = Validate(*declared, item, &step, false); !status.ok()) {
         return status;
       }
     } else if (root && schema.value("additionalProperties", true) == false) {
@@ -133,56 +164,55 @@ core::Status ValidateObject(const Json& schema, const Json& value, const std::st
       for (const auto& [key, unused] : properties.items()) {
         known += known.empty() ? key : ", " + key;
       }
-      return Fail(item_path, fmt::format("is not a known argument (known: {})", known));
+      return Fail(&step, fmt::format("is not a known argument (known: {})", known));
     }
   }
   return core::Status::Ok();
 }
 
-core::Status ValidateBounds(const Json& schema, const Json& value, const std::string& path) {
+// minimum/maximum, minLength/maxLength or minItems/maxItems against `measure`.
+core::Status CheckRange(const Json& schema, const PathStep* path, double measure,
+                        const char* min_key, const char* max_key, const char* unit) {
+  const Json& low = Keyword(schema, min_key);
+  if (low.is_number() && measure < low.get<double>()) {
+    return Fail(path, fmt::format("must {} at least {}{}", *unit == '\0' ? "be" : "have",
+                                  low.dump(), unit));
+  }
+  const Json& high = Keyword(schema, max_key);
+  if (high.is_number() && measure > high.get<double>()) {
+    return Fail(path, fmt::format("must {} at most {}{}", *unit == '\0' ? "be" : "have",
+                                  high.dump(), unit));
+  }
+  return core::Status::Ok();
+}
+
+core::Status ValidateBounds(const Json& schema, const Json& value, const PathStep* path) {
   if (value.is_number()) {
-    const double number = value.get<double>();
-    if (schema.contains("minimum") && number < schema["minimum"].get<double>()) {
-      return Fail(path, fmt::format("must be at least {}", schema["minimum"].dump()));
-    }
-    if (schema.contains("maximum") && number > schema["maximum"].get<double>()) {
-      return Fail(path, fmt::format("must be at most {}", schema["maximum"].dump()));
-    }
+    return CheckRange(schema, path, value.get<double>(), "minimum", "maximum", "");
   }
   if (value.is_string()) {
-    const auto length = value.get_ref<const std::string&>().size();
-    if (schema.contains("minLength") && length < schema["minLength"].get<std::size_t>()) {
-      return Fail(path,
-                  fmt::format("must have at least {} characters", schema["minLength"].dump()));
-    }
-    if (schema.contains("maxLength") && length > schema["maxLength"].get<std::size_t>()) {
-      return Fail(path, fmt::format("must have at most {} characters", schema["maxLength"].dump()));
-    }
+    const auto length = static_cast<double>(value.get_ref<const std::string&>().size());
+    return CheckRange(schema, path, length, "minLength", "maxLength", " characters");
   }
   if (value.is_array()) {
-    if (schema.contains("minItems") && value.size() < schema["minItems"].get<std::size_t>()) {
-      return Fail(path, fmt::format("must have at least {} items", schema["minItems"].dump()));
-    }
-    if (schema.contains("maxItems") && value.size() > schema["maxItems"].get<std::size_t>()) {
-      return Fail(path, fmt::format("must have at most {} items", schema["maxItems"].dump()));
-    }
+    return CheckRange(schema, path, static_cast<double>(value.size()), "minItems", "maxItems",
+                      " items");
   }
   return core::Status::Ok();
 }
 
-core::Status Validate(const Json& schema, const Json& value, const std::string& path, bool root) {
-  const std::string type = schema.value("type", "");
-  if (!type.empty() && !HasType(value, type)) {
+core::Status Validate(const Json& schema, const Json& value, const PathStep* path, bool root) {
+  const Json& type = Keyword(schema, "type");
+  if (type.is_string() && !HasType(value, type.get_ref<const std::string&>())) {
     // The property's own description often says what to pass instead (ADF vs markdown).
-    const Json note = schema.value("description", Json());
-    return Fail(path, fmt::format("must be of type {}, not {}{}", type, Describe(value),
+    const Json& note = Keyword(schema, "description");
+    return Fail(path, fmt::format("must be of type {}, not {}{}",
+                                  type.get_ref<const std::string&>(), Describe(value),
                                   note.is_string() ? " (" + note.get<std::string>() + ")" : ""));
   }
-  if (schema.contains("enum")) {
-    const auto& options = schema["enum"];
-    if (std::find(options.begin(), options.end(), value) == options.end()) {
-      return Fail(path, fmt::format("must be one of {}", options.dump()));
-    }
+  const Json& options = Keyword(schema, "enum");
+  if (options.is_array() && std::find(options.begin(), options.end(), value) == options.end()) {
+    return Fail(path, fmt::format("must be one of {}", options.dump()));
   }
   if (auto status = ValidateBounds(schema, value, path); !status.ok()) {
     return status;
@@ -190,10 +220,11 @@ core::Status Validate(const Json& schema, const Json& value, const std::string& 
   if (value.is_object() && schema.contains("properties")) {
     return ValidateObject(schema, value, path, root);
   }
-  if (value.is_array() && schema.contains("items")) {
+  const Json& items = Keyword(schema, "items");
+  if (value.is_array() && items.is_object()) {
     for (std::size_t i = 0; i < value.size(); ++i) {
-      auto status = Validate(schema["items"], value[i], fmt::format("{}[{}]", path, i), false);
-      if (!status.ok()) {
+      const PathStep step{path, {}, i, true};
+      if (auto status = Validate(items, value[i], &step, false); !status.ok()) {
         return status;
       }
     }
@@ -216,7 +247,7 @@ core::Status ValidateArguments(const Json& schema, const Json& value) {
   if (!value.is_object()) {
     return {core::Code::kInvalidArgument, "arguments must be a JSON object"};
   }
-  return Validate(schema, value, "", true);
+  return Validate(schema, value, nullptr, true);
 }
 
 }  // namespace mcp

@@ -133,10 +133,12 @@ Json AnnotationsToJson(const ToolDefinition& tool, bool with_title) {
   return annotations;
 }
 
-Json ToolResultToJson(const ToolResult& result) {
-  Json out = {{"content", result.content}, {"isError", result.is_error}};
+// Takes the result by value: a search's structuredContent is the bulk of its reply, moved, not
+// copied.
+Json ToolResultToJson(ToolResult result) {
+  Json out = {{"content", std::move(result.content)}, {"isError", result.is_error}};
   if (result.structured && !result.is_error) {
-    out["structuredContent"] = *result.structured;
+    out["structuredContent"] = std::move(*result.structured);
   }
   return out;
 }
@@ -775,7 +777,7 @@ Json Server::CallTool(const Call& call) const {
 
   const Json salient = {{"name", tool->name}, {"arguments", arguments}};
   return RunWithClient(call, salient, [&](const CallContext& context) {
-    const ToolResult result = RunHandler(*tool, arguments, context);
+    ToolResult result = RunHandler(*tool, arguments, context);
     if (!result.is_error && result.structured) {
       if (auto status = ValidateArguments(tool->output_schema, *result.structured); !status.ok()) {
         Log()->error("output_schema_mismatch id={} tool={} why={}", IdForLog(message.id),
@@ -784,7 +786,8 @@ Json Server::CallTool(const Call& call) const {
     }
     Log()->debug("tool_done id={} tool={} error={}", IdForLog(message.id), tool->name,
                  result.is_error);
-    return HandlerOutcome{MakeResult(message.id, ToolResultToJson(result)), result.is_error};
+    const bool is_error = result.is_error;
+    return HandlerOutcome{MakeResult(message.id, ToolResultToJson(std::move(result))), is_error};
   });
 }
 

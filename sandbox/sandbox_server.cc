@@ -13,6 +13,7 @@
 
 #include "core/base64.h"
 #include "core/listen_error.h"
+#include "core/listening_server.h"
 #include "core/log.h"
 #include "sandbox/internal.h"
 #include "sandbox/seed.h"
@@ -286,7 +287,7 @@ void JiraRoute(httplib::Server& server, ServerCore& core, std::string_view metho
 constexpr std::size_t kServerThreads = 128;
 
 struct SandboxServer::Impl {
-  httplib::Server server;
+  core::ListeningServer server;
   std::thread thread;
   std::unique_ptr<ServerCore> core;
   int port = 0;
@@ -354,6 +355,9 @@ Status SandboxServer::Start() {
   }
   if (impl_->port <= 0) {
     return core::ListenFailed(options_.host, options_.port, errno);
+  }
+  if (!impl_->server.RaiseBacklog()) {
+    Log()->warn("event=listen_backlog_unchanged errno={}", errno);
   }
 
   Settings settings{

@@ -178,10 +178,11 @@ Json CompactValue(const Json& value) {
 
 Json FlattenIssue(const Json& issue, const std::vector<std::string>& fields) {
   Json out = {{"id", IdText(issue, "id")}, {"key", IdText(issue, "key")}};
-  const Json jira_fields = issue.value("fields", Json::object());
-  if (!jira_fields.is_object()) {
+  const auto found = issue.find("fields");  // end() for a non-object issue too
+  if (found == issue.end() || !found->is_object()) {
     return out;
   }
+  const Json& jira_fields = *found;
   if (WantsAll(fields)) {
     for (const auto& [name, value] : jira_fields.items()) {
       out[name] = CompactValue(value);

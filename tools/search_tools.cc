@@ -116,7 +116,9 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     return response.status().WithContext("Searching issues");
   }
 
-  const Json page = response->body.value("issues", Json::array());
+  const auto found = response->body.find("issues");
+  static const Json kNoIssues = Json::array();
+  const Json& page = found != response->body.end() && found->is_array() ? *found : kNoIssues;
   Json issues = Json::array();
   std::string text;
   std::size_t used = 0;
@@ -139,7 +141,8 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
 
   const std::string next_token = response->body.value("nextPageToken", "");
   const bool last_page = response->body.value("isLast", next_token.empty());
-  Json structured = {{"issues", issues}, {"has_more", false}};
+  const std::size_t count = issues.size();
+  Json structured = {{"issues", std::move(issues)}, {"has_more", false}};
   if (index < page.size()) {
     structured["next_cursor"] = EncodeCursor({{"t", position.token},
                                               {"o", index},
@@ -156,7 +159,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     structured["truncated"] = true;
   }
 
-  if (issues.empty() && position.token.empty()) {
+  if (count == 0 && position.token.empty()) {
     // Jira answers an empty page for some JQL it cannot honour (C15): check before saying so.
     auto check = CheckJql(client, context, arguments, jql, "warn");
     if (check.ok() && !check->errors.empty()) {
@@ -171,15 +174,14 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     }
   }
 
-  std::string head =
-      issues.empty() ? std::string("No issues match this JQL.") : Count(issues.size(), "issue");
+  std::string head = count == 0 ? std::string("No issues match this JQL.") : Count(count, "issue");
   if (structured["has_more"].get<bool>()) {
     head += " (more: pass next_cursor as cursor)";
   }
   if (truncated) {
     head += " " + BudgetMarker("long values were cut");
   }
-  if (!issues.empty()) {
+  if (count > 0) {
     head += fmt::format("\nkey | {}", fmt::join(asked, " | "));
   }
   return mcp::ToolResult::Success(head + text, std::move(structured));
