@@ -51,10 +51,16 @@ std::optional<std::string> Header(const Request& req, const char* name) {
   return req.get_header_value(name);
 }
 
-void SendJson(Response& res, int status, const Json& body) {
+// Every JSON answer of the MCP endpoint goes through here: it may hold a user's Jira data, which
+// no cache may keep (no-store).
+void SendJsonText(Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(Serialize(body), "application/json");
+  res.set_content(body, "application/json");
+}
+
+void SendJson(Response& res, int status, const Json& body) {
+  SendJsonText(res, status, Serialize(body));
 }
 
 void SendRpcError(Response& res, int status, const Json& id, int code, const std::string& text) {
@@ -1034,8 +1040,7 @@ void HttpTransport::Impl::StartCall(Response& res, Message message,
         res.status = 202;
         return;
       }
-      res.status = StatusFor(*outcome, era);
-      res.set_content(answer->empty() ? Serialize(*outcome) : *answer, "application/json");
+      SendJsonText(res, StatusFor(*outcome, era), answer->empty() ? Serialize(*outcome) : *answer);
       return;
     }
   }

@@ -27,6 +27,21 @@ bool IsLegacyVersion(const std::string& version) {
   return std::find(versions.begin(), versions.end(), version) != versions.end();
 }
 
+// -32022 with the next step: a legacy version is served through initialize, while per-request
+// _meta speaks only kModernVersion. `requested` is the version as sent (serialized if no string).
+std::string UnsupportedVersionText(const std::string& requested) {
+  if (IsLegacyVersion(requested)) {
+    return fmt::format(
+        "Unsupported protocol version: {} is served through initialize (a session); per-request "
+        "_meta supports {}",
+        requested, kModernVersion);
+  }
+  return fmt::format(
+      "Unsupported protocol version: {} is unknown here; give {} in per-request _meta, or "
+      "initialize a session with one of {}",
+      requested, kModernVersion, fmt::join(LegacyVersions(), ", "));
+}
+
 Json InvalidParams(const Message& message, const std::string& why) {
   return MakeError(message.id, rpc::kInvalidParams, "Invalid params: " + why);
 }
@@ -466,10 +481,11 @@ Json Server::HandleModern(const Message& message, const RequestScope& scope) con
   // which this server does not know.
   if (const auto version = meta.find(kMetaProtocolVersion);
       version != meta.end() && (!version->is_string() || *version != kModernVersion)) {
-    return MakeError(
-        message.id, rpc::kUnsupportedProtocolVersion, "Unsupported protocol version",
-        {{"supported", SupportedVersions()},
-         {"requested", version->is_string() ? version->get<std::string>() : Serialize(*version)}});
+    const std::string requested =
+        version->is_string() ? version->get<std::string>() : Serialize(*version);
+    return MakeError(message.id, rpc::kUnsupportedProtocolVersion,
+                     UnsupportedVersionText(requested),
+                     {{"supported", SupportedVersions()}, {"requested", requested}});
   }
   std::vector<std::string> missing;
   if (!meta.contains(kMetaProtocolVersion)) {

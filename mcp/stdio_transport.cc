@@ -137,7 +137,8 @@ int StdioTransport::Run() {
     HandleLine(std::move(buffer));  // a last message without its newline
   }
   pending_.CloseAll();  // nobody is left to answer our requests
-  WaitForCalls();
+  DrainCalls();
+  CloseOutput();
   Log()->info("stdio closed; exiting");
   return 0;
 }
@@ -261,9 +262,41 @@ void StdioTransport::Write(const Json& message) {
   std::string line = Serialize(message);
   line += '\n';
   std::lock_guard lock(write_mutex_);
+  if (output_closed_) {
+    return;
+  }
   if (!WriteAll(options_.output_fd, line)) {
     Log()->warn("stdout_write_failed errno={}", errno);
   }
+}
+
+void StdioTransport::DrainCalls() {
+  std::unique_lock lock(calls_mutex_);
+  const auto drained = [this] { return running_ == 0; };
+  if (calls_changed_.wait_for(lock, options_.shutdown_grace, drained)) {
+    return;
+  }
+
+  // A call stuck on a slow upstream must not keep the process alive: cancel it the way
+  // notifications/cancelled does, so its handler returns and its answer is dropped.
+  for (const auto& [key, flight] : calls_) {
+    flight->cancelled = true;
+  }
+  for (const auto& queued : queue_) {
+    calls_.erase(queued.key);
+  }
+  queue_.clear();
+  pending_.Wake();
+  Log()->info("shutdown_cancelled running_calls={}", running_);
+
+  if (!calls_changed_.wait_for(lock, options_.shutdown_grace, drained)) {
+    Log()->warn("shutdown_abandoned running_calls={} reason=ignores_cancellation", running_);
+  }
+}
+
+void StdioTransport::CloseOutput() {
+  std::lock_guard lock(write_mutex_);
+  output_closed_ = true;
 }
 
 void StdioTransport::WaitForCalls() {

@@ -6,8 +6,13 @@
 // resources/read run on worker threads so that notifications/cancelled, other requests and the
 // client's answers to our own requests are read while they run. Legacy server-to-client requests
 // (sampling, elicitation, roots) go out as lines with ids "s-1", "s-2", ... and the handler waits
-// for the response line with that id. At end of input the transport stops reading, fails the
-// requests still waiting for the client, lets running calls finish, and returns.
+// for the response line with that id.
+//
+// At end of input or RequestStop() the transport stops reading and fails the requests still
+// waiting for the client. Running calls get shutdown_grace to finish (their answers are written);
+// then they are cancelled, as notifications/cancelled would, and queued ones dropped, and they get
+// shutdown_grace more to honour it. Run() then returns; nothing is written after that. A handler
+// that ignores cancellation runs on with its output dropped, and the destructor waits for it.
 //
 // At most max_concurrent_calls worker calls run at once; further ones wait, in arrival order, in
 // a queue of at most max_queued_calls while the reader goes on reading (so cancellations, pings
@@ -39,6 +44,9 @@ class StdioTransport {
     std::size_t max_queued_calls = 64;
     // How long a handler waits for the client to answer a server-to-client request.
     std::chrono::milliseconds client_request_timeout{std::chrono::minutes(5)};
+    // At the end of Run(): how long running calls may take to finish before they are cancelled,
+    // and then how long they get to honour the cancellation.
+    std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
   };
 
   StdioTransport(const Server& server, Options options);
@@ -80,6 +88,10 @@ class StdioTransport {
   void Cancel(const Message& message);
   void Write(const Json& message);
   void WaitForCalls();
+  // Lets running calls finish, then cancels them (see the top of this file).
+  void DrainCalls();
+  // Drops every later Write(): Run() has returned, the host no longer reads.
+  void CloseOutput();
 
   const Server& server_;
   Options options_;
@@ -88,6 +100,7 @@ class StdioTransport {
   Session session_;
   core::Principal principal_;
   std::mutex write_mutex_;
+  bool output_closed_ = false;  // guarded by write_mutex_
   std::mutex calls_mutex_;
   std::condition_variable calls_changed_;
   std::map<std::string, std::shared_ptr<InFlight>> calls_;  // running and queued, by serialized id

@@ -207,6 +207,32 @@ TEST_F(ServerTest, ModernUnsupportedVersionListsSupported) {
   EXPECT_EQ(answer["error"]["data"]["supported"][0], "2026-07-28");
 }
 
+TEST_F(ServerTest, ModernLegacyVersionSaysToInitialize) {
+  const Json answer = Call(
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/list",
+          "params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2025-11-25"}}})");
+
+  const std::string message = answer["error"]["message"];
+  EXPECT_EQ(answer["error"]["code"], rpc::kUnsupportedProtocolVersion);
+  EXPECT_EQ(answer["error"]["data"]["requested"], "2025-11-25");
+  EXPECT_EQ(answer["error"]["data"]["supported"], Json(SupportedVersions()));
+  EXPECT_EQ(message,
+            "Unsupported protocol version: 2025-11-25 is served through initialize (a session); "
+            "per-request _meta supports 2026-07-28");
+}
+
+TEST_F(ServerTest, ModernUnknownVersionNamesBothWaysIn) {
+  const Json answer = Call(
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/list",
+          "params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"1900-01-01"}}})");
+
+  const std::string message = answer["error"]["message"];
+  EXPECT_EQ(answer["error"]["code"], rpc::kUnsupportedProtocolVersion);
+  EXPECT_NE(message.find("1900-01-01"), std::string::npos) << message;
+  EXPECT_NE(message.find("per-request _meta"), std::string::npos) << message;
+  EXPECT_NE(message.find("initialize"), std::string::npos) << message;
+}
+
 TEST_F(ServerTest, ModernRemovedMethodsAreNotFound) {
   EXPECT_EQ(Call(Modern("ping"))["error"]["code"], rpc::kMethodNotFound);
   EXPECT_EQ(Call(Modern("logging/setLevel", R"("level":"info")"))["error"]["code"],

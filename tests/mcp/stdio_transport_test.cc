@@ -4,6 +4,10 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "tests/mcp/test_tools.h"
@@ -14,7 +18,9 @@ namespace {
 // Runs a StdioTransport on two pipes; the test writes client lines and reads server lines.
 class StdioHarness {
  public:
-  explicit StdioHarness(StdioTransport::Options options = {}) {
+  explicit StdioHarness(StdioTransport::Options options = {},
+                        std::shared_ptr<ToolRegistry> tools = testing::TestRegistry())
+      : server_(ServerInfo{.version = "test"}, std::move(tools)) {
     EXPECT_EQ(::pipe(to_server_), 0);
     EXPECT_EQ(::pipe(from_server_), 0);
     options.input_fd = to_server_[0];
@@ -68,10 +74,11 @@ class StdioHarness {
   }
 
   void Join() { thread_.join(); }
+  void RequestStop() { transport_->RequestStop(); }
   int exit_code() const { return exit_code_; }
 
  private:
-  Server server_{ServerInfo{.version = "test"}, testing::TestRegistry()};
+  Server server_;
   int to_server_[2] = {-1, -1};
   int from_server_[2] = {-1, -1};
   std::unique_ptr<StdioTransport> transport_;
@@ -243,6 +250,158 @@ TEST(StdioTransport, QueuedCallRunsWhenASlotFrees) {
 
   EXPECT_EQ(answer["id"], 2);
   EXPECT_EQ(answer["result"]["structuredContent"]["text"], "queued");
+}
+
+// A one-shot signal between a tool on a worker thread and the test.
+class Gate {
+ public:
+  void Open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+  bool WaitOpen(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_ = false;
+};
+
+// What the shutdown tools let a test see and steer.
+struct Hold {
+  Gate release;  // opened by the test
+  Gate left;     // opened by the tool as it returns
+  std::atomic<bool> saw_cancel{false};
+};
+
+// "hold": reports progress, then waits until cancelled or released (at most 10 s), notes
+// whether it saw the cancel flag, and answers "released".
+ToolDefinition HoldTool(const std::shared_ptr<Hold>& hold) {
+  ToolDefinition tool = testing::SlowTool();
+  tool.name = "hold";
+  tool.handler = [hold](const Json&, const CallContext& context) {
+    context.ReportProgress(1, 2, "holding");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!context.cancelled() && std::chrono::steady_clock::now() < deadline) {
+      if (hold->release.WaitOpen(std::chrono::milliseconds(1))) {
+        break;
+      }
+    }
+    hold->saw_cancel = context.cancelled();
+    hold->left.Open();
+    return ToolResult::Success("released", Json::object());
+  };
+  return tool;
+}
+
+// "stubborn": reports progress, ignores cancellation until released, then reports progress
+// again (a write after Run() returned, when the test releases it late).
+ToolDefinition StubbornTool(const std::shared_ptr<Hold>& hold) {
+  ToolDefinition tool = testing::SlowTool();
+  tool.name = "stubborn";
+  tool.handler = [hold](const Json&, const CallContext& context) {
+    context.ReportProgress(1, 2, "ignoring cancellation");
+    hold->release.WaitOpen();
+    context.ReportProgress(2, 2, "late");
+    hold->left.Open();
+    return ToolResult::Success("late", Json::object());
+  };
+  return tool;
+}
+
+std::shared_ptr<ToolRegistry> ShutdownRegistry(const std::shared_ptr<Hold>& hold) {
+  auto tools = testing::TestRegistry();
+  EXPECT_TRUE(tools->Add(HoldTool(hold)).ok());
+  EXPECT_TRUE(tools->Add(StubbornTool(hold)).ok());
+  return tools;
+}
+
+std::string CallOf(const std::string& tool, const std::string& id) {
+  return R"({"jsonrpc":"2.0","id":")" + id + R"(","method":"tools/call","params":{"name":")" +
+         tool + R"(","arguments":{},"_meta":{"progressToken":")" + id + "\"}}}\n";
+}
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kShortGrace(200);
+constexpr std::chrono::milliseconds kMargin(3000);
+
+TEST(StdioTransport, EndOfInputCancelsCallsStillRunningAfterTheGrace) {
+  auto hold = std::make_shared<Hold>();
+  StdioHarness harness({.shutdown_grace = kShortGrace}, ShutdownRegistry(hold));
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+  harness.Send(CallOf("hold", "h1"));
+  const Json started = Json::parse(harness.ReadLine());
+
+  const auto closed_at = Clock::now();
+  harness.CloseInput();
+  harness.Join();
+  const auto took = Clock::now() - closed_at;
+
+  EXPECT_EQ(started["method"], "notifications/progress");
+  EXPECT_GE(took, kShortGrace);
+  EXPECT_LT(took, kShortGrace + kMargin);
+  EXPECT_TRUE(hold->saw_cancel);
+  EXPECT_EQ(harness.exit_code(), 0);
+  EXPECT_EQ(harness.ReadLine(100), "");  // a cancelled call gets no answer
+}
+
+TEST(StdioTransport, StopCancelsCallsStillRunningAfterTheGrace) {
+  auto hold = std::make_shared<Hold>();
+  StdioHarness harness({.shutdown_grace = kShortGrace}, ShutdownRegistry(hold));
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+  harness.Send(CallOf("hold", "h1"));
+  harness.ReadLine();  // h1 started
+
+  const auto stopped_at = Clock::now();
+  harness.RequestStop();
+  harness.Join();
+  const auto took = Clock::now() - stopped_at;
+
+  EXPECT_GE(took, kShortGrace);
+  EXPECT_LT(took, kShortGrace + kMargin);
+  EXPECT_TRUE(hold->saw_cancel);
+}
+
+TEST(StdioTransport, CallFinishingWithinTheGraceIsAnswered) {
+  auto hold = std::make_shared<Hold>();
+  StdioHarness harness({.shutdown_grace = std::chrono::seconds(10)}, ShutdownRegistry(hold));
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+  harness.Send(CallOf("hold", "h1"));
+  harness.ReadLine();  // h1 started
+
+  harness.CloseInput();
+  hold->release.Open();
+  const Json answer = Json::parse(harness.ReadLine());
+  harness.Join();
+
+  EXPECT_EQ(answer["id"], "h1");
+  EXPECT_EQ(answer["result"]["content"][0]["text"], "released");
+  EXPECT_FALSE(hold->saw_cancel);
+}
+
+TEST(StdioTransport, NothingIsWrittenAfterRunReturns) {
+  auto hold = std::make_shared<Hold>();
+  StdioHarness harness({.shutdown_grace = std::chrono::milliseconds(50)}, ShutdownRegistry(hold));
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+  harness.Send(CallOf("stubborn", "s1"));
+  harness.ReadLine();  // s1 started
+
+  harness.CloseInput();
+  harness.Join();
+  hold->release.Open();
+  const bool left = hold->left.WaitOpen();
+
+  EXPECT_TRUE(left);
+  EXPECT_EQ(harness.ReadLine(100), "");
 }
 
 }  // namespace

@@ -43,6 +43,27 @@ TEST(HttpLegacy, SessionCarriesLaterRequests) {
   EXPECT_EQ(echo.json()["result"]["structuredContent"]["text"], "hi");
 }
 
+// Answers can hold a user's Jira data: no cache may keep any of them, tool results included.
+TEST(HttpLegacy, JsonAnswersAreNotStored) {
+  HttpHarness harness;
+  const Reply initialize = harness.Post(InitializeBody());
+  const std::string session = initialize.Header("Mcp-Session-Id");
+
+  const Reply tools = harness.PostInSession(session, kListTools);
+  const Reply legacy_call = harness.PostInSession(session, EchoCall(3, "secret"));
+  const Reply modern_call = harness.PostModern(
+      ModernBody("tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}));
+
+  EXPECT_EQ(initialize.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(tools.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(legacy_call.Header("Content-Type"), "application/json");
+  EXPECT_EQ(legacy_call.json()["result"]["structuredContent"]["text"], "secret");
+  EXPECT_EQ(legacy_call.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(modern_call.Header("Content-Type"), "application/json");
+  EXPECT_EQ(modern_call.json()["result"]["structuredContent"]["text"], "x");
+  EXPECT_EQ(modern_call.Header("Cache-Control"), "no-store");
+}
+
 TEST(HttpLegacy, FailedInitializeOpensNoSession) {
   HttpHarness harness;
 
