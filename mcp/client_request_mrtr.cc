@@ -4,10 +4,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <sys/random.h>
 
 #include <array>
+#include <cerrno>
 
 #include "core/base64.h"
 
@@ -21,11 +22,21 @@ core::Status BadState(const std::string& why) {
           "Invalid params: requestState " + why + "; retry the request without requestState"};
 }
 
+// From the kernel's CSPRNG (getrandom(2)): OpenSSL's RAND_bytes would first set up its DRBG, a
+// quarter of all the instructions from exec to the first answer, for a key most sessions never use.
 std::string RandomKey() {
   std::string key(kKeyBytes, '\0');
-  // A failing CSPRNG leaves the key unusable; refusing every state is the safe outcome.
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
-    key.clear();
+  std::size_t filled = 0;
+  while (filled < key.size()) {
+    const ssize_t got = getrandom(key.data() + filled, key.size() - filled, 0);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      key.clear();  // no key: every state is refused, the safe outcome
+      return key;
+    }
+    filled += static_cast<std::size_t>(got);
   }
   return key;
 }
