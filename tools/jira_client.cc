@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <string_view>
 #include <thread>
 
@@ -16,8 +15,15 @@ namespace tools {
 namespace {
 
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 constexpr std::size_t kMaxErrorText = 1500;
+// A wait longer than this is told as "more than a day": a Retry-After is clamped to one second
+// past it while it is read, so no figure Jira sends can overflow once scaled to milliseconds.
+constexpr seconds kLongestToldWait = std::chrono::hours(24);
+// The longest real sleep. The client asks for at most max_retry_after plus the back-off; this
+// keeps even a misconfigured one from overflowing steady_clock's time_point.
+constexpr milliseconds kLongestSleep = std::chrono::hours(24);
 
 std::shared_ptr<spdlog::logger> Log() {
   static const auto kLogger = core::GetLogger("jira");
@@ -104,18 +110,49 @@ std::string WithUpstream(const std::string& upstream) {
   return upstream.empty() ? std::string() : fmt::format(": {}", upstream);
 }
 
-std::optional<milliseconds> RetryAfter(const core::HttpResponse& response) {
+std::string_view TrimBlanks(std::string_view text) {
+  const std::size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// Retry-After as delay-seconds (RFC 9110 §10.2.3: 1*DIGIT), clamped to kLongestToldWait + 1 s.
+// Anything else (an HTTP-date, a sign, a unit) is nullopt: our own back-off applies.
+std::optional<seconds> RetryAfter(const core::HttpResponse& response) {
   const auto header = response.Header("Retry-After");
   if (!header) {
     return std::nullopt;
   }
-  const std::string& text = *header;
-  long long seconds = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (error != std::errc() || end != text.data() + text.size() || seconds < 0) {
-    return std::nullopt;  // an HTTP-date: fall back to our own back-off
+  const std::string_view text = TrimBlanks(*header);
+  if (text.empty()) {
+    return std::nullopt;
   }
-  return milliseconds(seconds * 1000);
+  seconds::rep value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    if (value <= kLongestToldWait.count()) {
+      value = value * 10 + (c - '0');  // stops growing past the clamp: cannot overflow
+    }
+  }
+  return seconds(std::min(value, kLongestToldWait.count() + 1));
+}
+
+// What to tell about waiting, after the Retry-After Jira sent (none, zero, a figure, too long).
+std::string WaitAdvice(const std::optional<seconds>& retry_after) {
+  if (!retry_after) {
+    return "Wait a minute, then call again.";
+  }
+  if (*retry_after == seconds(0)) {
+    return "Try again shortly.";  // Retry-After: 0 asks for no particular wait
+  }
+  if (*retry_after > kLongestToldWait) {
+    return "Jira asks to wait more than a day; call again after that.";
+  }
+  return fmt::format("Wait at least {} s, then call again.", retry_after->count());
 }
 
 core::Status AuthError(const std::string& upstream, const std::vector<std::string>& scopes) {
@@ -134,13 +171,7 @@ core::Status AuthError(const std::string& upstream, const std::vector<std::strin
 }
 
 core::Status RateLimitSpent(const core::HttpResponse& response, int tries, bool idempotent) {
-  const auto retry_after = RetryAfter(response);
-  std::string wait = "Wait a minute, then call again.";
-  if (retry_after && retry_after->count() >= 1000) {
-    wait = fmt::format("Wait at least {} s, then call again.", retry_after->count() / 1000);
-  } else if (retry_after) {
-    wait = "Try again shortly.";  // Retry-After: 0 asks for no particular wait
-  }
+  const std::string wait = WaitAdvice(RetryAfter(response));
   if (!idempotent) {
     return {core::Code::kResourceExhausted,
             fmt::format("Jira's rate limit refused this write (HTTP 429); it was not applied and "
@@ -265,7 +296,8 @@ core::Status TransportFailure(const core::Status& sent, const core::HttpRequest&
 }
 
 bool Sleep(milliseconds delay, const std::atomic<bool>* cancelled) {
-  const auto until = std::chrono::steady_clock::now() + delay;
+  const auto until =
+      std::chrono::steady_clock::now() + std::clamp(delay, milliseconds(0), kLongestSleep);
   while (std::chrono::steady_clock::now() < until) {
     if (cancelled != nullptr && cancelled->load()) {
       return false;
@@ -383,7 +415,7 @@ core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContex
     if (retry_after && *retry_after > options_.max_retry_after) {
       return Sent{std::move(*sent), attempt};  // not worth waiting out inside one tool call
     }
-    const milliseconds delay = retry_after.value_or(milliseconds(0)) + Jitter(attempt - 1);
+    const milliseconds delay = retry_after.value_or(seconds(0)) + Jitter(attempt - 1);
     Log()->info("jira backoff request_id={} status={} attempt={} delay_ms={}", context.request_id(),
                 status, attempt, delay.count());
     if (!sleeper_(delay, context.cancel_flag())) {

@@ -427,6 +427,67 @@ TEST(JiraClient, DoesNotWaitOutALongRetryAfterAndSaysHowLong) {
   EXPECT_TRUE(env.sleeps.empty());
 }
 
+// A Retry-After too large for seconds→milliseconds gives up at once; no wrapped or negative wait.
+TEST(JiraClient, GivesUpAtOnceOnARetryAfterThatWouldOverflowMilliseconds) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "9300000000000000"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
+  EXPECT_THAT(response.status().message(), HasSubstr("Jira asks to wait more than a day"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("-")));
+  EXPECT_TRUE(env.sleeps.empty());
+  EXPECT_EQ(env.http->RequestsTo("/myself").size(), 1U);
+}
+
+TEST(JiraClient, SaysMoreThanADayForARetryAfterPastTheRangeOfAnInteger) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "99999999999999999"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Jira asks to wait more than a day"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("7766279631452240")));
+  EXPECT_TRUE(env.sleeps.empty());
+}
+
+TEST(JiraClient, SaysTheRealFigureForARetryAfterOfUpToADay) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "86400"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Wait at least 86400 s"));
+  EXPECT_TRUE(env.sleeps.empty());
+}
+
+TEST(JiraClient, TreatsARetryAfterThatIsNotDigitsAsAbsent) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "+5"}});
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "-5"}});
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}",
+                   {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}});
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "5s"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Wait a minute"));
+  ASSERT_EQ(env.sleeps.size(), 3U);
+  for (const auto& sleep : env.sleeps) {
+    EXPECT_GE(sleep.count(), 0);
+    EXPECT_LT(sleep.count(), 8000);
+  }
+}
+
 TEST(JiraClient, NeverResendsAWritePostAfter429) {
   JiraEnv env;
   env.OneSite();
