@@ -155,6 +155,12 @@ std::string WaitAdvice(const std::optional<seconds>& retry_after) {
   return fmt::format("Wait at least {} s, then call again.", retry_after->count());
 }
 
+// Only a read can be narrowed: a GET, or a POST that only reads (marked idempotent).
+bool IsRead(const JiraRequest& request) {
+  return request.method == "GET" || request.method == "HEAD" ||
+         (request.method == "POST" && request.idempotent.value_or(false));
+}
+
 core::Status AuthError(const std::string& upstream, const std::vector<std::string>& scopes) {
   if (Lower(upstream).find("scope") != std::string::npos) {
     return {core::Code::kUnauthenticated,
@@ -170,7 +176,8 @@ core::Status AuthError(const std::string& upstream, const std::vector<std::strin
               "persists, the app's access may have been revoked."};
 }
 
-core::Status RateLimitSpent(const core::HttpResponse& response, int tries, bool idempotent) {
+core::Status RateLimitSpent(const core::HttpResponse& response, const JiraRequest& request,
+                            int tries, bool idempotent) {
   const std::string wait = WaitAdvice(RetryAfter(response));
   if (!idempotent) {
     return {core::Code::kResourceExhausted,
@@ -178,11 +185,16 @@ core::Status RateLimitSpent(const core::HttpResponse& response, int tries, bool 
                         "was not re-sent automatically. {}",
                         wait)};
   }
+  const std::string spent = fmt::format("Jira's rate limit budget is spent: {} {} answered 429.",
+                                        Count(static_cast<std::size_t>(tries), "try", "tries"),
+                                        tries == 1 ? "was" : "were");
+  if (!IsRead(request)) {
+    // A write cannot be made smaller; every try was refused, so nothing was applied.
+    return {core::Code::kResourceExhausted,
+            fmt::format("{} The change was not applied. {}", spent, wait)};
+  }
   return {core::Code::kResourceExhausted,
-          fmt::format("Jira's rate limit budget is spent: {} {} answered 429. {} Ask for fewer "
-                      "or smaller results.",
-                      Count(static_cast<std::size_t>(tries), "try", "tries"),
-                      tries == 1 ? "was" : "were", wait)};
+          fmt::format("{} {} Ask for fewer or smaller results.", spent, wait)};
 }
 
 core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraRequest& request,
@@ -236,7 +248,7 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
         detail};
   }
   if (status == 429) {
-    auto error = RateLimitSpent(response, tries, idempotent);
+    auto error = RateLimitSpent(response, request, tries, idempotent);
     return {error.code(), error.message(), detail};
   }
   if (status >= 500) {

@@ -488,6 +488,41 @@ TEST(JiraClient, TreatsARetryAfterThatIsNotDigitsAsAbsent) {
   }
 }
 
+// A write that was retried and still refused: nothing to narrow, only to wait.
+TEST(JiraClient, RateLimitOnARetriedWriteSaysToWaitNotToAskForLess) {
+  JiraEnv env;
+  env.OneSite();
+  const std::string issue = std::string(kJira) + "/rest/api/3/issue/A-1";
+  env.http->OnJson("PUT", issue, 429, "{}", {{"Retry-After", "0"}});
+
+  auto response = env.client->Call(
+      Context(),
+      {.method = "PUT", .path = "/rest/api/3/issue/A-1", .body = Json{{"fields", Json::object()}}});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("fewer")));
+  EXPECT_THAT(response.status().message(), HasSubstr("not applied"));
+  EXPECT_THAT(response.status().message(), HasSubstr("Try again shortly"));
+  EXPECT_EQ(env.http->RequestsTo("/issue/A-1").size(), 4U);
+}
+
+TEST(JiraClient, RateLimitOnARetriedReadSuggestsAskingForLess) {
+  JiraEnv env;
+  env.OneSite();
+  const std::string search = std::string(kJira) + "/rest/api/3/search/jql";
+  env.http->OnJson("POST", search, 429, "{}", {{"Retry-After", "0"}});
+
+  auto response = env.client->Call(Context(), {.method = "POST",
+                                               .path = "/rest/api/3/search/jql",
+                                               .body = Json::object(),
+                                               .idempotent = true});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Ask for fewer or smaller results"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("not applied")));
+}
+
 TEST(JiraClient, NeverResendsAWritePostAfter429) {
   JiraEnv env;
   env.OneSite();
