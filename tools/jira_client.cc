@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/url.h"
+#include "tools/json_escapes.h"
 #include "tools/tool_support.h"
 
 namespace tools {
@@ -281,6 +282,12 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
                         response.body.substr(0, 200));
   }
   Json body = Json::parse(response.body, nullptr, false);
+  if (body.is_discarded()) {
+    // Jira may cut a string inside a surrogate pair; only a body that fails pays for the repair.
+    if (auto repaired = ReplaceLoneSurrogates(response.body)) {
+      body = Json::parse(*repaired, nullptr, false);
+    }
+  }
   if (body.is_discarded()) {
     return core::Status(core::Code::kUnavailable,
                         "Jira answered with a body that is not valid JSON. Try again later.",

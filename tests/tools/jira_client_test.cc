@@ -609,6 +609,29 @@ TEST(JiraClient, BrokenJsonIsAClearUpstreamError) {
   EXPECT_THAT(response.status().message(), HasSubstr("not valid JSON"));
 }
 
+// Jira can cut a string between the halves of a surrogate pair and send the high half alone.
+TEST(JiraClient, ABodyWithALoneSurrogateEscapeParsesWithAReplacementCharacter) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, R"({"fields":{"summary":"cut emoji \ud83d here"}})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->body["fields"]["summary"], "cut emoji \xEF\xBF\xBD here");
+}
+
+TEST(JiraClient, ABodyBrokenOtherwiseIsStillAnUpstreamErrorAfterTheRepair) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, R"({"summary":"\udc00",)");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("not valid JSON"));
+}
+
 TEST(JiraClient, RawResponsesKeepTheBytes) {
   JiraEnv env;
   env.OneSite();
