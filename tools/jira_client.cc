@@ -4,20 +4,27 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <string_view>
 #include <thread>
 
 #include "core/log.h"
 #include "core/url.h"
+#include "tools/json_escapes.h"
 #include "tools/tool_support.h"
 
 namespace tools {
 namespace {
 
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 constexpr std::size_t kMaxErrorText = 1500;
+// A wait longer than this is told as "more than a day": a Retry-After is clamped to one second
+// past it while it is read, so no figure Jira sends can overflow once scaled to milliseconds.
+constexpr seconds kLongestToldWait = std::chrono::hours(24);
+// The longest real sleep. The client asks for at most max_retry_after plus the back-off; this
+// keeps even a misconfigured one from overflowing steady_clock's time_point.
+constexpr milliseconds kLongestSleep = std::chrono::hours(24);
 
 std::shared_ptr<spdlog::logger> Log() {
   static const auto kLogger = core::GetLogger("jira");
@@ -104,18 +111,55 @@ std::string WithUpstream(const std::string& upstream) {
   return upstream.empty() ? std::string() : fmt::format(": {}", upstream);
 }
 
-std::optional<milliseconds> RetryAfter(const core::HttpResponse& response) {
+std::string_view TrimBlanks(std::string_view text) {
+  const std::size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// Retry-After as delay-seconds (RFC 9110 §10.2.3: 1*DIGIT), clamped to kLongestToldWait + 1 s.
+// Anything else (an HTTP-date, a sign, a unit) is nullopt: our own back-off applies.
+std::optional<seconds> RetryAfter(const core::HttpResponse& response) {
   const auto header = response.Header("Retry-After");
   if (!header) {
     return std::nullopt;
   }
-  const std::string& text = *header;
-  long long seconds = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (error != std::errc() || end != text.data() + text.size() || seconds < 0) {
-    return std::nullopt;  // an HTTP-date: fall back to our own back-off
+  const std::string_view text = TrimBlanks(*header);
+  if (text.empty()) {
+    return std::nullopt;
   }
-  return milliseconds(seconds * 1000);
+  seconds::rep value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    if (value <= kLongestToldWait.count()) {
+      value = value * 10 + (c - '0');  // stops growing past the clamp: cannot overflow
+    }
+  }
+  return seconds(std::min(value, kLongestToldWait.count() + 1));
+}
+
+// What to tell about waiting, after the Retry-After Jira sent (none, zero, a figure, too long).
+std::string WaitAdvice(const std::optional<seconds>& retry_after) {
+  if (!retry_after) {
+    return "Wait a minute, then call again.";
+  }
+  if (*retry_after == seconds(0)) {
+    return "Try again shortly.";  // Retry-After: 0 asks for no particular wait
+  }
+  if (*retry_after > kLongestToldWait) {
+    return "Jira asks to wait more than a day; call again after that.";
+  }
+  return fmt::format("Wait at least {} s, then call again.", retry_after->count());
+}
+
+// Only a read can be narrowed: a GET, or a POST that only reads (marked idempotent).
+bool IsRead(const JiraRequest& request) {
+  return request.method == "GET" || request.method == "HEAD" ||
+         (request.method == "POST" && request.idempotent.value_or(false));
 }
 
 core::Status AuthError(const std::string& upstream, const std::vector<std::string>& scopes) {
@@ -133,25 +177,25 @@ core::Status AuthError(const std::string& upstream, const std::vector<std::strin
               "persists, the app's access may have been revoked."};
 }
 
-core::Status RateLimitSpent(const core::HttpResponse& response, int tries, bool idempotent) {
-  const auto retry_after = RetryAfter(response);
-  std::string wait = "Wait a minute, then call again.";
-  if (retry_after && retry_after->count() >= 1000) {
-    wait = fmt::format("Wait at least {} s, then call again.", retry_after->count() / 1000);
-  } else if (retry_after) {
-    wait = "Try again shortly.";  // Retry-After: 0 asks for no particular wait
-  }
+core::Status RateLimitSpent(const core::HttpResponse& response, const JiraRequest& request,
+                            int tries, bool idempotent) {
+  const std::string wait = WaitAdvice(RetryAfter(response));
   if (!idempotent) {
     return {core::Code::kResourceExhausted,
             fmt::format("Jira's rate limit refused this write (HTTP 429); it was not applied and "
                         "was not re-sent automatically. {}",
                         wait)};
   }
+  const std::string spent = fmt::format("Jira's rate limit budget is spent: {} {} answered 429.",
+                                        Count(static_cast<std::size_t>(tries), "try", "tries"),
+                                        tries == 1 ? "was" : "were");
+  if (!IsRead(request)) {
+    // A write cannot be made smaller; every try was refused, so nothing was applied.
+    return {core::Code::kResourceExhausted,
+            fmt::format("{} The change was not applied. {}", spent, wait)};
+  }
   return {core::Code::kResourceExhausted,
-          fmt::format("Jira's rate limit budget is spent: {} {} answered 429. {} Ask for fewer "
-                      "or smaller results.",
-                      Count(static_cast<std::size_t>(tries), "try", "tries"),
-                      tries == 1 ? "was" : "were", wait)};
+          fmt::format("{} {} Ask for fewer or smaller results.", spent, wait)};
 }
 
 core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraRequest& request,
@@ -205,7 +249,7 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
         detail};
   }
   if (status == 429) {
-    auto error = RateLimitSpent(response, tries, idempotent);
+    auto error = RateLimitSpent(response, request, tries, idempotent);
     return {error.code(), error.message(), detail};
   }
   if (status >= 500) {
@@ -239,6 +283,12 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
   }
   Json body = Json::parse(response.body, nullptr, false);
   if (body.is_discarded()) {
+    // Jira may cut a string inside a surrogate pair; only a body that fails pays for the repair.
+    if (auto repaired = ReplaceLoneSurrogates(response.body)) {
+      body = Json::parse(*repaired, nullptr, false);
+    }
+  }
+  if (body.is_discarded()) {
     return core::Status(core::Code::kUnavailable,
                         "Jira answered with a body that is not valid JSON. Try again later.",
                         response.body.substr(0, 200));
@@ -265,7 +315,8 @@ core::Status TransportFailure(const core::Status& sent, const core::HttpRequest&
 }
 
 bool Sleep(milliseconds delay, const std::atomic<bool>* cancelled) {
-  const auto until = std::chrono::steady_clock::now() + delay;
+  const auto until =
+      std::chrono::steady_clock::now() + std::clamp(delay, milliseconds(0), kLongestSleep);
   while (std::chrono::steady_clock::now() < until) {
     if (cancelled != nullptr && cancelled->load()) {
       return false;
@@ -383,7 +434,7 @@ core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContex
     if (retry_after && *retry_after > options_.max_retry_after) {
       return Sent{std::move(*sent), attempt};  // not worth waiting out inside one tool call
     }
-    const milliseconds delay = retry_after.value_or(milliseconds(0)) + Jitter(attempt - 1);
+    const milliseconds delay = retry_after.value_or(seconds(0)) + Jitter(attempt - 1);
     Log()->info("jira backoff request_id={} status={} attempt={} delay_ms={}", context.request_id(),
                 status, attempt, delay.count());
     if (!sleeper_(delay, context.cancel_flag())) {

@@ -15,7 +15,9 @@
 //   429, 503  idempotent requests (GET, PUT, DELETE, or a read-only POST marked idempotent) are
 //             retried after max(Retry-After, 0) plus a jittered exponential back-off, up to
 //             max_attempts tries; then kResourceExhausted / kUnavailable saying the budget is
-//             spent. A non-idempotent POST is never re-sent.
+//             spent. A non-idempotent POST is never re-sent. Retry-After counts only as
+//             delay-seconds (an HTTP-date is ignored); a figure over max_retry_after ends the
+//             call at once, and one over a day is told as "more than a day".
 //   5xx       kUnavailable. A 2xx with an empty body (204 included) is success with a null body;
 //             a 2xx whose body is not JSON where JSON was expected is kUnavailable.
 // Cancellation: the CallContext's flag is passed to every HTTP request and interrupts back-off.

@@ -56,6 +56,24 @@ core::Result<JqlCheck> CheckJql(JiraClient& client, const mcp::CallContext& cont
   return check;
 }
 
+// Jira answers some JQL it cannot honour with nothing rather than an error (C15). After an
+// empty answer, the JQL's errors from CheckJql ("warn") as an error that says to `retry`
+// ("search again", "count again"); nullopt when the JQL is valid or the check itself failed.
+std::optional<core::Status> InvalidJqlAfterEmptyAnswer(JiraClient& client,
+                                                       const mcp::CallContext& context,
+                                                       const Json& arguments,
+                                                       const std::string& jql,
+                                                       std::string_view retry) {
+  auto check = CheckJql(client, context, arguments, jql, "warn");
+  if (!check.ok() || check->errors.empty()) {
+    return std::nullopt;
+  }
+  return core::Status(
+      core::Code::kInvalidArgument,
+      EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check->errors, "; "))) +
+          fmt::format(" Fix it (validate_jql checks it) and {}.", retry));
+}
+
 // One line per issue under a header naming the columns once: "key | summary | status ...".
 std::string TableRow(const Json& issue, const std::vector<std::string>& columns) {
   std::string row = issue.value("key", "");
@@ -191,7 +209,8 @@ core::Result<mcp::ToolResult> CountIssues(JiraClient& client, const Json& argume
                                           const mcp::CallContext& context) {
   JiraRequest request =
       Request("POST", "/rest/api/3/search/approximate-count", ReadWork(), arguments);
-  request.body = Json{{"jql", StringArg(arguments, "jql")}};
+  const std::string jql = StringArg(arguments, "jql");
+  request.body = Json{{"jql", jql}};
   request.idempotent = true;
   auto response = client.Call(context, request);
   if (!response.ok()) {
@@ -200,6 +219,11 @@ core::Result<mcp::ToolResult> CountIssues(JiraClient& client, const Json& argume
   const Json count = response->body.value("count", Json());
   if (!count.is_number_unsigned()) {
     return core::Status(core::Code::kUnavailable, "Jira answered the count without a number.");
+  }
+  if (count.get<std::size_t>() == 0) {
+    if (auto invalid = InvalidJqlAfterEmptyAnswer(client, context, arguments, jql, "count again")) {
+      return *invalid;
+    }
   }
   return mcp::ToolResult::Success(
       fmt::format("About {} (approximate)", Count(count.get<std::size_t>(), "issue")),

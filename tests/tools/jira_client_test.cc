@@ -427,6 +427,102 @@ TEST(JiraClient, DoesNotWaitOutALongRetryAfterAndSaysHowLong) {
   EXPECT_TRUE(env.sleeps.empty());
 }
 
+// A Retry-After too large for seconds→milliseconds gives up at once; no wrapped or negative wait.
+TEST(JiraClient, GivesUpAtOnceOnARetryAfterThatWouldOverflowMilliseconds) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "9300000000000000"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
+  EXPECT_THAT(response.status().message(), HasSubstr("Jira asks to wait more than a day"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("-")));
+  EXPECT_TRUE(env.sleeps.empty());
+  EXPECT_EQ(env.http->RequestsTo("/myself").size(), 1U);
+}
+
+TEST(JiraClient, SaysMoreThanADayForARetryAfterPastTheRangeOfAnInteger) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "99999999999999999"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Jira asks to wait more than a day"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("7766279631452240")));
+  EXPECT_TRUE(env.sleeps.empty());
+}
+
+TEST(JiraClient, SaysTheRealFigureForARetryAfterOfUpToADay) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "86400"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Wait at least 86400 s"));
+  EXPECT_TRUE(env.sleeps.empty());
+}
+
+TEST(JiraClient, TreatsARetryAfterThatIsNotDigitsAsAbsent) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "+5"}});
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "-5"}});
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}",
+                   {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}});
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "5s"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Wait a minute"));
+  ASSERT_EQ(env.sleeps.size(), 3U);
+  for (const auto& sleep : env.sleeps) {
+    EXPECT_GE(sleep.count(), 0);
+    EXPECT_LT(sleep.count(), 8000);
+  }
+}
+
+// A write that was retried and still refused: nothing to narrow, only to wait.
+TEST(JiraClient, RateLimitOnARetriedWriteSaysToWaitNotToAskForLess) {
+  JiraEnv env;
+  env.OneSite();
+  const std::string issue = std::string(kJira) + "/rest/api/3/issue/A-1";
+  env.http->OnJson("PUT", issue, 429, "{}", {{"Retry-After", "0"}});
+
+  auto response = env.client->Call(
+      Context(),
+      {.method = "PUT", .path = "/rest/api/3/issue/A-1", .body = Json{{"fields", Json::object()}}});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("fewer")));
+  EXPECT_THAT(response.status().message(), HasSubstr("not applied"));
+  EXPECT_THAT(response.status().message(), HasSubstr("Try again shortly"));
+  EXPECT_EQ(env.http->RequestsTo("/issue/A-1").size(), 4U);
+}
+
+TEST(JiraClient, RateLimitOnARetriedReadSuggestsAskingForLess) {
+  JiraEnv env;
+  env.OneSite();
+  const std::string search = std::string(kJira) + "/rest/api/3/search/jql";
+  env.http->OnJson("POST", search, 429, "{}", {{"Retry-After", "0"}});
+
+  auto response = env.client->Call(Context(), {.method = "POST",
+                                               .path = "/rest/api/3/search/jql",
+                                               .body = Json::object(),
+                                               .idempotent = true});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Ask for fewer or smaller results"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("not applied")));
+}
+
 TEST(JiraClient, NeverResendsAWritePostAfter429) {
   JiraEnv env;
   env.OneSite();
@@ -506,6 +602,29 @@ TEST(JiraClient, BrokenJsonIsAClearUpstreamError) {
   JiraEnv env;
   env.OneSite();
   env.http->OnJson("GET", MyselfUrl(), 200, R"({"truncated":)");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("not valid JSON"));
+}
+
+// Jira can cut a string between the halves of a surrogate pair and send the high half alone.
+TEST(JiraClient, ABodyWithALoneSurrogateEscapeParsesWithAReplacementCharacter) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, R"({"fields":{"summary":"cut emoji \ud83d here"}})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->body["fields"]["summary"], "cut emoji \xEF\xBF\xBD here");
+}
+
+TEST(JiraClient, ABodyBrokenOtherwiseIsStillAnUpstreamErrorAfterTheRepair) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 200, R"({"summary":"\udc00",)");
 
   auto response = env.client->Call(Context(), Get());
 

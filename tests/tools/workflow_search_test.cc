@@ -7,6 +7,7 @@ namespace tools {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Api(const std::string& path) { return std::string(kJira) + "/rest/api/3" + path; }
 
@@ -161,6 +162,60 @@ TEST(CountIssues, IsLabelledApproximate) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("approximate"));
   EXPECT_EQ(Json::parse(harness.env.http->RequestsTo("/approximate-count").front().body),
             (Json{{"jql", "project = A"}}));
+}
+
+// C15: Jira counts 0 for some JQL it cannot honour; check the JQL before saying "about 0".
+TEST(CountIssues, AZeroCountForInvalidJqlReportsTheJqlError) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/search/approximate-count"), 200, R"({"count":0})");
+  harness.env.http->OnJson("POST", Api("/jql/parse"), 200, R"({"queries":[{"query":"cf[99999] = 1",
+      "errors":["Field 'cf[99999]' does not exist or you do not have permission to view it."]}]})");
+
+  const auto result = harness.Call("count_issues", {{"jql", "cf[99999] = 1"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("The JQL is not valid: Field 'cf[99999]'"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("view it. Fix it (validate_jql checks it) "
+                                                     "and count again."));
+  EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("About 0")));
+  ASSERT_EQ(harness.env.http->RequestsTo("/jql/parse").size(), 1U);
+  const auto parse = harness.env.http->RequestsTo("/jql/parse").front();
+  EXPECT_EQ(parse.url, Api("/jql/parse?validation=warn"));
+  EXPECT_EQ(Json::parse(parse.body), (Json{{"queries", {"cf[99999] = 1"}}}));
+}
+
+TEST(CountIssues, AZeroCountForValidJqlSaysAboutZero) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/search/approximate-count"), 200, R"({"count":0})");
+  harness.env.http->OnJson("POST", Api("/jql/parse"), 200,
+                           R"({"queries":[{"query":"project = A","errors":[]}]})");
+
+  const auto result = harness.Call("count_issues", {{"jql", "project = A"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result), (Json{{"count", 0}, {"approximate", true}}));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("About 0 issues"));
+}
+
+TEST(CountIssues, AZeroCountStandsWhenTheJqlCheckFails) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/search/approximate-count"), 200, R"({"count":0})");
+  harness.env.http->OnJson("POST", Api("/jql/parse"), 500, R"({"errorMessages":["boom"]})");
+
+  const auto result = harness.Call("count_issues", {{"jql", "project = A"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("About 0 issues"));
+}
+
+TEST(CountIssues, ANonZeroCountIsNotValidated) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/search/approximate-count"), 200, R"({"count":3})");
+
+  const auto result = harness.Call("count_issues", {{"jql", "project = A"}});
+
+  ASSERT_FALSE(result.is_error);
+  EXPECT_TRUE(harness.env.http->RequestsTo("/jql/parse").empty());
 }
 
 TEST(ListSites, ListsTheAccessibleSitesWithoutCallingJira) {
