@@ -56,22 +56,12 @@ core::Result<JqlCheck> CheckJql(JiraClient& client, const mcp::CallContext& cont
   return check;
 }
 
-// Jira answers some JQL it cannot honour with nothing rather than an error (C15). After an
-// empty answer, the JQL's errors from CheckJql ("warn") as an error that says to `retry`
-// ("search again", "count again"); nullopt when the JQL is valid or the check itself failed.
-std::optional<core::Status> InvalidJqlAfterEmptyAnswer(JiraClient& client,
-                                                       const mcp::CallContext& context,
-                                                       const Json& arguments,
-                                                       const std::string& jql,
-                                                       std::string_view retry) {
-  auto check = CheckJql(client, context, arguments, jql, "warn");
-  if (!check.ok() || check->errors.empty()) {
-    return std::nullopt;
-  }
-  return core::Status(
-      core::Code::kInvalidArgument,
-      EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check->errors, "; "))) +
-          fmt::format(" Fix it (validate_jql checks it) and {}.", retry));
+// Jira answers some JQL it cannot honour with nothing rather than an error (C15): after an empty
+// answer, the errors CheckJql ("warn") found, as an error that says to `retry` ("search again").
+core::Status InvalidJql(const JqlCheck& check, std::string_view retry) {
+  return {core::Code::kInvalidArgument,
+          EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check.errors, "; "))) +
+              fmt::format(" Fix it (validate_jql checks it) and {}.", retry)};
 }
 
 // One line per issue under a header naming the columns once: "key | summary | status ...".
@@ -181,10 +171,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     // Jira answers an empty page for some JQL it cannot honour (C15): check before saying so.
     auto check = CheckJql(client, context, arguments, jql, "warn");
     if (check.ok() && !check->errors.empty()) {
-      return core::Status(
-          core::Code::kInvalidArgument,
-          EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check->errors, "; "))) +
-              " Fix it (validate_jql checks it) and search again.");
+      return InvalidJql(*check, "search again");
     }
     if (check.ok() && !check->warnings.empty()) {
       structured["warnings"] = check->warnings;
@@ -221,8 +208,9 @@ core::Result<mcp::ToolResult> CountIssues(JiraClient& client, const Json& argume
     return core::Status(core::Code::kUnavailable, "Jira answered the count without a number.");
   }
   if (count.get<std::size_t>() == 0) {
-    if (auto invalid = InvalidJqlAfterEmptyAnswer(client, context, arguments, jql, "count again")) {
-      return *invalid;
+    auto check = CheckJql(client, context, arguments, jql, "warn");
+    if (check.ok() && !check->errors.empty()) {
+      return InvalidJql(*check, "count again");
     }
   }
   return mcp::ToolResult::Success(
