@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/fakes/gate.h"
 #include "tests/mcp/test_tools.h"
 
 namespace mcp {
@@ -252,25 +253,7 @@ TEST(StdioTransport, QueuedCallRunsWhenASlotFrees) {
   EXPECT_EQ(answer["result"]["structuredContent"]["text"], "queued");
 }
 
-// A one-shot signal between a tool on a worker thread and the test.
-class Gate {
- public:
-  void Open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    changed_.notify_all();
-  }
-
-  bool WaitOpen(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [this] { return open_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool open_ = false;
-};
+using fakes::Gate;
 
 // What the shutdown tools let a test see and steer.
 struct Hold {

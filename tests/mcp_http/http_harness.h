@@ -15,31 +15,14 @@
 
 #include "mcp/http_transport.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/gate.h"
 #include "tests/mcp/test_tools.h"
 
 namespace mcp::testing {
 
 using std::chrono::milliseconds;
 
-// A one-shot signal between a tool on a server thread and the test.
-class Gate {
- public:
-  void Open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    changed_.notify_all();
-  }
-
-  bool WaitOpen(milliseconds timeout = milliseconds(5000)) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [this] { return open_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool open_ = false;
-};
+using fakes::Gate;
 
 // What the "probe" tool lets a test observe.
 struct Probe {
