@@ -111,6 +111,16 @@ TEST(StdioBinary, HttpStartFailureIsOneStderrLineAtAnyLogLevel) {
   EXPECT_EQ(bad_option_err.rfind("jira-mcp: ", 0), 0U) << bad_option_err;
 }
 
+// The demo subcommand refuses what it does not know, like the main command, before starting
+// anything.
+TEST(StdioBinary, DemoRefusesUnknownArgumentsWithExitTwo) {
+  const auto [code, err] = RunBinary("demo --bogus");
+
+  EXPECT_EQ(code, 2) << err;
+  EXPECT_EQ(err.rfind("jira-mcp: ", 0), 0U) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
 // F13: --help wins over settings that could not start, and exits 0.
 TEST(StdioBinary, HelpAnywhereExitsZero) {
   const auto [code, err] = RunBinary("--transport http --help");
