@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,35 @@ TEST(BuildRuntime, AllAloneOrWithKnownNamesStillStarts) {
 
     EXPECT_TRUE(runtime.ok()) << runtime.status().message();
   }
+}
+
+std::size_t LinesIn(const std::string& path) {
+  std::ifstream file(path);
+  std::size_t lines = 0;
+  for (std::string line; std::getline(file, line);) {
+    ++lines;
+  }
+  return lines;
+}
+
+// The stdio site cache is keyed by the user behind the subject token, and the token exchange
+// needs the token too: one call must still run a failing token command only once.
+TEST(BuildRuntime, OneCallRunsAFailingSubjectTokenCommandOnce) {
+  const fakes::TempDir dir;
+  const std::string runs = dir.File("runs");
+  Settings settings = LoopbackSettings();
+  settings.subject_token_command = "echo run >> '" + runs + "'; exit 3";
+  auto runtime = BuildRuntime(settings);
+  ASSERT_TRUE(runtime.ok()) << runtime.status().message();
+  const mcp::CallContext local("req-1", core::Principal{});
+
+  auto response = (*runtime)->jira->Call(
+      local, tools::JiraRequest{.path = "/rest/api/3/myself", .scopes = {"read:jira-user"}});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_NE(response.status().message().find("subject token command failed"), std::string::npos)
+      << response.status().message();
+  EXPECT_EQ(LinesIn(runs), 1U);
 }
 
 }  // namespace
