@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/log.h"
 #include "mcp/stdio_client.h"
@@ -17,6 +20,7 @@ namespace {
 using mcp::Json;
 
 constexpr const char* kUser = "alice";
+constexpr int kBadArguments = 2;  // what the main command exits with on an unknown option
 
 std::string SelfPath() {
   char buffer[4096];
@@ -119,9 +123,33 @@ bool Walkthrough(Session& session, const std::set<std::string>& tools) {
   return session.Call("get_issue", read_back).has_value();
 }
 
+constexpr const char* kUsage =
+    "Usage: jira-mcp demo\n"
+    "  Runs a scripted agent session against the local sandbox (127.0.0.1 only) and prints it.\n"
+    "  Takes no options besides --help.\n";
+
+// The demo takes no arguments: --help (or -h) anywhere prints the usage, anything else stops it
+// the way the main command stops on an unknown option. nullopt: go on with the demo.
+std::optional<int> AnswerArguments(const std::vector<std::string>& args) {
+  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
+      std::find(args.begin(), args.end(), "-h") != args.end()) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!args.empty()) {
+    std::fprintf(stderr, "jira-mcp: demo takes no arguments, not '%s'; see jira-mcp demo --help\n",
+                 args.front().c_str());
+    return kBadArguments;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-int RunDemo(int /*argc*/, char** /*argv*/) {
+int RunDemo(int argc, char** argv) {
+  if (const auto answered = AnswerArguments(std::vector<std::string>(argv + 1, argv + argc))) {
+    return *answered;
+  }
   core::SetLogLevel("warn");  // the transcript is the output; the sandbox's info lines are noise
   sandbox::SandboxServer sandbox_server(sandbox::SandboxServer::Options{});
   if (auto status = sandbox_server.Start(); !status.ok()) {

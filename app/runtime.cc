@@ -127,6 +127,8 @@ core::Result<std::unique_ptr<Runtime>> BuildRuntime(const Settings& settings) {
   tools::JiraClientOptions jira{.api_base_url = settings.atlassian_api_url,
                                 .site = settings.jira_site};
   if (runtime->subject) {
+    // A source without a usable token fails the call here, so the broker does not read it again
+    // in the same call (a failing or hanging command would run twice).
     jira.local_subject = [source = runtime->subject.get()] {
       return auth::LocalSubjectKey(*source);
     };

@@ -205,8 +205,7 @@ core::Status TakeSubjectSource(std::map<std::string, std::string>& flags, const 
          {SubjectSource{"KEYCARD_SUBJECT_TOKEN", SubjectField::kToken},
           SubjectSource{"KEYCARD_SUBJECT_TOKEN_FILE", SubjectField::kFile},
           SubjectSource{"KEYCARD_SUBJECT_TOKEN_COMMAND", SubjectField::kCommand}}) {
-      std::optional<std::string> value = env(source.name);
-      if (value.has_value() && !value->empty()) {
+      if (std::optional<std::string> value = env(source.name)) {
         chosen.emplace_back(source, std::move(*value));
       }
     }
@@ -224,14 +223,12 @@ core::Status TakeSubjectSource(std::map<std::string, std::string>& flags, const 
 core::Status TakeClientSecret(const EnvLookup& env, Settings& settings) {
   std::optional<std::string> inline_secret = env("KEYCARD_CLIENT_SECRET");
   std::optional<std::string> file = env("KEYCARD_CLIENT_SECRET_FILE");
-  const bool has_inline = inline_secret.has_value() && !inline_secret->empty();
-  const bool has_file = file.has_value() && !file->empty();
-  if (has_inline && has_file) {
+  if (inline_secret.has_value() && file.has_value()) {
     return RefuseTwo("KEYCARD_CLIENT_SECRET", "KEYCARD_CLIENT_SECRET_FILE", "the client secret");
   }
-  if (has_inline) {
+  if (inline_secret.has_value()) {
     settings.keycard_client_secret = core::Secret(std::move(*inline_secret));
-  } else if (has_file) {
+  } else if (file.has_value()) {
     auto value = ReadSecretFile(*file);
     if (!value.ok()) {
       return value.status();
@@ -319,9 +316,24 @@ core::Status Validate(const Settings& s, const Origins& named) {
   return core::Status::Ok();
 }
 
+// The environment with every empty variable read as unset: MCP hosts often write `"VAR": ""`
+// for a setting they leave out. Every setting reads the environment through this, so the rule
+// holds for all of them. A flag is taken as given: `--toolsets ""` is still an error.
+EnvLookup SetVariablesOnly(EnvLookup env) {
+  return [env = std::move(env)](const std::string& name) -> std::optional<std::string> {
+    std::optional<std::string> value = env(name);
+    if (value.has_value() && value->empty()) {
+      return std::nullopt;
+    }
+    return value;
+  };
+}
+
 }  // namespace
 
-core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const EnvLookup& env) {
+core::Result<Settings> ParseSettings(const std::vector<std::string>& args,
+                                     const EnvLookup& raw_env) {
+  const EnvLookup env = SetVariablesOnly(raw_env);
   // --help and --version answer whatever else the command line holds.
   for (const char* wanted : {"--help", "-h", "--version"}) {
     if (std::find(args.begin(), args.end(), wanted) != args.end()) {

@@ -53,7 +53,8 @@ struct Settings {
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
 // Reads flags (`--name value` or `--name=value`; args exclude the program name) over the
-// environment. Errors name the setting and what is accepted.
+// environment. An empty environment variable counts as unset; an empty flag value is taken as
+// given (so `--toolsets ""` is refused). Errors name the setting and what is accepted.
 core::Result<Settings> ParseSettings(const std::vector<std::string>& args, const EnvLookup& env);
 
 // The text `jira-mcp --help` prints.

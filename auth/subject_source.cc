@@ -428,10 +428,10 @@ core::Result<core::Secret> CommandSubjectTokenSource::Run() {
   return token;
 }
 
-std::string LocalSubjectKey(SubjectTokenSource& source) {
+core::Result<std::string> LocalSubjectKey(SubjectTokenSource& source) {
   const auto token = source.Current();
   if (!token.ok()) {
-    return "";
+    return token.status();
   }
   if (auto subject = UnverifiedJwtSubject(token->Reveal())) {
     return "sub:" + *subject;

@@ -127,8 +127,10 @@ class CommandSubjectTokenSource final : public SubjectTokenSource {
 
 // A key naming the local user behind `source`'s current token, for caches that must change
 // when the token changes user (the Jira site list): "sub:<sub>" from the token's `sub` claim
-// read without verification, or "fp:<fingerprint>" for a token without one; "" when the source
-// has no usable token now. Never a basis for trust.
-std::string LocalSubjectKey(SubjectTokenSource& source);
+// read without verification, or "fp:<fingerprint>" for a token without one. Never a basis for
+// trust. Errors: the source's own, unchanged, when it has no usable token now; the caller should
+// fail with it rather than ask the source again (a failed command source runs its command anew
+// on every Current()).
+core::Result<std::string> LocalSubjectKey(SubjectTokenSource& source);
 
 }  // namespace auth

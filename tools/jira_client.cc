@@ -492,7 +492,11 @@ core::Result<std::vector<JiraSite>> JiraClient::Sites(const mcp::CallContext& co
   // A principal without a token of its own (stdio) is whoever the subject token source names.
   std::string subject = context.principal().subject;
   if (!context.principal().token.has_value() && options_.local_subject) {
-    subject += "|" + options_.local_subject();
+    auto local = options_.local_subject();
+    if (!local.ok()) {
+      return local.status();
+    }
+    subject += "|" + *local;
   }
   {
     std::lock_guard lock(mutex_);

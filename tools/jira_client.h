@@ -99,8 +99,9 @@ struct JiraClientOptions {
   std::chrono::seconds site_cache_ttl{300};
   // For principals without a token of their own (stdio, HTTP with --auth none): names the local
   // user behind the current subject token, so that the site cache follows a token that changes
-  // user. Empty function: the principal's subject is the only key.
-  std::function<std::string()> local_subject;
+  // user. An error fails the call with it, before the token broker is asked: the broker would
+  // read the same failing source again. Empty function: the principal's subject is the only key.
+  std::function<core::Result<std::string>()> local_subject;
   std::chrono::milliseconds timeout{30000};
   // Tries of one idempotent request that Jira answers 429 or 503 (the first try included).
   int max_attempts = 4;

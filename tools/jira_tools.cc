@@ -45,10 +45,13 @@ core::Result<std::vector<std::string>> ChosenToolsets(const ToolSelection& selec
   if (selection.toolsets.empty()) {
     return selection.tools.empty() ? DefaultSets() : AllToolsets();
   }
+  // Every name is checked, also after "all": a misspelt name is refused wherever it stands.
+  bool all = false;
   std::vector<std::string> chosen;
   for (const auto& name : selection.toolsets) {
     if (name == "all") {
-      return AllToolsets();
+      all = true;
+      continue;
     }
     if (name == "default") {
       const auto defaults = DefaultSets();
@@ -61,7 +64,7 @@ core::Result<std::vector<std::string>> ChosenToolsets(const ToolSelection& selec
     }
     chosen.push_back(name);
   }
-  return chosen;
+  return all ? AllToolsets() : chosen;
 }
 
 core::Status CheckAllowList(const ToolSelection& selection, const std::vector<JiraTool>& all,

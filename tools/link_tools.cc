@@ -1,7 +1,10 @@
 // Link and hierarchy tools: list_link_types, link_issues, remove_link, set_parent.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
+#include <set>
+#include <utility>
 
 #include "tools/fields.h"
 #include "tools/tool_support.h"
@@ -54,6 +57,7 @@ struct Direction {
   std::string source_key;  // "A" of "A blocks B": the issue the outward wording describes
   std::string target_key;  // "B"
   std::string phrase;      // what the caller asked for, in the caller's order
+  bool symmetric = false;  // inward and outward read the same ("relates to"): no direction
 };
 
 core::Result<Direction> Orient(const Json& types, const std::string& wanted,
@@ -62,11 +66,12 @@ core::Result<Direction> Orient(const Json& types, const std::string& wanted,
     const std::string name = type["name"].get<std::string>();
     const std::string outward = type["outward"].get<std::string>();
     const std::string inward = type["inward"].get<std::string>();
+    const bool symmetric = Lower(inward) == Lower(outward);
     if (Lower(wanted) == Lower(name) || Lower(wanted) == Lower(outward)) {
-      return Direction{name, from, to, fmt::format("{} {} {}", from, outward, to)};
+      return Direction{name, from, to, fmt::format("{} {} {}", from, outward, to), symmetric};
     }
     if (Lower(wanted) == Lower(inward)) {
-      return Direction{name, to, from, fmt::format("{} {} {}", from, inward, to)};
+      return Direction{name, to, from, fmt::format("{} {} {}", from, inward, to), symmetric};
     }
   }
   std::vector<std::string> known;
@@ -77,29 +82,101 @@ core::Result<Direction> Orient(const Json& types, const std::string& wanted,
                       fmt::format("No link type '{}'. Known: {}.", wanted, fmt::join(known, "; ")));
 }
 
-// What the source issue lists for a link of the type to the target: `outward` when Jira stored
-// the direction asked for, `inward` when it stored the reverse, nothing when it has no such link.
+// The source issue's links as Jira lists them (`fields.issuelinks`).
+core::Result<Json> SourceLinks(JiraClient& client, const mcp::CallContext& context,
+                               const Json& arguments, const std::string& source_key) {
+  auto response = client.Call(
+      context,
+      Request("GET", fmt::format("/rest/api/3/issue/{}?fields=issuelinks", Encode(source_key)),
+              WriteWork(), arguments));
+  if (!response.ok()) {
+    return response.status();
+  }
+  const Json& body = response->body;
+  if (!body.is_object() || !body.contains("fields") || !body["fields"].is_object()) {
+    return Json::array();
+  }
+  const Json links = body["fields"].value("issuelinks", Json::array());
+  return links.is_array() ? links : Json::array();
+}
+
+std::set<std::string> LinkIds(const Json& links) {
+  std::set<std::string> ids;
+  for (const auto& link : links) {
+    if (link.is_object() && link.contains("id") && link["id"].is_string()) {
+      ids.insert(link["id"].get<std::string>());
+    }
+  }
+  return ids;
+}
+
+// A link of the type between the source and the target, as the source lists it. `reversed`: the
+// source lists the target as `inwardIssue`, so Jira stored the opposite of what was asked (never
+// for a symmetric type). `is_new`: the source did not list it before this call.
 struct StoredLink {
   std::string id;
   bool reversed = false;
+  bool is_new = false;
 };
 
-std::optional<StoredLink> FindLink(const Json& source_issue, const Direction& direction) {
-  const Json links =
-      source_issue.value("fields", Json::object()).value("issuelinks", Json::array());
+std::vector<StoredLink> MatchingLinks(const Json& links, const Direction& direction,
+                                      const std::set<std::string>& before) {
+  std::vector<StoredLink> out;
   for (const auto& link : links) {
-    if (!link.is_object() ||
-        link.value("type", Json::object()).value("name", "") != direction.type_name) {
+    if (!link.is_object() || !link.contains("type") || !link["type"].is_object() ||
+        link["type"].value("name", "") != direction.type_name || !link.contains("id") ||
+        !link["id"].is_string()) {
       continue;
     }
+    const std::string id = link["id"].get<std::string>();
     for (const bool reversed : {false, true}) {
       const Json other = link.value(reversed ? "inwardIssue" : "outwardIssue", Json::object());
-      if (other.is_object() && other.value("key", "") == direction.target_key) {
-        return StoredLink{.id = link.value("id", ""), .reversed = reversed};
+      if (!id.empty() && other.is_object() && other.value("key", "") == direction.target_key) {
+        out.push_back({.id = id,
+                       .reversed = reversed && !direction.symmetric,
+                       .is_new = before.count(id) == 0});
       }
     }
   }
+  return out;
+}
+
+// The link this call made: a new link in the asked direction, else a new reversed one, else one
+// that already existed in the asked direction (linking what is linked adds nothing new). A
+// reversed link that existed before was made by someone else, so it is never taken.
+std::optional<StoredLink> FindLink(const Json& links, const Direction& direction,
+                                   const std::set<std::string>& before) {
+  const std::vector<StoredLink> matches = MatchingLinks(links, direction, before);
+  for (const auto& wanted :
+       {std::pair{true, false}, std::pair{true, true}, std::pair{false, false}}) {
+    const auto it = std::find_if(matches.begin(), matches.end(), [&wanted](const StoredLink& link) {
+      return link.is_new == wanted.first && link.reversed == wanted.second;
+    });
+    if (it != matches.end()) {
+      return *it;
+    }
+  }
   return std::nullopt;
+}
+
+mcp::ToolResult LinkReply(const Direction& direction, const std::optional<StoredLink>& link) {
+  Json structured = {{"relation", direction.phrase}};
+  std::string text = "Linked: " + direction.phrase;
+  if (!link.has_value()) {
+    const std::string warning = "the link could not be found when read back";
+    structured["warnings"] = {warning};
+    return mcp::ToolResult::Success(text + "; " + warning, std::move(structured));
+  }
+  structured["link_id"] = link->id;
+  text += fmt::format(" (link {}{})", link->id, link->is_new ? "" : ", which already existed");
+  if (link->reversed) {
+    const std::string warning =
+        "Jira stored the link in the reverse direction; remove it with remove_link and "
+        "link again with the type's other wording";
+    structured["warnings"] = {warning};
+    text += "; " + warning;
+  }
+  return mcp::ToolResult::Success(std::move(text), std::move(structured));
 }
 
 core::Result<mcp::ToolResult> LinkIssues(JiraClient& client, const Json& arguments,
@@ -113,6 +190,12 @@ core::Result<mcp::ToolResult> LinkIssues(JiraClient& client, const Json& argumen
   if (!direction.ok()) {
     return direction.status();
   }
+  // Jira answers 201 without the link, so the link is found by reading the source issue's links
+  // before and after: the one this call made is the one that was not there before.
+  auto before = SourceLinks(client, context, arguments, direction->source_key);
+  if (!before.ok()) {
+    return before.status().WithContext("Reading the links of " + direction->source_key);
+  }
   JiraRequest request = Request("POST", "/rest/api/3/issueLink", WriteWork(), arguments);
   request.body = Json{{"type", {{"name", direction->type_name}}},
                       {"inwardIssue", {{"key", direction->source_key}}},
@@ -121,31 +204,9 @@ core::Result<mcp::ToolResult> LinkIssues(JiraClient& client, const Json& argumen
   if (!response.ok()) {
     return response.status().WithContext("Linking the issues");
   }
-  // Jira answers 201 without the link; read it back from the source issue.
-  auto stored = client.Call(context, Request("GET",
-                                             fmt::format("/rest/api/3/issue/{}?fields=issuelinks",
-                                                         Encode(direction->source_key)),
-                                             WriteWork(), arguments));
-  Json structured = {{"relation", direction->phrase}};
-  std::string text = "Linked: " + direction->phrase;
-  const auto link = stored.ok() ? FindLink(stored->body, *direction) : std::nullopt;
-  std::string warning;
-  if (!link.has_value() || link->id.empty()) {
-    warning = "the link could not be found when read back";
-  } else if (link->reversed) {
-    warning =
-        "Jira stored the link in the reverse direction; remove it with remove_link and "
-        "link again with the type's other wording";
-  }
-  if (link.has_value() && !link->id.empty()) {
-    structured["link_id"] = link->id;
-    text += fmt::format(" (link {})", link->id);
-  }
-  if (!warning.empty()) {
-    structured["warnings"] = {warning};
-    text += "; " + warning;
-  }
-  return mcp::ToolResult::Success(std::move(text), std::move(structured));
+  auto after = SourceLinks(client, context, arguments, direction->source_key);
+  const auto link = after.ok() ? FindLink(*after, *direction, LinkIds(*before)) : std::nullopt;
+  return LinkReply(*direction, link);
 }
 
 core::Result<mcp::ToolResult> RemoveLink(JiraClient& client, const Json& arguments,

@@ -203,6 +203,81 @@ TEST(ParseSettings, ExplicitlyEmptyToolsetsIsAnError) {
   EXPECT_TRUE(left_out->toolsets.empty());
 }
 
+// Hosts often write "VAR": "" for a setting they leave out: every empty variable is unset.
+TEST(ParseSettings, AnEmptyEnvironmentVariableIsUnset) {
+  const std::vector<std::string> names = {"JIRA_MCP_TRANSPORT",
+                                          "JIRA_MCP_HOST",
+                                          "JIRA_MCP_PORT",
+                                          "JIRA_MCP_AUTH",
+                                          "JIRA_MCP_PUBLIC_URL",
+                                          "JIRA_MCP_RESOURCE_ALIASES",
+                                          "JIRA_MCP_ALLOWED_HOSTS",
+                                          "JIRA_MCP_ALLOWED_ORIGINS",
+                                          "KEYCARD_ZONE_URL",
+                                          "KEYCARD_CLIENT_ID",
+                                          "KEYCARD_CLIENT_SECRET",
+                                          "KEYCARD_CLIENT_SECRET_FILE",
+                                          "ATLASSIAN_API_URL",
+                                          "JIRA_SITE",
+                                          "KEYCARD_SUBJECT_TOKEN",
+                                          "KEYCARD_SUBJECT_TOKEN_FILE",
+                                          "KEYCARD_SUBJECT_TOKEN_COMMAND",
+                                          "JIRA_MCP_TOOLSETS",
+                                          "JIRA_MCP_TOOLS",
+                                          "JIRA_MCP_READ_ONLY",
+                                          "JIRA_MCP_LOG_LEVEL",
+                                          "JIRA_MCP_CA_BUNDLE",
+                                          "JIRA_MCP_UPSTREAM_TIMEOUT"};
+  std::map<std::string, std::string> all_empty;
+  for (const auto& name : names) {
+    all_empty[name] = "";
+  }
+
+  auto together = ParseSettings({}, Env(all_empty));
+
+  ASSERT_TRUE(together.ok()) << together.status().message();
+  EXPECT_EQ(together->transport, "stdio");
+  EXPECT_EQ(together->host, "127.0.0.1");
+  EXPECT_EQ(together->port, 8080);
+  EXPECT_EQ(together->auth, "keycard");
+  EXPECT_EQ(together->atlassian_api_url, "https://api.atlassian.com");
+  EXPECT_EQ(together->log_level, "info");
+  EXPECT_TRUE(together->toolsets.empty());
+  EXPECT_FALSE(together->upstream_timeout.has_value());
+  EXPECT_FALSE(together->read_only);
+  for (const auto& name : names) {
+    auto alone = ParseSettings({}, Env({{name, ""}}));
+
+    EXPECT_TRUE(alone.ok()) << name << ": " << alone.status().message();
+  }
+}
+
+TEST(ParseSettings, AnEmptyFlagValueIsStillAnError) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--toolsets", ""},
+                                             {"--transport="},
+                                             {"--auth", ""},
+                                             {"--port="},
+                                             {"--log-level", ""},
+                                             {"--upstream-timeout="}}) {
+    auto parsed = ParseSettings(args, Env({}));
+
+    EXPECT_FALSE(parsed.ok()) << args.front();
+  }
+}
+
+// An empty variable does not hide the setting's flag, nor another variable of the same secret.
+TEST(ParseSettings, AnEmptyVariableLeavesTheOtherSourcesToAnswer) {
+  auto flag = ParseSettings({"--toolsets", "links"}, Env({{"JIRA_MCP_TOOLSETS", ""}}));
+  auto file = ParseSettings(
+      {}, Env({{"KEYCARD_SUBJECT_TOKEN", ""}, {"KEYCARD_SUBJECT_TOKEN_FILE", "alice.jwt"}}));
+
+  ASSERT_TRUE(flag.ok()) << flag.status().message();
+  EXPECT_EQ(flag->toolsets, std::vector<std::string>{"links"});
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  EXPECT_EQ(file->subject_token_file, "alice.jwt");
+}
+
 // F13: --help anywhere wins over settings that would not start.
 TEST(ParseSettings, HelpAnywhereWins) {
   auto settings = ParseSettings({"--transport", "http", "--help"}, Env({}));

@@ -111,6 +111,24 @@ TEST(StdioBinary, HttpStartFailureIsOneStderrLineAtAnyLogLevel) {
   EXPECT_EQ(bad_option_err.rfind("jira-mcp: ", 0), 0U) << bad_option_err;
 }
 
+// The demo subcommand refuses what it does not know, like the main command, before starting
+// anything. These run the real binary, not RunDemo in this process: a demo that went ahead
+// would launch its own executable as the MCP server, which for a test binary means the tests.
+TEST(StdioBinary, DemoRefusesUnknownArgumentsWithExitTwo) {
+  const auto [code, err] = RunBinary("demo --bogus");
+
+  EXPECT_EQ(code, 2) << err;
+  EXPECT_EQ(err.rfind("jira-mcp: ", 0), 0U) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST(StdioBinary, DemoHelpPrintsTheUsageAndStartsNothing) {
+  const auto [code, err] = RunBinary("demo --bogus --help");
+
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_EQ(err, "");
+}
+
 // F13: --help wins over settings that could not start, and exits 0.
 TEST(StdioBinary, HelpAnywhereExitsZero) {
   const auto [code, err] = RunBinary("--transport http --help");

@@ -370,18 +370,20 @@ TEST(LocalSubjectKey, FollowsTheSubjectOfTheCurrentToken) {
   };
   FileSubjectTokenSource source({.path = path});
 
-  const std::string missing = LocalSubjectKey(source);
+  const auto missing = LocalSubjectKey(source);
   Write(path, jwt_of("alice"));
-  const std::string alice = LocalSubjectKey(source);
+  const auto alice = LocalSubjectKey(source);
   Write(path, jwt_of("bob") + "\n");
-  const std::string bob = LocalSubjectKey(source);
+  const auto bob = LocalSubjectKey(source);
   Write(path, "opaque-token-1");
-  const std::string opaque = LocalSubjectKey(source);
+  const auto opaque = LocalSubjectKey(source);
 
-  EXPECT_EQ(missing, "");
-  EXPECT_EQ(alice, "sub:alice");
-  EXPECT_EQ(bob, "sub:bob");
-  EXPECT_EQ(opaque, "fp:" + core::Secret("opaque-token-1").Fingerprint());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(Says(missing.status(), path)) << missing.status().message();
+  ASSERT_TRUE(alice.ok() && bob.ok() && opaque.ok());
+  EXPECT_EQ(*alice, "sub:alice");
+  EXPECT_EQ(*bob, "sub:bob");
+  EXPECT_EQ(*opaque, "fp:" + core::Secret("opaque-token-1").Fingerprint());
 }
 
 }  // namespace

@@ -197,6 +197,27 @@ TEST(JiraClient, SiteCacheFollowsTheLocalUserWithoutASubject) {
   EXPECT_EQ(env.http->RequestsTo("accessible-resources").size(), 2U);
 }
 
+// A local subject that cannot be read fails the call with its own error, and the broker (which
+// would read the same failing source again) is never asked.
+TEST(JiraClient, FailsWithTheLocalSubjectErrorWithoutAskingTheBroker) {
+  int reads = 0;
+  JiraEnv env({.local_subject = [&reads]() -> core::Result<std::string> {
+    ++reads;
+    return core::Status(core::Code::kDeadlineExceeded, "The subject token command timed out.");
+  }});
+  env.OneSite();
+  const mcp::CallContext local("req-1", core::Principal{});
+
+  auto response = env.client->Call(local, Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kDeadlineExceeded);
+  EXPECT_EQ(response.status().message(), "The subject token command timed out.");
+  EXPECT_EQ(reads, 1);
+  EXPECT_TRUE(env.broker->subjects().empty());
+  EXPECT_TRUE(env.http->requests().empty());
+}
+
 // C9
 TEST(JiraClient, Retries401OnceWithAFreshlyExchangedToken) {
   JiraEnv env;

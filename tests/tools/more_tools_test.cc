@@ -8,6 +8,7 @@ namespace tools {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Api(const std::string& path) { return std::string(kJira) + "/rest/api/3" + path; }
 std::string Agile(const std::string& path) { return std::string(kJira) + "/rest/agile/1.0" + path; }
@@ -124,15 +125,19 @@ TEST(AddWorklog, SendsTimeSpentAndAnAdfComment) {
 }
 
 constexpr char kLinkTypes[] =
-    R"({"issueLinkTypes":[{"id":"1","name":"Blocks","inward":"is blocked by","outward":"blocks"}]})";
+    R"({"issueLinkTypes":[{"id":"1","name":"Blocks","inward":"is blocked by","outward":"blocks"},
+    {"id":"2","name":"Relates","inward":"relates to","outward":"relates to"}]})";
 
-// A harness whose Jira knows the Blocks type, takes the POST /issueLink, and shows `read_back`
-// (the issue's issuelinks) on GET of `source`.
-void ExpectLinking(ToolHarness& harness, const std::string& source, const std::string& read_back) {
+// A harness whose Jira knows the Blocks and Relates types, takes the POST /issueLink, and lists
+// `before` and then `after` as the issuelinks of `source` (read before and after the POST).
+void ExpectLinking(ToolHarness& harness, const std::string& source, const std::string& after,
+                   const std::string& before = "") {
   harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, kLinkTypes);
   harness.env.http->OnJson("POST", Api("/issueLink"), 201, "");
-  harness.env.http->OnJson("GET", Api("/issue/" + source), 200,
-                           R"({"fields":{"issuelinks":[)" + read_back + "]}}");
+  for (const std::string& links : {before, after}) {
+    harness.env.http->OnJson("GET", Api("/issue/" + source), 200,
+                             R"({"fields":{"issuelinks":[)" + links + "]}}");
+  }
 }
 
 Json PostedLink(ToolHarness& harness) {
@@ -190,6 +195,76 @@ TEST(LinkIssues, SaysSoWhenJiraStoredTheReverseDirection) {
   EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
   EXPECT_THAT(ToolHarness::Structured(result)["warnings"][0].get<std::string>(),
               HasSubstr("reverse direction"));
+}
+
+// MOB-6 blocks MOB-8 exists as link 10168; "MOB-8 blocks MOB-6" then adds 10169, which MOB-8
+// lists next to the older link that points the other way.
+TEST(LinkIssues, NamesTheLinkItMadeWhenTheReverseAlreadyExists) {
+  ToolHarness harness;
+  const std::string existing =
+      R"({"id":"10168","type":{"name":"Blocks"},"inwardIssue":{"key":"MOB-6"}})";
+  ExpectLinking(harness, "MOB-8", existing + R"(,{"id":"10169","type":{"name":"Blocks"},
+                    "outwardIssue":{"key":"MOB-6"}})",
+                existing);
+
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "MOB-8"}, {"to_key", "MOB-6"}, {"link_type", "Blocks"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "10169");
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("(link 10169)"));
+  EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("reverse")));
+}
+
+// "relates to" reads the same both ways, so whichever side Jira lists the new link on is right.
+TEST(LinkIssues, NeverCallsASymmetricLinkReversed) {
+  ToolHarness harness;
+  const std::string existing =
+      R"({"id":"20","type":{"name":"Relates"},"inwardIssue":{"key":"B-2"}})";
+  ExpectLinking(harness, "A-1",
+                existing + R"(,{"id":"21","type":{"name":"Relates"},"inwardIssue":{"key":"B-2"}})",
+                existing);
+
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "relates to"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "21");
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+  EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("reverse")));
+}
+
+// Linking what is already linked adds nothing: the reply names the existing link.
+TEST(LinkIssues, NamesTheExistingLinkWhenNothingNewAppears) {
+  ToolHarness harness;
+  const std::string existing =
+      R"({"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"B-2"}})";
+  ExpectLinking(harness, "A-1", existing, existing);
+
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "A-1"}, {"to_key", "B-2"}, {"link_type", "blocks"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("already existed"));
+}
+
+// Only the reverse link, which was there before: this call's link is not among the links.
+TEST(LinkIssues, DoesNotTakeAnOlderReverseLinkForTheNewOne) {
+  ToolHarness harness;
+  const std::string existing =
+      R"({"id":"10168","type":{"name":"Blocks"},"inwardIssue":{"key":"MOB-6"}})";
+  ExpectLinking(harness, "MOB-8", existing, existing);
+
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "MOB-8"}, {"to_key", "MOB-6"}, {"link_type", "Blocks"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("link_id"));
+  EXPECT_THAT(ToolHarness::Structured(result)["warnings"][0].get<std::string>(),
+              HasSubstr("could not be found"));
 }
 
 TEST(LinkIssues, UnknownTypesListTheKnownOnes) {

@@ -64,6 +64,7 @@ TEST(RegisterJiraTools, AnAllowListExposesExactlyTheListedTools) {
 TEST(RegisterJiraTools, UnknownOrContradictoryNamesAreErrors) {
   const std::vector<std::pair<ToolSelection, std::string>> cases = {
       {{.toolsets = {"nope"}}, "unknown toolset 'nope'"},
+      {{.toolsets = {"all", "nope"}}, "unknown toolset 'nope'"},
       {{.tools = {"drop_database"}}, "unknown tool 'drop_database'"},
       {{.toolsets = {"projects"}, .tools = {"get_issue"}}, "not selected"},
       {{.tools = {"create_issue"}, .read_only = true}, "read-only"},
