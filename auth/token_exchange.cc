@@ -261,7 +261,9 @@ Status CheckRequest(const ExchangeRequest& request, const TokenExchangeClient::O
 bool IsTransient(const core::Result<core::HttpResponse>& response) {
   if (!response.ok()) {
     const Code code = response.status().code();
-    return code == Code::kUnavailable || code == Code::kDeadlineExceeded;
+    // The exchange changes nothing at the zone: re-sending it after a broken connection is safe.
+    return code == Code::kUnavailable || code == Code::kDeadlineExceeded ||
+           code == Code::kConnectionLost;
   }
   return response->status >= 500;
 }

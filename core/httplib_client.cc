@@ -19,13 +19,22 @@ using SteadyClock = std::chrono::steady_clock;
 
 std::shared_ptr<spdlog::logger> Log() { return GetLogger("http"); }
 
-Status TransportError(const Url& url, httplib::Error error) {
+// A failed read or write is httplib's own timeout only once the request's time is up; before
+// that the peer closed the connection or sent something that is not HTTP, after the request may
+// have reached it. Anything else (connect, TLS handshake) failed before a byte was sent.
+Status TransportError(const Url& url, httplib::Error error, bool time_is_up) {
   const std::string reason = httplib::to_string(error);
-  const Code code = error == httplib::Error::Read || error == httplib::Error::Write
-                        ? Code::kDeadlineExceeded
-                        : Code::kUnavailable;
-  return {code, fmt::format("could not reach {} ({})", url.Origin(), reason),
-          fmt::format("{} {}: {}", url.Origin(), url.path, reason)};
+  const std::string detail = fmt::format("{} {}: {}", url.Origin(), url.path, reason);
+  if (error != httplib::Error::Read && error != httplib::Error::Write) {
+    return {Code::kUnavailable, fmt::format("could not reach {} ({})", url.Origin(), reason),
+            detail};
+  }
+  if (time_is_up) {
+    return {Code::kDeadlineExceeded, fmt::format("no complete answer from {}", url.Origin()),
+            detail};
+  }
+  return {Code::kConnectionLost,
+          fmt::format("the connection to {} broke before a complete answer", url.Origin()), detail};
 }
 
 }  // namespace
@@ -208,8 +217,8 @@ Result<HttpResponse> HttplibClient::Send(const HttpRequest& request) {
   };
 
   Log()->debug("send method={} origin={} path={}", request.method, origin, url->path);
-  const auto watch =
-      watchdog_->Watch(client.get(), SteadyClock::now() + request.timeout, request.cancelled);
+  const auto deadline = SteadyClock::now() + request.timeout;
+  const auto watch = watchdog_->Watch(client.get(), deadline, request.cancelled);
   auto result = client->send(req);
   const Watchdog::Verdict verdict = watchdog_->Unwatch(watch);
   if (cancelled || verdict == Watchdog::Verdict::kCancelled) {
@@ -227,7 +236,7 @@ Result<HttpResponse> HttplibClient::Send(const HttpRequest& request) {
                               request.max_response_bytes));
   }
   if (!result) {
-    return TransportError(*url, result.error());
+    return TransportError(*url, result.error(), SteadyClock::now() >= deadline);
   }
   response.status = result->status;
   for (const auto& [key, value] : result->headers) {

@@ -24,6 +24,8 @@ const char* CodeName(Code code) {
       return "unavailable";
     case Code::kDeadlineExceeded:
       return "deadline_exceeded";
+    case Code::kConnectionLost:
+      return "connection_lost";
     case Code::kCancelled:
       return "cancelled";
     case Code::kInternal:

@@ -23,6 +23,7 @@ enum class Code {
   kResourceExhausted,   // rate limit or size budget spent
   kUnavailable,         // upstream down or answering 5xx; may work later
   kDeadlineExceeded,    // took too long
+  kConnectionLost,      // the connection broke after the request went out: it may have taken effect
   kCancelled,           // the caller gave up
   kInternal,            // our own fault
 };

@@ -666,6 +666,7 @@ std::optional<core::Principal> HttpTransport::Impl::Admit(const Request& req, Re
       break;
     case core::Code::kUnavailable:
     case core::Code::kDeadlineExceeded:
+    case core::Code::kConnectionLost:
       res.set_header("Retry-After", "5");
       SendRpcError(res, 503, nullptr, kServerBusy,
                    "the bearer token could not be checked now; try again shortly");

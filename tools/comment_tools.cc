@@ -32,9 +32,19 @@ Json CommentSummary(const Json& comment) {
   return out;
 }
 
+// The body keeps its lines (lists, tables and code in the markdown need them), cut at
+// kCommentCap; ValueText would flatten it to one line, as for a table cell.
+std::string CommentText(const Json& summary) {
+  const auto body = summary.find("body");
+  if (body == summary.end() || !body->is_string()) {
+    return "(no body)";
+  }
+  const auto& text = body->get_ref<const std::string&>();
+  return text.size() <= kCommentCap ? text : Utf8Prefix(text, kCommentCap) + "…";
+}
+
 std::string CommentLine(const Json& summary) {
-  const std::string body =
-      summary.contains("body") ? ValueText(summary["body"], kCommentCap) : std::string("(no body)");
+  const std::string body = CommentText(summary);
   return fmt::format("\n[{}] {} {}:\n{}", summary["id"].get<std::string>(),
                      ValueText(summary.value("created", Json())),
                      ValueText(summary.value("author", Json())), body);

@@ -297,7 +297,8 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
 }
 
 // What the agent is told when no usable HTTP answer came: too large, too late, or none.
-core::Status TransportFailure(const core::Status& sent, const core::HttpRequest& request) {
+core::Status TransportFailure(const core::Status& sent, const core::HttpRequest& request,
+                              bool idempotent) {
   if (sent.code() == core::Code::kResourceExhausted) {
     return {core::Code::kResourceExhausted,
             fmt::format("Jira's answer was larger than the {} MiB this server reads. Ask for "
@@ -305,11 +306,23 @@ core::Status TransportFailure(const core::Status& sent, const core::HttpRequest&
                         request.max_response_bytes >> 20),
             sent.message()};
   }
-  if (sent.code() == core::Code::kDeadlineExceeded) {
+  const bool went_out =
+      sent.code() == core::Code::kDeadlineExceeded || sent.code() == core::Code::kConnectionLost;
+  const std::string what =
+      sent.code() == core::Code::kDeadlineExceeded
+          ? fmt::format("Jira did not answer within {} s",
+                        std::chrono::duration_cast<std::chrono::seconds>(request.timeout).count())
+          : std::string("The connection to Jira broke before a complete answer");
+  if (went_out && !idempotent) {
+    // The write may have landed: a blind retry could create a second issue or comment.
     return {core::Code::kUnavailable,
-            fmt::format("Jira did not answer within {} s; try again later.",
-                        std::chrono::duration_cast<std::chrono::seconds>(request.timeout).count()),
+            what +
+                ", so the change may or may not have been made. Read it back (for example "
+                "with get_issue or search_issues) before trying again.",
             sent.message()};
+  }
+  if (went_out) {
+    return {core::Code::kUnavailable, what + "; try again later.", sent.message()};
   }
   return {core::Code::kUnavailable, "Jira could not be reached; try again later.", sent.message()};
 }
@@ -412,6 +425,7 @@ milliseconds JiraClient::Jitter(int retry) {
 core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContext& context,
                                                            core::HttpRequest& http_request,
                                                            bool idempotent) {
+  milliseconds waited{0};
   for (int attempt = 1;; ++attempt) {
     if (context.cancelled()) {
       return core::Status(core::Code::kCancelled, "The call was cancelled.");
@@ -423,7 +437,7 @@ core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContex
       }
       Log()->warn("jira transport_error request_id={} method={} detail=\"{}\"",
                   context.request_id(), http_request.method, sent.status().message());
-      return TransportFailure(sent.status(), http_request);
+      return TransportFailure(sent.status(), http_request, idempotent);
     }
     const int status = sent->status;
     const bool retryable = status == 429 || status == 503;
@@ -435,6 +449,10 @@ core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContex
       return Sent{std::move(*sent), attempt};  // not worth waiting out inside one tool call
     }
     const milliseconds delay = retry_after.value_or(seconds(0)) + Jitter(attempt - 1);
+    if (waited + delay > options_.max_total_backoff) {
+      return Sent{std::move(*sent), attempt};  // the budget of this call is spent
+    }
+    waited += delay;
     Log()->info("jira backoff request_id={} status={} attempt={} delay_ms={}", context.request_id(),
                 status, attempt, delay.count());
     if (!sleeper_(delay, context.cancel_flag())) {

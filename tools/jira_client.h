@@ -17,7 +17,10 @@
 //             max_attempts tries; then kResourceExhausted / kUnavailable saying the budget is
 //             spent. A non-idempotent POST is never re-sent. Retry-After counts only as
 //             delay-seconds (an HTTP-date is ignored); a figure over max_retry_after ends the
-//             call at once, and one over a day is told as "more than a day".
+//             call at once, and one over a day is told as "more than a day". The waits of one
+//             request add up to at most max_total_backoff.
+//   no answer a deadline or a broken connection after a write went out is reported as "may or
+//             may not have been made": read it back before trying again.
 //   5xx       kUnavailable. A 2xx with an empty body (204 included) is success with a null body;
 //             a 2xx whose body is not JSON where JSON was expected is kUnavailable.
 // Cancellation: the CallContext's flag is passed to every HTTP request and interrupts back-off.
@@ -110,6 +113,9 @@ struct JiraClientOptions {
   std::chrono::milliseconds max_backoff{8000};
   // A Retry-After longer than this is not waited out: the agent is told to come back later.
   std::chrono::milliseconds max_retry_after{20000};
+  // All back-off of one request together stays within this, so that a call answers well inside
+  // an MCP client's usual 60 s request timeout: a wait that would pass it ends the retries.
+  std::chrono::milliseconds max_total_backoff{30000};
   // Seams for tests; null/empty: the system clock, a real interruptible sleep, a random seed.
   const core::Clock* clock = nullptr;
   Sleeper sleeper;

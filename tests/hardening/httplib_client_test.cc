@@ -88,6 +88,19 @@ TEST_F(HttplibClientFaults, DeclaredLengthOverTheLimitIsRefusedUnread) {
   EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
 }
 
+// A peer that hangs up is not a timeout: the error says so at once, not after the deadline.
+TEST_F(HttplibClientFaults, ServerThatHangsUpIsALostConnectionNotATimeout) {
+  server_.SetScript([](const SeenRequest&) { return Action{.kind = Action::Kind::kClose}; });
+
+  const auto started = Clock::now();
+  auto response = client_.Send(Get(milliseconds(30000)));
+  const double seconds = SecondsSince(started);
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kConnectionLost);
+  EXPECT_LT(seconds, 5.0);
+}
+
 TEST_F(HttplibClientFaults, AfterAllThatAnOrdinaryAnswerStillArrives) {
   server_.SetScript([](const SeenRequest&) { return Action{.kind = Action::Kind::kHang}; });
   ASSERT_FALSE(client_.Send(Get(milliseconds(100))).ok());

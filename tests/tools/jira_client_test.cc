@@ -448,6 +448,59 @@ TEST(JiraClient, DoesNotWaitOutALongRetryAfterAndSaysHowLong) {
   EXPECT_TRUE(env.sleeps.empty());
 }
 
+// Issue #6: the waits of one request stay well inside a client's 60 s request timeout.
+TEST(JiraClient, KeepsAllBackoffOfOneRequestWithinItsBudget) {
+  JiraEnv env;
+  env.OneSite();
+  for (int i = 0; i < 4; ++i) {
+    env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", "20"}});
+  }
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("rate limit"));
+  long long waited = 0;
+  for (const auto& sleep : env.sleeps) {
+    waited += sleep.count();
+  }
+  EXPECT_LE(waited, 30000);
+  EXPECT_EQ(env.sleeps.size(), 1U);
+}
+
+// A write whose answer never came may have landed: the agent is told to look before retrying.
+TEST(JiraClient, AWriteWithoutAnAnswerMayHaveLanded) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnCall("POST", std::string(kJira) + "/rest/api/3/issue", [](const auto&) {
+    return core::Result<core::HttpResponse>(
+        core::Status(core::Code::kDeadlineExceeded, "no complete answer"));
+  });
+
+  auto response = env.client->Call(
+      Context(), {.method = "POST", .path = "/rest/api/3/issue", .body = Json::object()});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("may or may not have been made"));
+  EXPECT_THAT(response.status().message(), HasSubstr("Read it back"));
+  EXPECT_EQ(env.http->RequestsTo("/rest/api/3/issue").size(), 1U);
+}
+
+TEST(JiraClient, ALostConnectionIsNotCalledATimeout) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnCall("GET", MyselfUrl(), [](const auto&) {
+    return core::Result<core::HttpResponse>(
+        core::Status(core::Code::kConnectionLost, "the connection broke"));
+  });
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("broke before a complete answer"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("within")));
+}
+
 // A Retry-After too large for seconds→milliseconds gives up at once; no wrapped or negative wait.
 TEST(JiraClient, GivesUpAtOnceOnARetryAfterThatWouldOverflowMilliseconds) {
   JiraEnv env;

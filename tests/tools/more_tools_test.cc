@@ -65,6 +65,20 @@ TEST(ListComments, RendersBodiesAsMarkdownAndPages) {
   EXPECT_TRUE(ToolHarness::Structured(result)["has_more"].get<bool>());
 }
 
+TEST(ListComments, TextKeepsTheLinesOfABody) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1/comment"), 200, R"({"startAt":0,"total":1,
+      "comments":[{"id":"1","author":{"accountId":"a","displayName":"Ann"},"created":"t",
+      "body":{"type":"doc","version":1,"content":[
+      {"type":"paragraph","content":[{"type":"text","text":"first"}]},
+      {"type":"paragraph","content":[{"type":"text","text":"second"}]}]}}]})");
+
+  const auto result = harness.Call("list_comments", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("first\n\nsecond"));
+}
+
 // Jira can answer a comment whose body is null or absent: the reply leaves `body` out (the
 // schema wants a string when it is there) and the text says there is none.
 TEST(ListComments, HandlesACommentWithoutABody) {
