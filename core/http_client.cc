@@ -13,4 +13,14 @@ std::optional<std::string> FindHeader(const HttpHeaders& headers, std::string_vi
   return std::nullopt;
 }
 
+std::string_view TrimOws(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
 }  // namespace core

@@ -23,6 +23,10 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 // Case-insensitive lookup of the first header named `name`; nullopt when absent.
 std::optional<std::string> FindHeader(const HttpHeaders& headers, std::string_view name);
 
+// `text` without the optional whitespace (spaces and tabs, RFC 9110 §5.6.3) around a field value
+// or one of its parts.
+std::string_view TrimOws(std::string_view text);
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;  // absolute

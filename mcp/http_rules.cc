@@ -6,27 +6,18 @@
 #include <cctype>
 
 #include "core/base64.h"
+#include "core/http_client.h"
 #include "core/url.h"
 #include "mcp/server.h"
 
 namespace mcp {
 namespace {
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::vector<std::string_view> Split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
   while (true) {
     const auto at = text.find(separator);
-    parts.push_back(Trim(text.substr(0, at)));
+    parts.push_back(core::TrimOws(text.substr(0, at)));
     if (at == std::string_view::npos) {
       return parts;
     }
@@ -37,10 +28,11 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
 // RFC 9110 §12.4.2: "q=0" (with any number of zero decimals) means "not acceptable".
 bool IsZeroQuality(std::string_view parameter) {
   const auto equals = parameter.find('=');
-  if (equals == std::string_view::npos || core::ToLower(Trim(parameter.substr(0, equals))) != "q") {
+  if (equals == std::string_view::npos ||
+      core::ToLower(core::TrimOws(parameter.substr(0, equals))) != "q") {
     return false;
   }
-  const std::string_view value = Trim(parameter.substr(equals + 1));
+  const std::string_view value = core::TrimOws(parameter.substr(equals + 1));
   return !value.empty() && value.front() == '0' &&
          value.find_first_not_of("0.") == std::string_view::npos;
 }
@@ -194,13 +186,13 @@ std::optional<std::string> ModernHeaderMismatch(const Message& message,
 }
 
 std::optional<std::string> BearerToken(std::string_view authorization) {
-  authorization = Trim(authorization);
+  authorization = core::TrimOws(authorization);
   const auto space = authorization.find(' ');
   if (space == std::string_view::npos ||
       core::ToLower(authorization.substr(0, space)) != "bearer") {
     return std::nullopt;
   }
-  std::string_view token = Trim(authorization.substr(space + 1));
+  std::string_view token = core::TrimOws(authorization.substr(space + 1));
   const auto body_end = token.find_last_not_of('=');
   if (token.empty() || body_end == std::string_view::npos ||
       !std::all_of(token.begin(), token.begin() + static_cast<std::ptrdiff_t>(body_end) + 1,

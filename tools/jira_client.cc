@@ -111,14 +111,6 @@ std::string WithUpstream(const std::string& upstream) {
   return upstream.empty() ? std::string() : fmt::format(": {}", upstream);
 }
 
-std::string_view TrimBlanks(std::string_view text) {
-  const std::size_t first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
 // Retry-After as delay-seconds (RFC 9110 §10.2.3: 1*DIGIT), clamped to kLongestToldWait + 1 s.
 // Anything else (an HTTP-date, a sign, a unit) is nullopt: our own back-off applies.
 std::optional<seconds> RetryAfter(const core::HttpResponse& response) {
@@ -126,7 +118,7 @@ std::optional<seconds> RetryAfter(const core::HttpResponse& response) {
   if (!header) {
     return std::nullopt;
   }
-  const std::string_view text = TrimBlanks(*header);
+  const std::string_view text = core::TrimOws(*header);
   if (text.empty()) {
     return std::nullopt;
   }
