@@ -91,12 +91,11 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   }
   const std::vector<std::string>& fields = *resolved;
   const int max_results = arguments.value("max_results", 20);
-  const std::string binding = fmt::format("search_issues\n{}\n{}\n{}", jql, fmt::join(fields, ","),
-                                          StringArg(arguments, "site"));
+  const std::string binding = fmt::format("search_issues\n{}\n{}", jql, fmt::join(fields, ","));
 
   SearchPosition position{.page_size = max_results, .reply_size = max_results};
   if (const std::string cursor = StringArg(arguments, "cursor"); !cursor.empty()) {
-    auto state = DecodeCursor(cursor, binding);
+    auto state = DecodeSiteCursor(client, context, arguments, ReadWork(), cursor, binding);
     if (!state.ok()) {
       return state.status();
     }
@@ -152,15 +151,15 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   const std::size_t count = issues.size();
   Json structured = {{"issues", std::move(issues)}, {"has_more", false}};
   if (index < page.size()) {
-    structured["next_cursor"] = EncodeCursor({{"t", position.token},
-                                              {"o", index},
-                                              {"m", position.page_size},
-                                              {"n", position.reply_size}},
-                                             binding);
+    structured["next_cursor"] = EncodeSiteCursor({{"t", position.token},
+                                                  {"o", index},
+                                                  {"m", position.page_size},
+                                                  {"n", position.reply_size}},
+                                                 binding, response->site);
   } else if (!last_page && !next_token.empty()) {
-    structured["next_cursor"] = EncodeCursor(
+    structured["next_cursor"] = EncodeSiteCursor(
         {{"t", next_token}, {"o", 0}, {"m", position.reply_size}, {"n", position.reply_size}},
-        binding);
+        binding, response->site);
   }
   structured["has_more"] = structured.contains("next_cursor");
   if (truncated) {

@@ -139,8 +139,7 @@ std::string EncodeCursor(Json state, std::string_view binding);
 core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view binding);
 // The same, also bound to the Jira site the page came from: decoding resolves the call's `site`
 // argument as JiraClient::Call would (cached) and refuses a cursor issued for another site with
-// kInvalidArgument naming both sites and how to go on. Every paged tool but search_issues (which
-// binds the `site` argument in its own binding) uses these.
+// kInvalidArgument naming both sites and how to go on. Every paged tool uses these.
 std::string EncodeSiteCursor(Json state, std::string_view binding, const JiraSite& site);
 core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& context,
                                     const Json& arguments, const std::vector<std::string>& scopes,

@@ -207,6 +207,25 @@ TEST(SearchIssues, RefusesACursorFromAnotherQuery) {
   EXPECT_EQ(bodies.size(), 1U);
 }
 
+// Like every paged tool's, a search cursor is bound to the site its page came from.
+TEST(SearchIssues, RefusesACursorFromAnotherSite) {
+  ToolHarness harness({}, {}, /*two_sites=*/true);
+  std::vector<Json> bodies;
+  ServeMatches(harness, 30, &bodies);
+  const auto first = harness.Call("search_issues",
+                                  {{"jql", "project = A"}, {"site", "acme"}, {"max_results", 10}});
+  ASSERT_TRUE(ToolHarness::Structured(first)["has_more"].get<bool>());
+
+  const auto other =
+      harness.Call("search_issues", {{"jql", "project = A"},
+                                     {"site", "beta"},
+                                     {"cursor", ToolHarness::Structured(first)["next_cursor"]}});
+
+  EXPECT_TRUE(other.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(other), HasSubstr("this call goes to 'beta'"));
+  EXPECT_EQ(bodies.size(), 1U);
+}
+
 TEST(SearchIssues, StaysWithinTheReplyBudgetAndContinuesWhereItStopped) {
   ToolHarness harness;
   harness.env.http->OnCall("POST", SearchUrl(), [](const core::HttpRequest&) {
