@@ -188,35 +188,36 @@ constexpr int kChangelogPage = 50;
 constexpr int kCommentPage = 20;
 constexpr std::size_t kShortestValueCap = 256;
 
-// Cuts the included changelog, then the included comments, to the reply budget; records what is
-// left out (also what Jira itself left out of those pages) and how to continue.
+// Cuts one included listing (`entries`, from Jira's `page`) to what fits the reply budget,
+// counting down `size`; records what is left out (also what Jira itself left out of the page)
+// and the cursor of `tool` (bound as `binding`, `page_size` a page) that continues it.
+void TrimListing(Json& entries, const Json& page, std::size_t& size, const std::string& field,
+                 const std::string& tool, const std::string& binding, int page_size,
+                 const JiraSite& site, Omissions& omitted) {
+  const auto all = static_cast<long long>(entries.size());
+  const std::size_t shown = TrimToBudget(entries, size, kReplyBudget);
+  omitted.budget_cut = omitted.budget_cut || static_cast<long long>(shown) < all;
+  const long long start = PageNumber(page, "startAt", 0);
+  const long long next = start + static_cast<long long>(shown);
+  omitted.AddListing(field, shown, start, PageNumber(page, "total", start + all), tool,
+                     OffsetCursor(binding, next, page_size, site));
+}
+
+// Cuts the included changelog, then the included comments, to the reply budget.
 void TrimIncluded(Json& issue, const Json& raw, const std::string& comment_field,
                   const std::string& key, const JiraSite& site, Omissions& omitted) {
   std::size_t size = JsonSize(issue);
   if (issue.contains("changelog") && issue["changelog"].is_array()) {
-    const Json page = raw.value("changelog", Json::object());
-    const auto all = static_cast<long long>(issue["changelog"].size());
-    const std::size_t shown = TrimToBudget(issue["changelog"], size, kReplyBudget);
-    omitted.budget_cut = omitted.budget_cut || static_cast<long long>(shown) < all;
-    const long long start = PageNumber(page, "startAt", 0);
-    omitted.AddListing("changelog", shown, start, PageNumber(page, "total", start + all),
-                       "get_changelog",
-                       OffsetCursor(ChangelogBinding(key), start + static_cast<long long>(shown),
-                                    kChangelogPage, site));
+    TrimListing(issue["changelog"], raw.value("changelog", Json::object()), size, "changelog",
+                "get_changelog", ChangelogBinding(key), kChangelogPage, site, omitted);
   }
   if (issue.contains(comment_field) && issue[comment_field].is_object() &&
       issue[comment_field].contains("comments")) {
-    const Json page = raw.value("fields", Json::object()).value("comment", Json::object());
-    Json& comments = issue[comment_field]["comments"];
-    const auto all = static_cast<long long>(comments.size());
-    const std::size_t shown = TrimToBudget(comments, size, kReplyBudget);
-    omitted.budget_cut = omitted.budget_cut || static_cast<long long>(shown) < all;
-    const long long start = PageNumber(page, "startAt", 0);
     // Jira lists an issue's comments oldest first, as list_comments does by default.
-    omitted.AddListing(comment_field, shown, start, PageNumber(page, "total", start + all),
-                       "list_comments",
-                       OffsetCursor(CommentsBinding(key, "created"),
-                                    start + static_cast<long long>(shown), kCommentPage, site));
+    TrimListing(issue[comment_field]["comments"],
+                raw.value("fields", Json::object()).value("comment", Json::object()), size,
+                comment_field, "list_comments", CommentsBinding(key, "created"), kCommentPage, site,
+                omitted);
   }
 }
 
