@@ -9,6 +9,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 std::string Api(const std::string& path) { return std::string(kJira) + "/rest/api/3" + path; }
 std::string Agile(const std::string& path) { return std::string(kJira) + "/rest/agile/1.0" + path; }
@@ -367,6 +368,7 @@ TEST(MoveIssues, WithoutASprintGoesToTheBacklog) {
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   EXPECT_EQ(harness.env.http->RequestsTo("/backlog/issue").size(), 1U);
   EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+  EXPECT_THAT(ToolHarness::TextOf(result), StartsWith("Moved 1 issue to the backlog"));
 }
 
 TEST(GetCreateFields, ResolvesTheIssueTypeNameAndMarksMandatoryFields) {

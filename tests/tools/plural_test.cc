@@ -72,18 +72,6 @@ TEST(CountPhrases, OneItemIsSingularInEveryListingTool) {
   }
 }
 
-TEST(CountPhrases, MovingOneIssueSaysIssue) {
-  ToolHarness harness;
-  harness.env.http->OnJson("POST", Agile("/backlog/issue"), 204, "");
-  harness.env.http->OnJson("POST", Api("/search/jql"), 200,
-                           R"({"issues":[{"key":"A-1"}],"isLast":true})");
-
-  const auto result = harness.Call("move_issues", {{"issue_keys", {"A-1"}}});
-
-  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
-  EXPECT_THAT(ToolHarness::TextOf(result), StartsWith("Moved 1 issue to the backlog"));
-}
-
 TEST(CountPhrases, ManyItemsArePlural) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Agile("/board?"), 200, R"({"isLast":true,"values":[
