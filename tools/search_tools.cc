@@ -11,6 +11,9 @@ std::vector<std::string> DefaultSearchFields() {
   return {"summary", "status", "assignee", "priority", "issuetype", "updated"};
 }
 constexpr std::size_t kSearchValueCap = 2000;
+// How an empty answer's JQL is checked (C15). "strict": in "warn" mode Jira reports an unknown
+// field or value as a warning, and exactly that JQL is what answers nothing instead of failing.
+constexpr const char* kEmptyAnswerCheck = "strict";
 
 // A search cursor: the page token that produced the page ("" for the first), how many of that
 // page's issues were already returned, the page size that token was fetched with, and how many
@@ -57,7 +60,7 @@ core::Result<JqlCheck> CheckJql(JiraClient& client, const mcp::CallContext& cont
 }
 
 // Jira answers some JQL it cannot honour with nothing rather than an error (C15): after an empty
-// answer, the errors CheckJql ("warn") found, as an error that says to `retry` ("search again").
+// answer, the errors CheckJql found, as an error that says to `retry` ("search again").
 core::Status InvalidJql(const JqlCheck& check, std::string_view retry) {
   return {core::Code::kInvalidArgument,
           EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check.errors, "; "))) +
@@ -168,7 +171,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
 
   if (count == 0 && position.token.empty()) {
     // Jira answers an empty page for some JQL it cannot honour (C15): check before saying so.
-    auto check = CheckJql(client, context, arguments, jql, "warn");
+    auto check = CheckJql(client, context, arguments, jql, kEmptyAnswerCheck);
     if (check.ok() && !check->errors.empty()) {
       return InvalidJql(*check, "search again");
     }
@@ -207,7 +210,7 @@ core::Result<mcp::ToolResult> CountIssues(JiraClient& client, const Json& argume
     return core::Status(core::Code::kUnavailable, "Jira answered the count without a number.");
   }
   if (count.get<std::size_t>() == 0) {
-    auto check = CheckJql(client, context, arguments, jql, "warn");
+    auto check = CheckJql(client, context, arguments, jql, kEmptyAnswerCheck);
     if (check.ok() && !check->errors.empty()) {
       return InvalidJql(*check, "count again");
     }

@@ -254,6 +254,27 @@ TEST_P(JiraFaults, ClearErrorInTimeThenRecovers) {
 INSTANTIATE_TEST_SUITE_P(Jira, JiraFaults, ::testing::ValuesIn(JiraCases()),
                          [](const auto& info) { return info.param.name; });
 
+// C15 against the sandbox's real JQL check: Jira answers nothing (no error) for JQL naming an
+// unknown field, and only a strict check calls that an error; a lenient one makes it a warning.
+TEST_F(StdioFaults, AnEmptyAnswerToAnUnknownFieldIsAJqlError) {
+  Launch();
+  front_->SetScript([](const SeenRequest& request) {
+    const bool search = request.target.find("/rest/api/3/search/") != std::string::npos;
+    return search ? Respond(200, R"({"issues":[],"isLast":true,"count":0})") : Action{};
+  });
+  const Json arguments = {{"jql", "cf[99999] = 1"}};
+
+  double seconds = 0;
+  const Json search = TimedCall(seconds, "search_issues", arguments);
+  const Json count = TimedCall(seconds, "count_issues", arguments);
+
+  EXPECT_TRUE(IsToolError(search)) << search.dump();
+  EXPECT_NE(ResultText(search).find("The JQL is not valid: Field 'cf[99999]'"), std::string::npos)
+      << search.dump();
+  EXPECT_TRUE(IsToolError(count)) << count.dump();
+  EXPECT_NE(ResultText(count).find("count again"), std::string::npos) << count.dump();
+}
+
 TEST_F(StdioFaults, ZoneDownThenBackOnTheSamePort) {
   const int port = front_->port();
   front_->Stop();  // nothing listens there now: connections are refused

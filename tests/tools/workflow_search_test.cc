@@ -108,7 +108,7 @@ TEST(SearchIssues, AnEmptyAnswerToBadJqlIsReportedAsTheJqlError) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("view it. Fix it"));  // F20: no ".."
   ASSERT_EQ(harness.env.http->RequestsTo("/jql/parse").size(), 1U);
   const auto parse = harness.env.http->RequestsTo("/jql/parse").front();
-  EXPECT_EQ(parse.url, Api("/jql/parse?validation=warn"));
+  EXPECT_EQ(parse.url, Api("/jql/parse?validation=strict"));
   EXPECT_EQ(Json::parse(parse.body), (Json{{"queries", {"cf[99999] = 1"}}}));
 }
 
@@ -180,7 +180,7 @@ TEST(CountIssues, AZeroCountForInvalidJqlReportsTheJqlError) {
   EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("About 0")));
   ASSERT_EQ(harness.env.http->RequestsTo("/jql/parse").size(), 1U);
   const auto parse = harness.env.http->RequestsTo("/jql/parse").front();
-  EXPECT_EQ(parse.url, Api("/jql/parse?validation=warn"));
+  EXPECT_EQ(parse.url, Api("/jql/parse?validation=strict"));
   EXPECT_EQ(Json::parse(parse.body), (Json{{"queries", {"cf[99999] = 1"}}}));
 }
 
