@@ -309,6 +309,12 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   if (!response.ok()) {
     return response.status().WithContext("Reading " + key);
   }
+  if (!response->body.is_object()) {
+    // A proxy or a broken answer: read as an issue, it would be an empty success.
+    return core::Status(
+        core::Code::kUnavailable,
+        fmt::format("Reading {}: Jira's answer is not an issue object. Try again later.", key));
+  }
   Json issue = FlattenIssue(response->body, *fields);
   RelabelFields(issue, labels);
   if (wants("transitions")) {
@@ -576,6 +582,11 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
   }
   const std::string head =
       fmt::format("Created {} of {}", created.size(), Count(updates.size(), "issue"));
+  if (created.empty()) {
+    // Nothing landed: the call failed, whatever each item's reason (a client may read isError
+    // alone). The text still gives every item's error.
+    return mcp::ToolResult::Error(head + text);
+  }
   return mcp::ToolResult::Success(head + text, {{"created", created}, {"failed", failed}});
 }
 

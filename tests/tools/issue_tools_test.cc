@@ -27,6 +27,16 @@ constexpr char kStoredIssue[] = R"({
   }
 })";
 
+TEST(GetIssue, AnAnswerThatIsNotAnIssueObjectIsAnError) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, "[1,2,3]");
+
+  const auto result = harness.Call("get_issue", {{"issue_key", "A-1"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("not an issue object"));
+}
+
 // C6
 TEST(GetIssue, AsksForAndReturnsExactlyTheAskedFields) {
   ToolHarness harness;
