@@ -147,10 +147,20 @@ core::Result<ExchangedToken> ParseSuccess(const json& doc, const core::Secret& s
   return token;
 }
 
+// Zones word missing consent many ways ("User consent is required.", "This application requires
+// user consent", "User has not consented to the requested scopes"), under invalid_grant,
+// interaction_required or a code of their own: any mention of consent counts. access_denied names
+// the zone's policies, which may hold the word, so it counts only when it says consent is needed.
 bool SaysConsentRequired(const std::string& error, const std::string& description) {
   const std::string lowered = Lower(description);
-  return error == "consent_required" || lowered.find("consent is required") != std::string::npos ||
-         lowered.find("consent required") != std::string::npos;
+  if (error == "consent_required") {
+    return true;
+  }
+  if (error == "access_denied") {
+    return lowered.find("consent is required") != std::string::npos ||
+           lowered.find("consent required") != std::string::npos;
+  }
+  return lowered.find("consent") != std::string::npos;
 }
 
 // RFC 6749 §5.2 error codes (and RFC 8693 §2.2.2's invalid_target) to what the user or an admin

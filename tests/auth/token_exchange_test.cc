@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "tests/auth/auth_test_util.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http_client.h"
@@ -237,6 +240,21 @@ TEST(TokenExchangeClient, ADescriptionSayingConsentIsRequiredWinsOverTheCode) {
 
     EXPECT_EQ(status.code(), Code::kFailedPrecondition) << error;
     EXPECT_TRUE(Says(status, "re-authorize this application")) << error;
+  }
+}
+
+// C17 in the other words zones use, under the codes they use.
+TEST(TokenExchangeClient, OtherWordingsOfMissingConsentAlsoAskToReauthorize) {
+  const std::vector<std::pair<const char*, const char*>> answers = {
+      {"invalid_grant", "This application requires user consent"},
+      {"invalid_grant", "User has not consented to the requested scopes"},
+      {"interaction_required", "The user must consent to the requested access"}};
+  for (const auto& [error, description] : answers) {
+    const auto status =
+        ErrorFor(400, nlohmann::json{{"error", error}, {"error_description", description}}.dump());
+
+    EXPECT_EQ(status.code(), Code::kFailedPrecondition) << description;
+    EXPECT_TRUE(Says(status, "re-authorize this application")) << description;
   }
 }
 
