@@ -57,6 +57,13 @@ core::Result<Json> CommentBody(const Json& arguments) {
                         "Give exactly one of `body` (markdown) or `body_adf`.");
   }
   const char* name = arguments.contains("body") ? "body" : "body_adf";
+  if (const Json& text = arguments[name];
+      text.is_string() &&
+      text.get_ref<const std::string&>().find_first_not_of(" \t\r\n") == std::string::npos) {
+    // Jira refuses an empty comment; say so before sending it.
+    return core::Status(core::Code::kInvalidArgument,
+                        "`body` is empty. Write the comment's text (markdown).");
+  }
   auto adf = RichText(arguments[name], name);
   if (!adf.ok()) {
     return adf.status();

@@ -42,6 +42,16 @@ TEST(AddComment, ReportsAVisibilityThatDidNotLand) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("visibility restriction did not land"));
 }
 
+TEST(AddComment, RefusesAnEmptyBody) {
+  ToolHarness harness;
+
+  const auto result = harness.Call("add_comment", {{"issue_key", "A-1"}, {"body", " \n"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("`body` is empty"));
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
 TEST(AddComment, NeedsExactlyOneBody) {
   ToolHarness harness;
 
