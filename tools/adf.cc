@@ -18,6 +18,8 @@ namespace {
 // take up to four ADF levels (list, item, paragraph, text), hence the ADF limits.
 constexpr int kMaxDepth = 48;
 constexpr int kMaxAdfDepth = 4 * kMaxDepth + 8;
+// A hard line break in markdown: a backslash ending the line (a visible form of "two spaces").
+constexpr std::string_view kHardBreak = "\\\n";
 
 // ---------------------------------------------------------------------------------------------
 // markdown → ADF
@@ -572,7 +574,8 @@ class MarkdownRenderer {
       if (attrs.is_object() && attrs.contains("level") && attrs["level"].is_number_integer()) {
         level = std::clamp(attrs["level"].get<int>(), 1, 6);
       }
-      return std::string(static_cast<std::size_t>(level), '#') + " " + Inlines(content, depth);
+      return std::string(static_cast<std::size_t>(level), '#') + " " +
+             OneLine(Inlines(content, depth));
     }
     if (type == "bulletList" || type == "orderedList") {
       return List(node, type == "orderedList", depth);
@@ -664,13 +667,25 @@ class MarkdownRenderer {
     return out;
   }
 
+  // Text that must stay on one line (a heading, a table cell): breaks become spaces.
+  static std::string OneLine(std::string_view text) {
+    std::string out;
+    for (std::size_t at = 0; at < text.size(); ++at) {
+      if (text.substr(at).starts_with(kHardBreak)) {
+        out += ' ';
+        at += kHardBreak.size() - 1;
+      } else {
+        out += text[at] == '\n' ? ' ' : text[at];
+      }
+    }
+    return out;
+  }
+
   std::string Cell(const Json& cell, int depth) {
-    std::string text = Blocks(Content(cell), " ", depth);
+    std::string text = OneLine(Blocks(Content(cell), " ", depth));
     std::string out;
     for (const char c : text) {
-      if (c == '\n') {
-        out += ' ';
-      } else if (c == '|') {
+      if (c == '|') {
         out += "\\|";
       } else {
         out += c;
@@ -746,7 +761,7 @@ class MarkdownRenderer {
                  : std::string();
     }
     if (type == "hardBreak") {
-      return "\n";
+      return std::string(kHardBreak);  // a bare newline would read back as a space
     }
     if (type == "mention") {
       std::string name = StringAttr(node, "text");

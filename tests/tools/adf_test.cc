@@ -359,7 +359,7 @@ TEST(AdfToMarkdown, RendersNestedListsWithIndentation) {
                      {"content", {Para({Text("a"), {{"type", "hardBreak"}}, Text("b")})}}}}}}}}},
               {{"type", "listItem"}, {"content", {Para({Text("five")})}}}}}}});
 
-  EXPECT_EQ(AdfToMarkdown(adf), "4. four\n   - a\n     b\n5. five");
+  EXPECT_EQ(AdfToMarkdown(adf), "4. four\n   - a\\\n     b\n5. five");
 }
 
 TEST(AdfToMarkdown, RendersTablesTaskListsAndInlineNodes) {
@@ -430,6 +430,26 @@ TEST(AdfToMarkdown, UnicodeSurvivesByteForByte) {
   EXPECT_EQ(AdfToMarkdown(Doc({Para({Text(text)})})), text);
 }
 
+// A bare newline would come back as a space when the markdown is sent again (edit_comment after
+// list_comments); a heading or a table cell holds one line, so there the break is a space.
+TEST(AdfToMarkdown, HardBreaksStayBreaksWhereALineCanBreak) {
+  const Json hard = {{"type", "hardBreak"}};
+  const Json adf = Doc({
+      {{"type", "heading"}, {"attrs", {{"level", 2}}}, {"content", {Text("a"), hard, Text("b")}}},
+      {{"type", "table"},
+       {"content",
+        {{{"type", "tableRow"},
+          {"content",
+           {{{"type", "tableCell"}, {"content", {Para({Text("c"), hard, Text("d")})}}}}}}}}},
+      Para({Text("line one"), hard, Text("line two")}),
+  });
+
+  const std::string markdown = AdfToMarkdown(adf);
+
+  EXPECT_EQ(markdown, "## a b\n\n| c d |\n| --- |\n\nline one\\\nline two");
+  EXPECT_EQ(MarkdownToAdf("line one\\\nline two")["content"][0], adf["content"][2]);
+}
+
 TEST(AdfRoundTrip, MarkdownComesBackAsItWasWritten) {
   const std::string markdown =
       "# Plan\n\n"
@@ -438,6 +458,7 @@ TEST(AdfRoundTrip, MarkdownComesBackAsItWasWritten) {
       "- [ ] open\n- [x] closed\n\n"
       "```sh\nmake test\n```\n\n"
       "> quoted\n\n"
+      "first line\\\nsecond line\n\n"
       "| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
       "---";
 
