@@ -432,6 +432,12 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
     text = value.get<std::string>();
   } else if (value.is_object() && value.contains("displayName")) {
     text = ValueText(value["displayName"], max_bytes);
+  } else if (value.is_object() && value.contains("key") && value.contains("relation")) {
+    // A linked issue (IssueLink): "is blocked by DEMO-2 Fix login", the way this issue relates.
+    text = fmt::format("{} {}", ValueText(value["relation"]), ValueText(value["key"]));
+    if (value.contains("summary")) {
+      text += " " + ValueText(value["summary"]);
+    }
   } else if (value.is_object() && value.contains("key") && value.contains("summary")) {
     text = fmt::format("{} {}", ValueText(value["key"]), ValueText(value["summary"]));
   } else if (value.is_array()) {

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tools/tool_support.h"
+
 namespace tools {
 namespace {
 
@@ -49,6 +51,8 @@ TEST(CompactValue, IssueLinksNameTheRelationAndTheOtherIssue) {
   EXPECT_EQ(
       CompactValue(link),
       (Json{{"key", "A-2"}, {"summary", "Other"}, {"relation", "is blocked by"}, {"id", "100"}}));
+  // get_issue's text says which way the link goes, as its structured content does.
+  EXPECT_EQ(ValueText(Json::array({CompactValue(link)})), "is blocked by A-2 Other");
 }
 
 TEST(CompactValue, CommentsAndAttachments) {
