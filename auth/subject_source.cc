@@ -325,7 +325,7 @@ core::Result<core::Secret> FileSubjectTokenSource::Current() {
     read_.reset();
     return Status(Code::kFailedPrecondition,
                   fmt::format("{} cannot be read ({}); create it with a current Keycard token or "
-                              "fix KEYCARD_SUBJECT_TOKEN_FILE.",
+                              "fix --subject-token-file (KEYCARD_SUBJECT_TOKEN_FILE).",
                               where, ErrnoText(error)));
   }
   const Stamp stamp{
