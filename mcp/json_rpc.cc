@@ -95,7 +95,9 @@ std::variant<Message, Rejection> ParseMessage(std::string_view text, int max_dep
                      "parse error"};
   }
   if (json.is_array()) {
-    return Invalid(nullptr, "batches are not supported; send one message per line");
+    return Invalid(nullptr,
+                   "batches are not supported; send each message on its own (a line on stdio, a "
+                   "POST over HTTP)");
   }
   if (!json.is_object()) {
     return Invalid(nullptr, "a message must be a JSON object");

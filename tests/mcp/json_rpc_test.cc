@@ -44,6 +44,9 @@ TEST(JsonRpc, RejectsBatchWithInvalidRequest) {
   ASSERT_TRUE(rejection.answer.has_value());
   EXPECT_EQ((*rejection.answer)["error"]["code"], rpc::kInvalidRequest);
   EXPECT_TRUE((*rejection.answer)["id"].is_null());
+  // Both transports parse here, so the advice names both.
+  const std::string message = (*rejection.answer)["error"]["message"];
+  EXPECT_NE(message.find("a line on stdio, a POST over HTTP"), std::string::npos) << message;
 }
 
 TEST(JsonRpc, AnswersParseErrorWithNullId) {
