@@ -1,5 +1,6 @@
 #include "app/runtime.h"
 
+#include "app/bearer_authenticator.h"
 #include "auth/jwt_verifier.h"
 #include "core/clock.h"
 #include "tools/jira_tools.h"
@@ -34,26 +35,9 @@ std::unique_ptr<auth::SubjectTokenSource> MakeSubjectSource(const Settings& sett
   return std::make_unique<auth::EnvSubjectTokenSource>("KEYCARD_SUBJECT_TOKEN", std::nullopt);
 }
 
-// Bearer tokens are Keycard JWTs, verified locally against the zone's JWKS.
-class JwtAuthenticator final : public mcp::HttpAuthenticator {
- public:
-  explicit JwtAuthenticator(std::unique_ptr<auth::JwksVerifier> verifier)
-      : verifier_(std::move(verifier)) {}
-
-  core::Result<core::Principal> Authenticate(const core::Secret& bearer_token) override {
-    auto verified = verifier_->Verify(bearer_token.Reveal());
-    if (!verified.ok()) {
-      return verified.status();
-    }
-    return auth::PrincipalOf(*verified);
-  }
-
- private:
-  std::unique_ptr<auth::JwksVerifier> verifier_;
-};
-
-core::Result<std::shared_ptr<mcp::HttpAuthenticator>> MakeAuthenticator(const Settings& settings,
-                                                                        Runtime& runtime) {
+// Bearer tokens are Keycard JWTs, verified locally against the JWKS the zone's metadata names.
+core::Result<std::unique_ptr<auth::JwksVerifier>> MakeVerifier(const Settings& settings,
+                                                               Runtime& runtime) {
   auto zone = runtime.zone->Get();
   if (!zone.ok()) {
     return zone.status().WithContext("reading the Keycard zone's metadata");
@@ -66,16 +50,11 @@ core::Result<std::shared_ptr<mcp::HttpAuthenticator>> MakeAuthenticator(const Se
   }
   auth::JwksSource::Options jwks{.uri = jwks_uri.value()};
   jwks.timeout = settings.upstream_timeout.value_or(jwks.timeout);
-  auto verifier = auth::JwksVerifier::Create({.issuer = settings.keycard_zone_url,
-                                              .resource_url = settings.public_url,
-                                              .resource_aliases = settings.resource_aliases,
-                                              .jwks = jwks},
-                                             *runtime.http, core::SystemClock::Instance());
-  if (!verifier.ok()) {
-    return verifier.status();
-  }
-  return std::shared_ptr<mcp::HttpAuthenticator>(
-      std::make_shared<JwtAuthenticator>(std::move(verifier).value()));
+  return auth::JwksVerifier::Create({.issuer = settings.keycard_zone_url,
+                                     .resource_url = settings.public_url,
+                                     .resource_aliases = settings.resource_aliases,
+                                     .jwks = jwks},
+                                    *runtime.http, core::SystemClock::Instance());
 }
 
 }  // namespace
@@ -93,11 +72,13 @@ core::Result<mcp::HttpTransport::Options> HttpOptions(const Settings& settings, 
     options.local_principal = [] { return core::Principal{}; };
     return options;
   }
-  auto authenticator = MakeAuthenticator(settings, runtime);
-  if (!authenticator.ok()) {
-    return authenticator.status();
+  auto authenticator = std::make_shared<BearerAuthenticator>(
+      [&settings, &runtime] { return MakeVerifier(settings, runtime); },
+      core::SystemClock::Instance());
+  if (auto status = authenticator->Prepare(); !status.ok()) {
+    return status;
   }
-  options.authenticator = *authenticator;
+  options.authenticator = std::move(authenticator);
   options.authorization_server = settings.keycard_zone_url;
   return options;
 }

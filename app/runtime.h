@@ -32,8 +32,10 @@ struct Runtime {
 // settings that can never work (an unknown tool or toolset name, for example).
 core::Result<std::unique_ptr<Runtime>> BuildRuntime(const Settings& settings);
 
-// The HTTP transport's options. With --auth keycard this discovers the zone (its JWKS) and
-// fails when the zone cannot be used; with --auth none the subject comes from the stdio sources.
+// The HTTP transport's options; `settings` and `runtime` must outlive them. With --auth keycard
+// this discovers the zone (its JWKS) and fails when the zone's metadata can never be used; a zone
+// that cannot be reached yet is asked again on later requests (see BearerAuthenticator). With
+// --auth none the subject comes from the stdio sources.
 core::Result<mcp::HttpTransport::Options> HttpOptions(const Settings& settings, Runtime& runtime);
 
 }  // namespace app

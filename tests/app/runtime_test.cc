@@ -45,6 +45,25 @@ TEST(BuildRuntime, AllAloneOrWithKnownNamesStillStarts) {
   }
 }
 
+// A zone that cannot be reached at start (here a closed port) delays the verifier; the HTTP
+// server still starts and answers bearer requests 503 until the zone answers.
+TEST(HttpOptions, AZoneThatCannotBeReachedDoesNotStopTheStart) {
+  Settings settings = LoopbackSettings();
+  settings.transport = "http";
+  settings.auth = "keycard";
+  settings.public_url = "http://127.0.0.1:8080/mcp";
+  auto runtime = BuildRuntime(settings);
+  ASSERT_TRUE(runtime.ok()) << runtime.status().message();
+
+  auto options = HttpOptions(settings, **runtime);
+
+  ASSERT_TRUE(options.ok()) << options.status().message();
+  ASSERT_NE(options->authenticator, nullptr);
+  auto principal = options->authenticator->Authenticate(core::Secret("a.b.c"));
+  ASSERT_FALSE(principal.ok());
+  EXPECT_EQ(principal.status().code(), core::Code::kUnavailable);
+}
+
 std::size_t LinesIn(const std::string& path) {
   std::ifstream file(path);
   std::size_t lines = 0;

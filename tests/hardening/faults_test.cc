@@ -726,11 +726,58 @@ TEST_F(JwksFaults, RotatedKeysAreFetchedAndOldKeysRefused) {
   EXPECT_EQ(front_->Count(kJwksPath), 2U);
 }
 
-// --auth keycard with a zone that answers garbage: the server refuses to start, saying why.
-TEST(StartupFaults, HttpWithAGarbageZoneExitsWithAReason) {
+// --auth keycard while the zone answers garbage: the server starts anyway, answers 503 until the
+// zone answers, and then verifies tokens against the JWKS the zone names.
+TEST(StartupFaults, HttpStartsWhileTheZoneIsDownAndVerifiesOnceItAnswers) {
   FaultServer zone;
   ASSERT_TRUE(zone.Start().ok());
   zone.SetScript([](const SeenRequest&) { return Raw("garbage\r\n\r\n"); });
+  const TempDir dir;
+  auto process =
+      ServerProcess::Launch({"--transport", "http", "--port", "0", "--public-url", kPublicUrl,
+                             "--keycard-zone-url", zone.base_url(), "--upstream-timeout", "1"},
+                            {}, dir.File("stderr.log"));
+  ASSERT_NE(process, nullptr);
+  const int port = WaitForListenPort(*process, milliseconds(10000));
+  ASSERT_GT(port, 0) << process->Stderr();
+  const fakes::TestKey key = fakes::TestKey::EcP256();
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const std::string token = fakes::SignJwt(key, "ES256", "k1",
+                                           {{"iss", zone.base_url()},
+                                            {"sub", kAliceAccountId},
+                                            {"aud", kPublicUrl},
+                                            {"iat", now},
+                                            {"exp", now + 3600}});
+
+  const int while_down = HttpSession(port, token).Initialize();
+  zone.SetScript([&zone, jwks = fakes::JwksJson({key.PublicJwk("k1")})](const SeenRequest& seen) {
+    if (seen.target == kJwksPath) {
+      return Respond(200, jwks);
+    }
+    return seen.target == kMetadataPath ? Respond(200, Metadata(zone.base_url()))
+                                        : Respond(404, "{}");
+  });
+  // The zone is asked again at most every 5 s.
+  int once_up = 0;
+  WaitUntil([&] { return (once_up = HttpSession(port, token).Initialize()) == 200; },
+            milliseconds(15000));
+
+  EXPECT_EQ(while_down, 503);
+  EXPECT_EQ(once_up, 200) << process->Stderr();
+  EXPECT_NE(process->Stderr().find("zone_unreachable_at_start"), std::string::npos)
+      << process->Stderr();
+  EXPECT_EQ(process->Terminate(SIGTERM, milliseconds(5000)), 0);
+}
+
+// --auth keycard with a zone whose metadata can never work (another issuer): the server refuses
+// to start, saying why.
+TEST(StartupFaults, HttpWithAZoneOfAnotherIssuerExitsWithAReason) {
+  FaultServer zone;
+  ASSERT_TRUE(zone.Start().ok());
+  zone.SetScript(
+      [](const SeenRequest&) { return Respond(200, Metadata("http://127.0.0.1:1/elsewhere")); });
   const TempDir dir;
 
   const auto started = Clock::now();
@@ -744,7 +791,7 @@ TEST(StartupFaults, HttpWithAGarbageZoneExitsWithAReason) {
 
   EXPECT_EQ(process->Terminate(0, milliseconds(5000)), 2);
   EXPECT_LT(SecondsSince(started), 5.0);
-  EXPECT_NE(process->Stderr().find("Keycard zone"), std::string::npos) << process->Stderr();
+  EXPECT_NE(process->Stderr().find("KEYCARD_ZONE_URL"), std::string::npos) << process->Stderr();
 }
 
 }  // namespace
