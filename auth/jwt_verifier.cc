@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -281,6 +282,22 @@ core::Status BadOption(std::string message) {
   return {core::Code::kInvalidArgument, std::move(message)};
 }
 
+// Resource URLs are compared as strings (RFC 8707), except that an origin without a path and the
+// same origin with "/" are one URL (RFC 3986 §6.2.3: an empty http(s) path is "/"), so
+// `--public-url https://mcp.example.com` accepts tokens for "https://mcp.example.com/".
+bool SameResource(std::string_view a, std::string_view b) {
+  if (a == b) {
+    return true;
+  }
+  if (a.size() > b.size()) {
+    std::swap(a, b);
+  }
+  const std::size_t scheme_end = a.find("://");
+  return scheme_end != std::string_view::npos && b.size() == a.size() + 1 && b.back() == '/' &&
+         b.starts_with(a) && a.find('/', scheme_end + 3) == std::string_view::npos &&
+         a.find_first_of("?#", scheme_end + 3) == std::string_view::npos;
+}
+
 }  // namespace
 
 core::Principal PrincipalOf(const VerifiedToken& token) {
@@ -496,9 +513,9 @@ std::optional<TokenFailure> JwksVerifier::CheckAudience(const nlohmann::json& cl
 
 bool JwksVerifier::NamesUs(const std::vector<std::string>& urls) const {
   return std::any_of(urls.begin(), urls.end(), [this](const std::string& url) {
-    return url == options_.resource_url ||
-           std::find(options_.resource_aliases.begin(), options_.resource_aliases.end(), url) !=
-               options_.resource_aliases.end();
+    return SameResource(url, options_.resource_url) ||
+           std::any_of(options_.resource_aliases.begin(), options_.resource_aliases.end(),
+                       [&url](const std::string& alias) { return SameResource(url, alias); });
   });
 }
 

@@ -509,6 +509,24 @@ TEST_F(JwksVerifierTest, AcceptsTheThreeAudienceShapesThatNameUs) {
   EXPECT_TRUE(Accepts(Rs256(zone_with_resource)));
 }
 
+// A bare origin as the public URL and the same origin with "/" are one resource; nothing else
+// is stretched: a path, or a "/" after a path, still has to match exactly.
+TEST_F(JwksVerifierTest, ABareOriginAndTheOriginWithASlashAreOneResource) {
+  auto made = JwksVerifier::Create(
+      {.issuer = kIssuer, .resource_url = "https://localhost:8443", .jwks = {.uri = kJwksUri}},
+      http_, clock_);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  verifier_ = std::move(made).value();
+
+  EXPECT_TRUE(Accepts(Rs256(With("aud", "https://localhost:8443/"))));
+  EXPECT_TRUE(Accepts(Rs256(With("aud", "https://localhost:8443"))));
+  EXPECT_EQ(ReasonOf(Rs256(With("aud", "https://localhost:8443/mcp"))), TokenError::kWrongAudience);
+  EXPECT_EQ(ReasonOf(Rs256(With("aud", "https://localhost:8443//"))), TokenError::kWrongAudience);
+  // The server's own URL with a path does not take a trailing "/" the other way round either.
+  verifier_ = Make({});
+  EXPECT_EQ(ReasonOf(Rs256(With("aud", std::string(kResource) + "/"))), TokenError::kWrongAudience);
+}
+
 TEST_F(JwksVerifierTest, RejectsAnotherServiceAndNoAudienceWithDistinctReasons) {
   const auto other_service = ReasonOf(Rs256(With("aud", kOtherService)));
   const auto no_audience = ReasonOf(Rs256(Without("aud")));
