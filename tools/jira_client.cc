@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <ctime>
+#include <optional>
 #include <string_view>
 #include <thread>
 
@@ -111,9 +114,28 @@ std::string WithUpstream(const std::string& upstream) {
   return upstream.empty() ? std::string() : fmt::format(": {}", upstream);
 }
 
-// Retry-After as delay-seconds (RFC 9110 §10.2.3: 1*DIGIT), clamped to kLongestToldWait + 1 s.
-// Anything else (an HTTP-date, a sign, a unit) is nullopt: our own back-off applies.
-std::optional<seconds> RetryAfter(const core::HttpResponse& response) {
+// An HTTP-date (RFC 9110 §5.6.7) as a time: the IMF-fixdate form, and the two obsolete forms a
+// recipient must also accept. nullopt for anything else. The process keeps the C locale, so
+// strptime reads English day and month names.
+std::optional<core::Clock::TimePoint> ParseHttpDate(const std::string& text) {
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm parts{};
+    const char* end = ::strptime(text.c_str(), format, &parts);
+    if (end != nullptr && *end == '\0') {
+      const std::time_t when = ::timegm(&parts);
+      if (when != static_cast<std::time_t>(-1)) {
+        return std::chrono::system_clock::from_time_t(when);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Retry-After (RFC 9110 §10.2.3) as a delay from `now`: delay-seconds (1*DIGIT) or an HTTP-date
+// (a date already past is no wait), clamped to kLongestToldWait + 1 s. Anything else (a sign, a
+// unit) is nullopt: our own back-off applies.
+std::optional<seconds> RetryAfter(const core::HttpResponse& response, core::Clock::TimePoint now) {
   const auto header = response.Header("Retry-After");
   if (!header) {
     return std::nullopt;
@@ -121,6 +143,15 @@ std::optional<seconds> RetryAfter(const core::HttpResponse& response) {
   const std::string_view text = core::TrimOws(*header);
   if (text.empty()) {
     return std::nullopt;
+  }
+  const seconds::rep clamp = kLongestToldWait.count() + 1;
+  if (text.front() < '0' || text.front() > '9') {
+    const auto date = ParseHttpDate(std::string(text));
+    if (!date) {
+      return std::nullopt;
+    }
+    const auto delay = std::chrono::ceil<seconds>(*date - now);
+    return seconds(std::clamp<seconds::rep>(delay.count(), 0, clamp));
   }
   seconds::rep value = 0;
   for (const char c : text) {
@@ -131,7 +162,7 @@ std::optional<seconds> RetryAfter(const core::HttpResponse& response) {
       value = value * 10 + (c - '0');  // stops growing past the clamp: cannot overflow
     }
   }
-  return seconds(std::min(value, kLongestToldWait.count() + 1));
+  return seconds(std::min(value, clamp));
 }
 
 // What to tell about waiting, after the Retry-After Jira sent (none, zero, a figure, too long).
@@ -170,8 +201,8 @@ core::Status AuthError(const std::string& upstream, const std::vector<std::strin
 }
 
 core::Status RateLimitSpent(const core::HttpResponse& response, const JiraRequest& request,
-                            int tries, bool idempotent) {
-  const std::string wait = WaitAdvice(RetryAfter(response));
+                            int tries, bool idempotent, core::Clock::TimePoint now) {
+  const std::string wait = WaitAdvice(RetryAfter(response, now));
   if (!idempotent) {
     return {core::Code::kResourceExhausted,
             fmt::format("Jira's rate limit refused this write (HTTP 429); it was not applied and "
@@ -191,7 +222,7 @@ core::Status RateLimitSpent(const core::HttpResponse& response, const JiraReques
 }
 
 core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraRequest& request,
-                               int tries, bool idempotent) {
+                               int tries, bool idempotent, core::Clock::TimePoint now) {
   const std::string upstream = UpstreamMessage(response);
   const std::string detail =
       fmt::format("{} {} answered {}", request.method,
@@ -241,7 +272,7 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
         detail};
   }
   if (status == 429) {
-    auto error = RateLimitSpent(response, request, tries, idempotent);
+    auto error = RateLimitSpent(response, request, tries, idempotent, now);
     return {error.code(), error.message(), detail};
   }
   if (status >= 500) {
@@ -436,7 +467,7 @@ core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContex
     if (!retryable || !idempotent || attempt >= options_.max_attempts) {
       return Sent{std::move(*sent), attempt};
     }
-    const auto retry_after = RetryAfter(*sent);
+    const auto retry_after = RetryAfter(*sent, clock_->Now());
     if (retry_after && *retry_after > options_.max_retry_after) {
       return Sent{std::move(*sent), attempt};  // not worth waiting out inside one tool call
     }
@@ -487,7 +518,7 @@ core::Result<std::vector<JiraSite>> JiraClient::FetchSites(const mcp::CallContex
   }
   if (response->response.status < 200 || response->response.status > 299) {
     JiraRequest described{.path = "/oauth/token/accessible-resources", .scopes = scopes};
-    return ErrorFromResponse(response->response, described, response->tries, true)
+    return ErrorFromResponse(response->response, described, response->tries, true, clock_->Now())
         .WithContext("Listing the accessible Jira sites");
   }
   auto body = ParseJsonBody(response->response);
@@ -617,7 +648,7 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
       std::find(request.accepted_statuses.begin(), request.accepted_statuses.end(),
                 response->status) != request.accepted_statuses.end();
   if ((response->status < 200 || response->status > 299) && !accepted) {
-    auto error = ErrorFromResponse(*response, request, sent->tries, idempotent);
+    auto error = ErrorFromResponse(*response, request, sent->tries, idempotent, clock_->Now());
     Log()->warn("jira upstream_error request_id={} method={} path={} status={} code={}",
                 context.request_id(), request.method, path, response->status,
                 core::CodeName(error.code()));

@@ -15,8 +15,8 @@
 //   429, 503  idempotent requests (GET, PUT, DELETE, or a read-only POST marked idempotent) are
 //             retried after max(Retry-After, 0) plus a jittered exponential back-off, up to
 //             max_attempts tries; then kResourceExhausted / kUnavailable saying the budget is
-//             spent. A non-idempotent POST is never re-sent. Retry-After counts only as
-//             delay-seconds (an HTTP-date is ignored); a figure over max_retry_after ends the
+//             spent. A non-idempotent POST is never re-sent. Retry-After is read as
+//             delay-seconds or an HTTP-date (from the clock); a wait over max_retry_after ends the
 //             call at once, and one over a day is told as "more than a day". The waits of one
 //             request add up to at most max_total_backoff.
 //   no answer a deadline or a broken connection after a write went out is reported as "may or

@@ -436,6 +436,45 @@ TEST(JiraClient, WaitsAtLeastRetryAfter) {
   EXPECT_LT(env.sleeps[0].count(), 2500);
 }
 
+// RFC 9110 §10.2.3: Retry-After may be an HTTP-date, in any of its three forms (the fake clock
+// stands at 2026-01-01 00:00:00 UTC); a date already past asks for no wait.
+TEST(JiraClient, ReadsRetryAfterAsAnHttpDate) {
+  for (const char* date : {"Thu, 01 Jan 2026 00:00:02 GMT", "Thursday, 01-Jan-26 00:00:02 GMT",
+                           "Thu Jan  1 00:00:02 2026"}) {
+    JiraEnv env;
+    env.OneSite();
+    env.http->OnJson("GET", MyselfUrl(), 429, "{}", {{"Retry-After", date}});
+    env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+
+    ASSERT_TRUE(env.client->Call(Context(), Get()).ok()) << date;
+
+    ASSERT_EQ(env.sleeps.size(), 1U) << date;
+    EXPECT_GE(env.sleeps[0].count(), 2000) << date;
+    EXPECT_LT(env.sleeps[0].count(), 2500) << date;
+  }
+  JiraEnv past;
+  past.OneSite();
+  past.http->OnJson("GET", MyselfUrl(), 429, "{}",
+                    {{"Retry-After", "Wed, 31 Dec 2025 23:00:00 GMT"}});
+  past.http->OnJson("GET", MyselfUrl(), 200, "{}");
+  ASSERT_TRUE(past.client->Call(Context(), Get()).ok());
+  ASSERT_EQ(past.sleeps.size(), 1U);
+  EXPECT_LT(past.sleeps[0].count(), 500);
+}
+
+TEST(JiraClient, ADistantRetryAfterDateIsToldNotWaited) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 429, "{}",
+                   {{"Retry-After", "Thu, 01 Jan 2026 00:02:00 GMT"}});
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Wait at least 120 s"));
+  EXPECT_TRUE(env.sleeps.empty());
+}
+
 TEST(JiraClient, DoesNotWaitOutALongRetryAfterAndSaysHowLong) {
   JiraEnv env;
   env.OneSite();
