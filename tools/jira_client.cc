@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 #include <ctime>
+#include <future>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -539,20 +540,48 @@ core::Result<std::vector<JiraSite>> JiraClient::Sites(const mcp::CallContext& co
     }
     subject += "|" + *local;
   }
-  {
-    std::lock_guard lock(mutex_);
-    const auto it = sites_.find(subject);
-    if (it != sites_.end() && clock_->Now() - it->second.fetched_at < options_.site_cache_ttl) {
-      return it->second.sites;
+  // One fetch per subject at a time: calls that arrive while it runs wait for its answer.
+  for (;;) {
+    std::promise<SitesResult> promise;
+    std::shared_future<SitesResult> pending;
+    bool fetch = false;
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = sites_.find(subject);
+      if (it != sites_.end() && clock_->Now() - it->second.fetched_at < options_.site_cache_ttl) {
+        return it->second.sites;
+      }
+      if (const auto running = fetching_.find(subject); running != fetching_.end()) {
+        pending = running->second;
+      } else {
+        fetch = true;
+        pending = promise.get_future().share();
+        fetching_.emplace(subject, pending);
+      }
     }
+    if (fetch) {
+      auto sites = FetchSites(context, scopes);
+      {
+        std::lock_guard lock(mutex_);
+        if (sites.ok()) {
+          sites_[subject] = CachedSites{*sites, clock_->Now()};
+        }
+        fetching_.erase(subject);
+      }
+      promise.set_value(sites);
+      return sites;
+    }
+    while (pending.wait_for(milliseconds(20)) != std::future_status::ready) {
+      if (context.cancelled()) {
+        return core::Status(core::Code::kCancelled, "The call was cancelled.");
+      }
+    }
+    SitesResult shared = pending.get();
+    if (shared.ok() || shared.status().code() != core::Code::kCancelled) {
+      return shared;
+    }
+    // The call that fetched was cancelled, not this one: fetch again.
   }
-  auto sites = FetchSites(context, scopes);
-  if (!sites.ok()) {
-    return sites;
-  }
-  std::lock_guard lock(mutex_);
-  sites_[subject] = CachedSites{*sites, clock_->Now()};
-  return sites;
 }
 
 core::Result<JiraSite> JiraClient::ResolveSite(const mcp::CallContext& context,

@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -132,7 +133,8 @@ class JiraClient {
   core::Result<JiraResponse> Call(const mcp::CallContext& context, const JiraRequest& request);
 
   // The sites the caller's Jira token may reach (cached per subject, and per local_subject() for
-  // a principal without a token, for site_cache_ttl).
+  // a principal without a token, for site_cache_ttl). Calls of one subject that find no cached
+  // list share one fetch, its failure included (a cancelled fetch is made again by a waiter).
   core::Result<std::vector<JiraSite>> Sites(const mcp::CallContext& context,
                                             const std::vector<std::string>& scopes);
 
@@ -175,8 +177,11 @@ class JiraClient {
   const core::Clock* clock_;
   Sleeper sleeper_;
 
-  std::mutex mutex_;  // guards sites_ and random_
+  using SitesResult = core::Result<std::vector<JiraSite>>;
+
+  std::mutex mutex_;  // guards sites_, fetching_ and random_
   std::map<std::string, CachedSites> sites_;
+  std::map<std::string, std::shared_future<SitesResult>> fetching_;  // by subject
   std::mt19937_64 random_;
 };
 

@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <atomic>
+#include <future>
 #include <ostream>
 #include <set>
 
 #include "core/log.h"
 #include "tests/fakes/capturing_sink.h"
+#include "tests/fakes/gate.h"
 #include "tests/tools/jira_test_env.h"
 
 namespace tools {
@@ -177,6 +180,38 @@ TEST(JiraClient, CachesSitesPerSubjectForAFewMinutes) {
   env.clock.Advance(std::chrono::minutes(6));
   ASSERT_TRUE(env.client->Call(Context(), Get()).ok());
   EXPECT_EQ(env.http->RequestsTo("accessible-resources").size(), 3U);
+}
+
+// Calls of one user that arrive together share one read of accessible-resources: the second
+// waits for the first one's answer instead of sending its own.
+TEST(JiraClient, CallsThatArriveTogetherShareOneSiteFetch) {
+  JiraEnv env;
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+  std::atomic<int> fetches{0};
+  fakes::Gate second_fetch;
+  env.http->OnCall(
+      "GET", std::string(kBase) + "/oauth/token/accessible-resources",
+      [&](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
+        if (++fetches == 1) {
+          // Hold the first fetch while the second call comes in (if it fetched on
+          // its own, that would open the gate at once).
+          static_cast<void>(second_fetch.WaitOpen(std::chrono::milliseconds(300)));
+        } else {
+          second_fetch.Open();
+        }
+        return core::HttpResponse{
+            .status = 200,
+            .headers = {{"Content-Type", "application/json"}},
+            .body = std::string(R"([{"id":")") + kCloudId +
+                    R"(","name":"acme","url":"https://acme.atlassian.net","scopes":[]}])"};
+      });
+
+  auto first = std::async(std::launch::async, [&] { return env.client->Call(Context(), Get()); });
+  auto second = std::async(std::launch::async, [&] { return env.client->Call(Context(), Get()); });
+
+  EXPECT_TRUE(first.get().ok());
+  EXPECT_TRUE(second.get().ok());
+  EXPECT_EQ(fetches.load(), 1);
 }
 
 // F9: without a subject (stdio), the site cache is keyed by the local user behind the token.
