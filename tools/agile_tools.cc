@@ -51,9 +51,9 @@ core::Result<mcp::ToolResult> ListBoards(JiraClient& client, const Json& argumen
   Json boards = Json::array();
   std::string text;
   for (const auto& board : values) {
-    Json summary = {{"id", board.value("id", 0)},
-                    {"name", board.value("name", "")},
-                    {"board_type", board.value("type", "")}};
+    Json summary = {{"id", ValueOr(board, "id", 0)},
+                    {"name", ValueOr(board, "name", "")},
+                    {"board_type", ValueOr(board, "type", "")}};
     const Json location = board.value("location", Json::object());
     if (location.contains("projectKey")) {
       summary["project_key"] = location["projectKey"];
@@ -90,9 +90,9 @@ core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& argume
   Json sprints = Json::array();
   std::string text;
   for (const auto& sprint : values) {
-    Json summary = {{"id", sprint.value("id", 0)},
-                    {"name", sprint.value("name", "")},
-                    {"state", sprint.value("state", "")}};
+    Json summary = {{"id", ValueOr(sprint, "id", 0)},
+                    {"name", ValueOr(sprint, "name", "")},
+                    {"state", ValueOr(sprint, "state", "")}};
     for (const char* key : {"startDate", "endDate", "goal"}) {
       if (sprint.contains(key)) {
         summary[key] = sprint[key];
@@ -191,7 +191,7 @@ core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& argumen
   std::set<std::string> landed;
   if (found.ok()) {
     for (const auto& issue : found->body.value("issues", Json::array())) {
-      landed.insert(issue.value("key", ""));
+      landed.insert(ValueOr(issue, "key", ""));
     }
   }
   std::vector<std::string> missing;

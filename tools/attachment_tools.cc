@@ -52,8 +52,8 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
   if (!meta.ok()) {
     return meta.status().WithContext("Reading attachment " + id);
   }
-  const std::string mime = meta->body.value("mimeType", "application/octet-stream");
-  const std::string filename = meta->body.value("filename", "");
+  const std::string mime = ValueOr(meta->body, "mimeType", "application/octet-stream");
+  const std::string filename = ValueOr(meta->body, "filename", "");
   const auto size = meta->body.value("size", std::size_t{0});
   if (size > cap) {
     return core::Status(core::Code::kResourceExhausted,

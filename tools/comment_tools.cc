@@ -15,7 +15,7 @@ constexpr std::size_t kCommentCap = 8000;
 // null, e.g. one whose text was removed) or without a date: such a comment has no `body` (or
 // `created`) key, never a null where the schema promises a string.
 Json CommentSummary(const Json& comment) {
-  Json out = {{"id", comment.value("id", "")},
+  Json out = {{"id", ValueOr(comment, "id", "")},
               {"author", CompactValue(comment.value("author", Json()))}};
   if (const Json created = comment.value("created", Json()); created.is_string()) {
     out["created"] = created;
@@ -131,13 +131,13 @@ core::Result<mcp::ToolResult> AddComment(JiraClient& client, const Json& argumen
     return response.status().WithContext("Adding the comment");
   }
   // Jira answers with the stored comment: that is the read-back.
-  const std::string id = response->body.value("id", "");
+  const std::string id = ValueOr(response->body, "id", "");
   if (id.empty()) {
     return core::Status(core::Code::kUnavailable,
                         "Jira answered without a comment id; list the comments before adding "
                         "it again.");
   }
-  Json structured = {{"id", id}, {"created", response->body.value("created", "")}};
+  Json structured = {{"id", id}, {"created", ValueOr(response->body, "created", "")}};
   std::string text = fmt::format("Added comment {} to {}", id, StringArg(arguments, "issue_key"));
   if ((*body).contains("visibility") && !response->body.contains("visibility")) {
     structured["warnings"] = {"the visibility restriction did not land"};
@@ -160,8 +160,9 @@ core::Result<mcp::ToolResult> EditComment(JiraClient& client, const Json& argume
   if (!response.ok()) {
     return response.status().WithContext("Editing comment " + id);
   }
-  return mcp::ToolResult::Success(fmt::format("Edited comment {}", id),
-                                  {{"id", id}, {"updated", response->body.value("updated", "")}});
+  return mcp::ToolResult::Success(
+      fmt::format("Edited comment {}", id),
+      {{"id", id}, {"updated", ValueOr(response->body, "updated", "")}});
 }
 
 core::Result<mcp::ToolResult> DeleteComment(JiraClient& client, const Json& arguments,
@@ -199,7 +200,7 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
   Json worklogs = Json::array();
   std::string text;
   for (const auto& worklog : values) {
-    Json summary = {{"id", worklog.value("id", "")},
+    Json summary = {{"id", ValueOr(worklog, "id", "")},
                     {"author", CompactValue(worklog.value("author", Json()))},
                     {"comment", CompactValue(worklog.value("comment", Json()))}};
     // Like a comment's body: a missing value is left out, never a null where a string goes.
@@ -238,8 +239,8 @@ core::Result<mcp::ToolResult> AddWorklog(JiraClient& client, const Json& argumen
   if (!response.ok()) {
     return response.status().WithContext("Logging work");
   }
-  const std::string id = response->body.value("id", "");
-  const std::string spent = response->body.value("timeSpent", "");
+  const std::string id = ValueOr(response->body, "id", "");
+  const std::string spent = ValueOr(response->body, "timeSpent", "");
   Json structured = {{"id", id}, {"timeSpent", spent}};
   std::string text =
       fmt::format("Logged {} on {} (worklog {})", spent, StringArg(arguments, "issue_key"), id);

@@ -83,7 +83,7 @@ std::string EntryLines(const std::string& name, const Json& value) {
 }
 
 std::string IssueText(const Json& issue, const std::string& url) {
-  std::string text = fmt::format("{}", issue.value("key", ""));
+  std::string text = fmt::format("{}", ValueOr(issue, "key", ""));
   if (issue.contains("summary")) {
     text += " · " + ValueText(issue["summary"], 1000);
   }
@@ -110,8 +110,8 @@ std::string IssueText(const Json& issue, const std::string& url) {
 Json Transitions(const Json& body) {
   Json out = Json::array();
   for (const auto& transition : body.value("transitions", Json::array())) {
-    out.push_back({{"id", transition.value("id", "")},
-                   {"name", transition.value("name", "")},
+    out.push_back({{"id", ValueOr(transition, "id", "")},
+                   {"name", ValueOr(transition, "name", "")},
                    {"to", CompactValue(transition.value("to", Json()))}});
   }
   return out;
@@ -126,7 +126,7 @@ Json Changes(const Json& histories) {
                          {"from", item.value("fromString", Json())},
                          {"to", item.value("toString", Json())}});
     }
-    out.push_back({{"id", history.value("id", "")},
+    out.push_back({{"id", ValueOr(history, "id", "")},
                    {"author", CompactValue(history.value("author", Json()))},
                    {"changes", changes}});
     if (const Json created = history.value("created", Json()); created.is_string()) {
@@ -412,7 +412,7 @@ std::vector<std::string> CheckStored(const Json& sent, const Json& stored) {
         fmt::format("summary reads back as {}", fields.value("summary", Json()).dump()));
   }
   if (sent.contains("issuetype") && Lower(NameOf(fields.value("issuetype", Json()))) !=
-                                        Lower(sent["issuetype"].value("name", ""))) {
+                                        Lower(ValueOr(sent["issuetype"], "name", ""))) {
     warnings.push_back(
         fmt::format("issue type reads back as '{}'", NameOf(fields.value("issuetype", Json()))));
   }
@@ -487,8 +487,8 @@ core::Result<mcp::ToolResult> CreateIssue(JiraClient& client, const Json& argume
   if (!created.ok()) {
     return created.status().WithContext("Creating the issue");
   }
-  const std::string key = created->body.value("key", "");
-  const std::string id = created->body.value("id", "");
+  const std::string key = ValueOr(created->body, "key", "");
+  const std::string id = ValueOr(created->body, "id", "");
   if (key.empty()) {
     return core::Status(core::Code::kUnavailable,
                         "Jira accepted the create request but answered without an issue key; "
@@ -518,7 +518,7 @@ std::string ItemError(const Json& error) {
     parts.push_back(fmt::format("{}: {}", field,
                                 message.is_string() ? message.get<std::string>() : message.dump()));
   }
-  return parts.empty() ? fmt::format("HTTP {}", error.value("status", 0))
+  return parts.empty() ? fmt::format("HTTP {}", ValueOr(error, "status", 0))
                        : fmt::format("{}", fmt::join(parts, "; "));
 }
 
@@ -565,7 +565,7 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
     if (failed_indexes.count(i) != 0) {
       continue;
     }
-    const std::string key = issues[next++].value("key", "");
+    const std::string key = ValueOr(issues[next++], "key", "");
     created.push_back(
         {{"index", i}, {"key", key}, {"url", JiraClient::BrowseUrl(response->site, key)}});
     const auto warnings = ReadBack(client, context, arguments, key, updates[i]["fields"]);
@@ -610,7 +610,7 @@ core::Result<mcp::ToolResult> UpdateIssue(JiraClient& client, const Json& argume
   }
   JiraRequest request = Request("PUT",
                                 fmt::format("/rest/api/3/issue/{}?notifyUsers={}", Encode(key),
-                                            arguments.value("notify", true) ? "true" : "false"),
+                                            ValueOr(arguments, "notify", true) ? "true" : "false"),
                                 WriteWorkUser(), arguments);
   request.body = std::move(body);
   auto response = client.Call(context, request);
@@ -634,7 +634,7 @@ core::Result<mcp::ToolResult> AssignIssue(JiraClient& client, const Json& argume
                                           const mcp::CallContext& context) {
   const std::string key = StringArg(arguments, "issue_key");
   const std::string who = StringArg(arguments, "assignee");
-  const bool unassign = arguments.value("unassign", false);
+  const bool unassign = ValueOr(arguments, "unassign", false);
   if (who.empty() == !unassign) {
     return core::Status(core::Code::kInvalidArgument,
                         "Give `assignee` (accountId, e-mail or name) or `unassign: true`.");
@@ -672,7 +672,7 @@ core::Result<mcp::ToolResult> AssignIssue(JiraClient& client, const Json& argume
 core::Result<mcp::ToolResult> DeleteIssue(JiraClient& client, const Json& arguments,
                                           const mcp::CallContext& context) {
   const std::string key = StringArg(arguments, "issue_key");
-  const bool subtasks = arguments.value("delete_subtasks", false);
+  const bool subtasks = ValueOr(arguments, "delete_subtasks", false);
   auto response =
       client.Call(context, Request("DELETE",
                                    fmt::format("/rest/api/3/issue/{}?deleteSubtasks={}",
@@ -736,6 +736,8 @@ std::vector<JiraTool> IssueTools(const std::shared_ptr<JiraClient>& client) {
                 .writes = true},
                "Update issue",
                "Edit fields (named, raw fields, or update operations); reads back what changed.",
+               // Not destructive: every value it replaces stays in the issue's changelog (and
+               // its reply names from → to), unlike a comment's text, which edit_comment loses.
                Idempotent(), WriteWorkUser(), client, UpdateIssue),
       MakeTool({.name = "assign_issue",
                 .toolset = "issues",

@@ -408,8 +408,8 @@ core::Result<std::vector<JiraSite>> ParseSites(const Json& body) {
     }
     JiraSite site;
     site.id = item["id"].get<std::string>();
-    site.name = item.value("name", "");
-    site.url = item.value("url", "");
+    site.name = ValueOr(item, "name", "");
+    site.url = ValueOr(item, "url", "");
     for (const auto& scope : item.value("scopes", Json::array())) {
       if (scope.is_string()) {
         site.scopes.push_back(scope.get<std::string>());

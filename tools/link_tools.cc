@@ -21,10 +21,10 @@ core::Result<Json> LinkTypes(JiraClient& client, const mcp::CallContext& context
   }
   Json out = Json::array();
   for (const auto& type : response->body.value("issueLinkTypes", Json::array())) {
-    out.push_back({{"id", type.value("id", "")},
-                   {"name", type.value("name", "")},
-                   {"inward", type.value("inward", "")},
-                   {"outward", type.value("outward", "")}});
+    out.push_back({{"id", ValueOr(type, "id", "")},
+                   {"name", ValueOr(type, "name", "")},
+                   {"inward", ValueOr(type, "inward", "")},
+                   {"outward", ValueOr(type, "outward", "")}});
   }
   return out;
 }
@@ -124,14 +124,14 @@ std::vector<StoredLink> MatchingLinks(const Json& links, const Direction& direct
   std::vector<StoredLink> out;
   for (const auto& link : links) {
     if (!link.is_object() || !link.contains("type") || !link["type"].is_object() ||
-        link["type"].value("name", "") != direction.type_name || !link.contains("id") ||
+        ValueOr(link["type"], "name", "") != direction.type_name || !link.contains("id") ||
         !link["id"].is_string()) {
       continue;
     }
     const std::string id = link["id"].get<std::string>();
     for (const bool reversed : {false, true}) {
       const Json other = link.value(reversed ? "inwardIssue" : "outwardIssue", Json::object());
-      if (!id.empty() && other.is_object() && other.value("key", "") == direction.target_key) {
+      if (!id.empty() && other.is_object() && ValueOr(other, "key", "") == direction.target_key) {
         out.push_back({.id = id,
                        .reversed = reversed && !direction.symmetric,
                        .is_new = before.count(id) == 0});
@@ -238,7 +238,7 @@ core::Result<mcp::ToolResult> SetParent(JiraClient& client, const Json& argument
                                     : fmt::format("{} is now under {}", key, parent);
   const Json stored_parent =
       stored.ok() ? stored->body.value("fields", Json::object()).value("parent", Json()) : Json();
-  const std::string now = stored_parent.is_object() ? stored_parent.value("key", "") : "";
+  const std::string now = stored_parent.is_object() ? ValueOr(stored_parent, "key", "") : "";
   if (!stored.ok() || now != parent) {
     structured["warnings"] = {fmt::format("the parent reads back as '{}'", now)};
     text += fmt::format("; but the parent reads back as '{}'", now);

@@ -12,9 +12,9 @@ namespace tools {
 namespace {
 
 Json ProjectSummary(const Json& project) {
-  Json out = {{"id", project.value("id", "")},
-              {"key", project.value("key", "")},
-              {"name", project.value("name", "")}};
+  Json out = {{"id", ValueOr(project, "id", "")},
+              {"key", ValueOr(project, "key", "")},
+              {"name", ValueOr(project, "name", "")}};
   if (project.contains("projectTypeKey")) {
     out["projectTypeKey"] = project["projectTypeKey"];
   }
@@ -24,7 +24,7 @@ Json ProjectSummary(const Json& project) {
 core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
   std::string query = StringArg(arguments, "query");
-  int max_results = arguments.value("max_results", 50);
+  int max_results = ValueOr(arguments, "max_results", 50);
   // The cursor carries the query and the page size, so `cursor` alone continues the listing; a
   // query given with it must be the same one.
   constexpr std::string_view kBinding = "list_projects";
@@ -73,7 +73,7 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
                         projects.back()["name"].get<std::string>());
   }
   const long long next = start_at + static_cast<long long>(projects.size());
-  bool has_more = !body.value("isLast", true);
+  bool has_more = !ValueOr(body, "isLast", true);
   if (!body.contains("isLast") && body.contains("total")) {
     has_more = next < body["total"].get<long long>();
   }
@@ -134,9 +134,9 @@ core::Result<Json> IssueTypes(JiraClient& client, const mcp::CallContext& contex
                           : body.value("createMetaIssueType", Json::array());
   Json types = Json::array();
   for (const auto& type : values) {
-    types.push_back({{"id", type.value("id", "")},
-                     {"name", type.value("name", "")},
-                     {"subtask", type.value("subtask", false)}});
+    types.push_back({{"id", ValueOr(type, "id", "")},
+                     {"name", ValueOr(type, "name", "")},
+                     {"subtask", ValueOr(type, "subtask", false)}});
   }
   return types;
 }
@@ -208,10 +208,10 @@ core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& ar
   Json fields = Json::array();
   std::string text;
   for (const auto& field : values) {
-    Json summary = {{"id", field.value("fieldId", field.value("key", ""))},
-                    {"name", field.value("name", "")},
-                    {"mandatory", field.value("required", false)},
-                    {"schema_type", field.value("schema", Json::object()).value("type", "")}};
+    Json summary = {{"id", field.value("fieldId", ValueOr(field, "key", ""))},
+                    {"name", ValueOr(field, "name", "")},
+                    {"mandatory", ValueOr(field, "required", false)},
+                    {"schema_type", ValueOr(field.value("schema", Json::object()), "type", "")}};
     const Json allowed = AllowedValues(field);
     if (!allowed.empty()) {
       summary["allowed"] = allowed;
@@ -228,16 +228,16 @@ core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& ar
 }
 
 Json FieldSummary(const Json& field) {
-  return {{"id", field.value("id", "")},
-          {"name", field.value("name", "")},
-          {"custom", field.value("custom", false)},
-          {"schema_type", field.value("schema", Json::object()).value("type", "")}};
+  return {{"id", ValueOr(field, "id", "")},
+          {"name", ValueOr(field, "name", "")},
+          {"custom", ValueOr(field, "custom", false)},
+          {"schema_type", ValueOr(field.value("schema", Json::object()), "type", "")}};
 }
 
 core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
   const std::string query = StringArg(arguments, "query");
-  const int max_results = arguments.value("max_results", 50);
+  const int max_results = ValueOr(arguments, "max_results", 50);
   std::string path = fmt::format("/rest/api/3/field/search?maxResults={}", max_results);
   if (!query.empty()) {
     path += "&query=" + Encode(query);
@@ -255,9 +255,10 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
     }
     values = Json::array();
     for (const auto& field : all->body.is_array() ? all->body : Json::array()) {
-      const bool match = query.empty() ||
-                         Lower(field.value("name", "")).find(Lower(query)) != std::string::npos ||
-                         Lower(field.value("id", "")).find(Lower(query)) != std::string::npos;
+      const bool match =
+          query.empty() ||
+          Lower(ValueOr(field, "name", "")).find(Lower(query)) != std::string::npos ||
+          Lower(ValueOr(field, "id", "")).find(Lower(query)) != std::string::npos;
       if (match && values.size() < static_cast<std::size_t>(max_results)) {
         values.push_back(field);
       }
@@ -286,7 +287,8 @@ core::Result<mcp::ToolResult> ListPriorities(JiraClient& client, const Json& arg
   Json priorities = Json::array();
   std::string text;
   for (const auto& priority : response->body.is_array() ? response->body : Json::array()) {
-    priorities.push_back({{"id", priority.value("id", "")}, {"name", priority.value("name", "")}});
+    priorities.push_back(
+        {{"id", ValueOr(priority, "id", "")}, {"name", ValueOr(priority, "name", "")}});
     text += "\n" + priorities.back()["name"].get<std::string>();
   }
   return mcp::ToolResult::Success(Count(priorities.size(), "priority", "priorities") + text,
@@ -305,8 +307,8 @@ core::Result<mcp::ToolResult> ListStatuses(JiraClient& client, const Json& argum
   std::string text;
   for (const auto& type : response->body.is_array() ? response->body : Json::array()) {
     Json statuses = CompactValue(type.value("statuses", Json::array()));
-    text += fmt::format("\n{}: {}", type.value("name", ""), ValueText(statuses, 1000));
-    types.push_back({{"issue_type", type.value("name", "")}, {"statuses", statuses}});
+    text += fmt::format("\n{}: {}", ValueOr(type, "name", ""), ValueText(statuses, 1000));
+    types.push_back({{"issue_type", ValueOr(type, "name", "")}, {"statuses", statuses}});
   }
   return mcp::ToolResult::Success(fmt::format("Statuses by issue type") + text,
                                   {{"issue_types", types}});

@@ -69,7 +69,7 @@ core::Status InvalidJql(const JqlCheck& check, std::string_view retry) {
 
 // One line per issue under a header naming the columns once: "key | summary | status ...".
 std::string TableRow(const Json& issue, const std::vector<std::string>& columns) {
-  std::string row = issue.value("key", "");
+  std::string row = ValueOr(issue, "key", "");
   for (const auto& column : columns) {
     std::string value = ValueText(issue.value(column, Json()), 200);
     for (std::size_t at = value.find('|'); at != std::string::npos; at = value.find('|', at + 2)) {
@@ -93,7 +93,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     return resolved.status();
   }
   const std::vector<std::string>& fields = *resolved;
-  const int max_results = arguments.value("max_results", 20);
+  const int max_results = ValueOr(arguments, "max_results", 20);
   const std::string binding = fmt::format("search_issues\n{}\n{}", jql, fmt::join(fields, ","));
 
   SearchPosition position{.page_size = max_results, .reply_size = max_results};
@@ -149,7 +149,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     issues.push_back(std::move(issue));
   }
 
-  const std::string next_token = response->body.value("nextPageToken", "");
+  const std::string next_token = ValueOr(response->body, "nextPageToken", "");
   const bool last_page = response->body.value("isLast", next_token.empty());
   const std::size_t count = issues.size();
   Json structured = {{"issues", std::move(issues)}, {"has_more", false}};

@@ -7,8 +7,8 @@ namespace tools {
 namespace {
 
 Json UserSummary(const Json& user) {
-  Json out = {{"accountId", user.value("accountId", "")},
-              {"displayName", user.value("displayName", "")}};
+  Json out = {{"accountId", ValueOr(user, "accountId", "")},
+              {"displayName", ValueOr(user, "displayName", "")}};
   if (user.contains("emailAddress") && user["emailAddress"].is_string()) {
     out["emailAddress"] = user["emailAddress"];
   }
@@ -20,7 +20,7 @@ Json UserSummary(const Json& user) {
 
 std::string UserLine(const Json& user) {
   std::string line =
-      fmt::format("{} · {}", user.value("displayName", ""), user.value("accountId", ""));
+      fmt::format("{} · {}", ValueOr(user, "displayName", ""), ValueOr(user, "accountId", ""));
   if (user.contains("emailAddress")) {
     line += " · " + user["emailAddress"].get<std::string>();
   }
@@ -81,7 +81,7 @@ core::Result<mcp::ToolResult> FindUsers(JiraClient& client, const Json& argument
   return UserList(
       client, context, arguments,
       fmt::format("/rest/api/3/user/search?query={}&maxResults={}",
-                  Encode(StringArg(arguments, "query")), arguments.value("max_results", 20)));
+                  Encode(StringArg(arguments, "query")), ValueOr(arguments, "max_results", 20)));
 }
 
 core::Result<mcp::ToolResult> ListAssignableUsers(JiraClient& client, const Json& arguments,
@@ -93,7 +93,7 @@ core::Result<mcp::ToolResult> ListAssignableUsers(JiraClient& client, const Json
                         "Give exactly one of `project_key` or `issue_key`.");
   }
   std::string path = fmt::format("/rest/api/3/user/assignable/search?maxResults={}",
-                                 arguments.value("max_results", 20));
+                                 ValueOr(arguments, "max_results", 20));
   path += project.empty() ? "&issueKey=" + Encode(issue) : "&project=" + Encode(project);
   if (const std::string query = StringArg(arguments, "query"); !query.empty()) {
     path += "&query=" + Encode(query);

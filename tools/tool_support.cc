@@ -102,13 +102,13 @@ std::vector<IdentifierArgument> IdentifierArguments(const Json& input_schema) {
     if (!property.is_object()) {
       continue;
     }
-    const std::string type = property.value("type", "");
+    const std::string type = ValueOr(property, "type", "");
     const bool one = (name.ends_with("_key") || name.ends_with("_id")) && type == "string";
     const bool list = name.ends_with("_keys") && type == "array";
     if (one || list) {
       arguments.push_back({.name = name,
                            .shape = ShapeOf(name),
-                           .required = one && property.value("minLength", 0) >= 1,
+                           .required = one && ValueOr(property, "minLength", 0) >= 1,
                            .list = list});
     }
   }
@@ -243,6 +243,11 @@ mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArg
   } catch (const nlohmann::json::exception& error) {
     core::GetLogger("jira")->error("tool_shape_error request_id={} tool={} what=\"{}\"",
                                    context.request_id(), tool.info.name, error.what());
+    if (tool.annotations.read_only) {
+      return mcp::ToolResult::Error(
+          "Jira answered in a shape this tool did not expect, so its answer could not be read. "
+          "Try again; if it persists, ask for fewer fields.");
+    }
     return mcp::ToolResult::Error(
         "Jira answered in a shape this tool did not expect; the call may or may not have taken "
         "effect. Read the item back before retrying.");
@@ -327,7 +332,7 @@ core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view bind
     return bad;
   }
   Json state = Json::parse(*decoded, nullptr, false);
-  if (!state.is_object() || state.value("h", "") != fmt::format("{:016x}", Fnv1a(binding))) {
+  if (!state.is_object() || ValueOr(state, "h", "") != fmt::format("{:016x}", Fnv1a(binding))) {
     return bad;
   }
   return state;
@@ -501,11 +506,11 @@ bool LooksLikeAccountId(const std::string& who) {
 }
 
 std::string DescribeUser(const Json& user) {
-  std::string text = user.value("displayName", "?");
+  std::string text = ValueOr(user, "displayName", "?");
   if (user.contains("emailAddress") && user["emailAddress"].is_string()) {
     text += " <" + user["emailAddress"].get<std::string>() + ">";
   }
-  return text + " (accountId " + user.value("accountId", "?") + ")";
+  return text + " (accountId " + ValueOr(user, "accountId", "?") + ")";
 }
 
 bool IsFieldId(const std::string& field) {
@@ -597,14 +602,14 @@ core::Result<std::string> ResolveAccountId(JiraClient& client, const mcp::CallCo
   }
   std::vector<Json> users;
   for (const auto& user : found->body.is_array() ? found->body : Json::array()) {
-    if (user.is_object() && user.value("active", true) && user.contains("accountId")) {
+    if (user.is_object() && ValueOr(user, "active", true) && user.contains("accountId")) {
       users.push_back(user);
     }
   }
   std::vector<Json> exact;
   for (const auto& user : users) {
-    if (Lower(user.value("emailAddress", "")) == Lower(who) ||
-        Lower(user.value("displayName", "")) == Lower(who)) {
+    if (Lower(ValueOr(user, "emailAddress", "")) == Lower(who) ||
+        Lower(ValueOr(user, "displayName", "")) == Lower(who)) {
       exact.push_back(user);
     }
   }
@@ -649,8 +654,8 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
     }
     std::string id;
     for (const auto& candidate : known->body.is_array() ? known->body : Json::array()) {
-      if (Lower(candidate.value("name", "")) == Lower(field)) {
-        id = candidate.value("id", "");
+      if (Lower(ValueOr(candidate, "name", "")) == Lower(field)) {
+        id = ValueOr(candidate, "id", "");
         break;
       }
     }
@@ -684,6 +689,32 @@ std::string EndSentence(std::string text) {
     }
   }
   return text + ".";
+}
+
+namespace {
+const Json* Member(const Json& object, std::string_view key) {
+  if (!object.is_object()) {
+    return nullptr;
+  }
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+}  // namespace
+
+std::string ValueOr(const Json& object, std::string_view key, std::string_view fallback) {
+  const Json* member = Member(object, key);
+  return member != nullptr && member->is_string() ? member->get<std::string>()
+                                                  : std::string(fallback);
+}
+
+bool ValueOr(const Json& object, std::string_view key, bool fallback) {
+  const Json* member = Member(object, key);
+  return member != nullptr && member->is_boolean() ? member->get<bool>() : fallback;
+}
+
+std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fallback) {
+  const Json* member = Member(object, key);
+  return member != nullptr && member->is_number_integer() ? member->get<std::int64_t>() : fallback;
 }
 
 std::string Lower(std::string text) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -117,6 +118,20 @@ std::string EndSentence(std::string text);
 
 // Lowercase ASCII.
 std::string Lower(std::string text);
+
+// object[key] when `object` is an object whose `key` holds a value of the fallback's JSON type;
+// else the fallback (key missing, null, another type, or no object at all). Jira sends null
+// where its documents show a value (a hidden emailAddress, for one); reading never throws, where
+// nlohmann's value() would.
+std::string ValueOr(const Json& object, std::string_view key, std::string_view fallback);
+inline std::string ValueOr(const Json& object, std::string_view key, const char* fallback) {
+  return ValueOr(object, key, std::string_view(fallback));
+}
+bool ValueOr(const Json& object, std::string_view key, bool fallback);
+std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fallback);
+inline std::int64_t ValueOr(const Json& object, std::string_view key, int fallback) {
+  return ValueOr(object, key, static_cast<std::int64_t>(fallback));
+}
 
 // Builds the ToolDefinition, loading `<name>.input.json` and `<name>.output.json` from the
 // embedded schemas.

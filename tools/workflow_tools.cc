@@ -22,10 +22,10 @@ Json DescribeTransition(const Json& transition) {
   for (const auto& [id, field] : screen.items()) {
     fields.push_back({{"id", id},
                       {"name", field.value("name", id)},
-                      {"mandatory", field.value("required", false)}});
+                      {"mandatory", ValueOr(field, "required", false)}});
   }
-  return {{"id", transition.value("id", "")},
-          {"name", transition.value("name", "")},
+  return {{"id", ValueOr(transition, "id", "")},
+          {"name", ValueOr(transition, "name", "")},
           {"to", CompactValue(transition.value("to", Json()))},
           {"fields", fields}};
 }

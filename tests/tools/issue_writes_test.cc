@@ -36,6 +36,24 @@ TEST(AssignIssue, ResolvesAnEmailToTheAccountIdThroughUserSearch) {
             (std::vector<std::string>{"read:jira-work", "write:jira-work", "read:jira-user"}));
 }
 
+// Jira sends null for an e-mail address (or name) the user's privacy settings hide.
+TEST(AssignIssue, AUserWithAHiddenEmailIsStillFound) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", Api("/user/search"), 200,
+      R"([{"accountId":"acc-d1","displayName":"Dana","emailAddress":null,"active":true},
+          {"accountId":"acc-x","displayName":null,"emailAddress":null,"active":null}])");
+  harness.env.http->OnJson("PUT", Api("/issue/A-1/assignee"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                           R"({"key":"A-1","fields":{"assignee":{"accountId":"acc-d1"}}})");
+
+  const auto result = harness.Call("assign_issue", {{"issue_key", "A-1"}, {"assignee", "dana"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const auto put = harness.env.http->RequestsTo("/assignee").front();
+  EXPECT_EQ(Json::parse(put.body), (Json{{"accountId", "acc-d1"}}));
+}
+
 TEST(AssignIssue, SeveralMatchesFailWithTheCandidatesAndAssignNobody) {
   ToolHarness harness;
   harness.env.http->OnJson(
