@@ -588,7 +588,14 @@ class MarkdownRenderer {
       for (const auto& child : content) {
         text += StringMember(child, "text");
       }
-      return "```" + StringAttr(node, "language") + "\n" + text + "\n```";
+      // The fence is longer than any run of backticks inside, so the code cannot close it.
+      std::size_t longest = 0;
+      for (std::size_t run = 0; const char c : text) {
+        run = c == '`' ? run + 1 : 0;
+        longest = std::max(longest, run);
+      }
+      const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+      return fence + StringAttr(node, "language") + "\n" + text + "\n" + fence;
     }
     if (type == "blockquote") {
       return Indent(Blocks(content, "\n\n", depth), "> ", "> ");

@@ -430,6 +430,20 @@ TEST(AdfToMarkdown, UnicodeSurvivesByteForByte) {
   EXPECT_EQ(AdfToMarkdown(Doc({Para({Text(text)})})), text);
 }
 
+// Code that holds a fence of its own gets a longer one, so markdown read back and sent again keeps
+// the code block whole and the paragraph after it outside.
+TEST(AdfToMarkdown, ACodeBlockHoldingAFenceGetsALongerOne) {
+  const Json adf = Doc({{{"type", "codeBlock"},
+                         {"attrs", {{"language", "markdown"}}},
+                         {"content", {Text("```sh\nmake\n```")}}},
+                        Para({Text("then")})});
+
+  const std::string markdown = AdfToMarkdown(adf);
+
+  EXPECT_EQ(markdown, "````markdown\n```sh\nmake\n```\n````\n\nthen");
+  EXPECT_EQ(MarkdownToAdf(markdown)["content"], adf["content"]);
+}
+
 // A bare newline would come back as a space when the markdown is sent again (edit_comment after
 // list_comments); a heading or a table cell holds one line, so there the break is a space.
 TEST(AdfToMarkdown, HardBreaksStayBreaksWhereALineCanBreak) {
