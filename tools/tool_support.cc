@@ -394,7 +394,8 @@ std::vector<std::string> StringListArg(const Json& arguments, const char* name) 
     return out;
   }
   for (const auto& item : arguments[name]) {
-    if (item.is_string()) {
+    if (item.is_string() &&
+        std::find(out.begin(), out.end(), item.get_ref<const std::string&>()) == out.end()) {
       out.push_back(item.get<std::string>());
     }
   }

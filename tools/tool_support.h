@@ -165,6 +165,8 @@ int CursorPageSize(const Json& state, const char* name, int fallback);
 
 // A string argument, or `fallback` when it is absent.
 std::string StringArg(const Json& arguments, const char* name, std::string fallback = {});
+// The strings of an array argument, each once, in the order first given ("summary" asked 1,000
+// times is one column, not a reply past every size budget).
 std::vector<std::string> StringListArg(const Json& arguments, const char* name);
 
 // "1 board", "3 boards": `count` and the noun in the number it takes. `plural` defaults to

@@ -83,6 +83,23 @@ TEST(SearchIssues, ReturnsExactlyTheAskedFieldsPlusKeyAndId) {
   EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("Alpha")));
 }
 
+// A field asked for many times is one field: the reply cannot grow past its size budget that way.
+TEST(SearchIssues, AskingForAFieldTwiceAsksForItOnce) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 1, &bodies);
+  Json fields = Json::array();
+  for (int i = 0; i < 1000; ++i) {
+    fields.push_back(i % 2 == 0 ? "summary" : "status");
+  }
+
+  const auto result = harness.Call("search_issues", {{"jql", "project = A"}, {"fields", fields}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(bodies[0]["fields"], (Json{"summary", "status"}));
+  EXPECT_EQ(ToolHarness::Structured(result)["issues"][0].size(), 4U);
+}
+
 TEST(SearchIssues, AlwaysSendsFieldsExplicitly) {
   ToolHarness harness;
   std::vector<Json> bodies;
