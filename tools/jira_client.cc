@@ -410,12 +410,24 @@ core::Result<std::vector<JiraSite>> ParseSites(const Json& body) {
     site.id = item["id"].get<std::string>();
     site.name = ValueOr(item, "name", "");
     site.url = ValueOr(item, "url", "");
+    bool jira = true;  // a site that lists no scopes is taken as it is
     for (const auto& scope : item.value("scopes", Json::array())) {
       if (scope.is_string()) {
         site.scopes.push_back(scope.get<std::string>());
       }
     }
-    sites.push_back(std::move(site));
+    if (!site.scopes.empty()) {
+      jira = std::any_of(site.scopes.begin(), site.scopes.end(), [](const std::string& scope) {
+        return scope.find("jira") != std::string::npos;
+      });
+    }
+    // The list holds every Atlassian product the app may reach (a Confluence site too), and may
+    // name one site twice: a site is a Jira site once.
+    const bool seen = std::any_of(sites.begin(), sites.end(),
+                                  [&site](const JiraSite& known) { return known.id == site.id; });
+    if (jira && !seen) {
+      sites.push_back(std::move(site));
+    }
   }
   return sites;
 }

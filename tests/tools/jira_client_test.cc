@@ -164,6 +164,25 @@ TEST(JiraClient, NoAuthorizedSiteSaysHowToFixItAndNeverCallsJira) {
   EXPECT_TRUE(env.http->RequestsTo("/ex/jira/").empty());
 }
 
+// accessible-resources lists every product the app reaches: a Confluence-only site, or the same
+// site twice, does not make the caller choose among "several Jira sites".
+TEST(JiraClient, OnlyDistinctJiraSitesCount) {
+  JiraEnv env;
+  const std::string acme =
+      std::string(R"({"id":")") + kCloudId +
+      R"(","name":"acme","url":"https://acme.atlassian.net","scopes":["read:jira-work"]})";
+  env.http->OnJson(
+      "GET", std::string(kBase) + "/oauth/token/accessible-resources", 200,
+      "[" + acme + "," + acme +
+          R"(,{"id":"wiki-1","name":"acme-wiki","url":"https://acme.atlassian.net/wiki","scopes":["read:confluence-content.all"]}])");
+  env.http->OnJson("GET", MyselfUrl(), 200, "{}");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(env.http->RequestsTo("/ex/jira/").size(), 1U);
+}
+
 TEST(JiraClient, CachesSitesPerSubjectForAFewMinutes) {
   JiraEnv env;
   env.OneSite();
