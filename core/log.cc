@@ -1,15 +1,52 @@
 #include "core/log.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <memory>
 #include <mutex>
 
 namespace core {
 namespace {
 
-constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v";
+// %* is the message with control characters escaped: a value that came from a request or from
+// upstream (a JSON-RPC method, Jira's text) cannot start a forged line of its own.
+constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %*";
+
+class EscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm& /*time*/,
+              spdlog::memory_buf_t& out) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (const char c : message.payload) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '\n') {
+        out.append(std::string_view("\\n"));
+      } else if (c == '\r') {
+        out.append(std::string_view("\\r"));
+      } else if ((byte < 0x20 && c != '\t') || byte == 0x7f) {
+        const char escaped[] = {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xf]};
+        out.append(escaped, escaped + sizeof(escaped));
+      } else {
+        out.push_back(c);
+      }
+    }
+  }
+
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessage>();
+  }
+};
+
+void UsePattern(spdlog::sinks::sink& sink) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<EscapedMessage>('*').set_pattern(kPattern);
+  sink.set_formatter(std::move(formatter));
+}
 
 struct LogState {
+  LogState() { UsePattern(*sink); }
+
   std::mutex mutex;
   spdlog::sink_ptr sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   spdlog::level::level_enum level = spdlog::level::info;
@@ -29,8 +66,7 @@ std::shared_ptr<spdlog::logger> GetLogger(const std::string& module) {
     return existing;
   }
   auto logger = std::make_shared<spdlog::logger>(module, state.sink);
-  logger->set_level(state.level);
-  logger->set_pattern(kPattern);
+  logger->set_level(state.level);  // the sink's formatter holds the pattern
   spdlog::register_logger(logger);
   return logger;
 }
@@ -51,7 +87,7 @@ bool SetLogLevel(const std::string& level) {
 void SetLogSink(spdlog::sink_ptr sink) {
   auto& state = State();
   std::lock_guard lock(state.mutex);
-  sink->set_pattern(kPattern);
+  UsePattern(*sink);
   state.sink = sink;
   spdlog::apply_all(
       [&sink](const std::shared_ptr<spdlog::logger>& logger) { logger->sinks().assign(1, sink); });
