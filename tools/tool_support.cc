@@ -622,8 +622,9 @@ core::Result<std::string> ResolveAccountId(JiraClient& client, const mcp::CallCo
   }
   if (users.empty()) {
     return core::Status(core::Code::kInvalidArgument,
-                        fmt::format("No active Jira user matches '{}'. Check the spelling, or use "
-                                    "find_users and pass an accountId.",
+                        fmt::format("No active Jira user matches '{}'. Check the spelling, or pass "
+                                    "the user's accountId (find_users, in the sites toolset, "
+                                    "looks one up).",
                                     who));
   }
   std::vector<std::string> candidates;
