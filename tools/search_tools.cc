@@ -102,8 +102,13 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     if (!state.ok()) {
       return state.status();
     }
-    position.token = state->value("t", "");
-    position.offset = state->value("o", std::size_t{0});
+    const Json token = state->value("t", Json(""));
+    const Json offset = state->value("o", Json(0));
+    if (!token.is_string() || !offset.is_number_unsigned()) {
+      return ForeignCursor();  // edited by hand: a page token is text, an offset a count
+    }
+    position.token = token.get<std::string>();
+    position.offset = offset.get<std::size_t>();
     const int fetched_with = CursorPageSize(*state, "m", max_results);
     if (!arguments.contains("max_results")) {
       position.reply_size = CursorPageSize(*state, "n", fetched_with);

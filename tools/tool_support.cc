@@ -25,12 +25,6 @@ constexpr std::string_view kCursorPrefix = "c1.";
 constexpr const char* kSiteIdKey = "c";
 constexpr const char* kSiteNameKey = "cn";
 
-core::Status ForeignCursor() {
-  return {core::Code::kInvalidArgument,
-          "The cursor is not one this tool issued for these arguments. Repeat the call without "
-          "`cursor` to start from the first page."};
-}
-
 // A string kept in a decoded cursor; empty when absent or not a string.
 std::string StateText(const Json& state, const char* key) {
   if (!state.is_object() || !state.contains(key) || !state[key].is_string()) {
@@ -255,6 +249,12 @@ mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArg
 }
 
 }  // namespace
+
+core::Status ForeignCursor() {
+  return {core::Code::kInvalidArgument,
+          "The cursor is not one this tool issued for these arguments. Repeat the call without "
+          "`cursor` to start from the first page."};
+}
 
 mcp::ToolAnnotations ReadOnly() {
   return {.read_only = true, .destructive = false, .idempotent = true, .open_world = true};
@@ -548,7 +548,11 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
     if (!state.ok()) {
       return state.status();
     }
-    page.start_at = state->value("s", 0LL);
+    const Json start_at = state->value("s", Json(0));
+    if (!start_at.is_number_unsigned()) {
+      return ForeignCursor();  // edited by hand: a position is a count
+    }
+    page.start_at = start_at.get<long long>();
     if (!arguments.contains("max_results")) {
       page.max_results = CursorPageSize(*state, "m", page.max_results);
     }

@@ -159,6 +159,9 @@ std::string EncodeSiteCursor(Json state, std::string_view binding, const JiraSit
 core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& context,
                                     const Json& arguments, const std::vector<std::string>& scopes,
                                     const std::string& cursor, std::string_view binding);
+// The error for a cursor this tool did not issue for these arguments (or one edited by hand).
+core::Status ForeignCursor();
+
 // A page size kept in a decoded cursor under `name`, clamped to the schemas' 1..100; `fallback`
 // when the cursor has none.
 int CursorPageSize(const Json& state, const char* name, int fallback);

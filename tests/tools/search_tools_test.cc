@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "core/base64.h"
 #include "tests/tools/tool_harness.h"
 
 namespace tools {
@@ -98,6 +99,32 @@ TEST(SearchIssues, AskingForAFieldTwiceAsksForItOnce) {
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   EXPECT_EQ(bodies[0]["fields"], (Json{"summary", "status"}));
   EXPECT_EQ(ToolHarness::Structured(result)["issues"][0].size(), 4U);
+}
+
+// A cursor edited by hand (its binding intact) is refused as a cursor, not blamed on Jira and not
+// read as "no issues, and more".
+TEST(SearchIssues, RefusesACursorEditedByHand) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 30, &bodies);
+  const Json arguments = {{"jql", "project = A"}, {"max_results", 10}};
+  const auto first = harness.Call("search_issues", arguments);
+  const std::string cursor = ToolHarness::Structured(first)["next_cursor"];
+  const Json state = Json::parse(*core::Base64UrlDecode(cursor.substr(3)));
+
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, Json>>{{"o", -1}, {"o", "3"}, {"t", Json{{"a", 1}}}}) {
+    Json edited = state;
+    edited[name] = value;
+    Json again = arguments;
+    again["cursor"] = "c1." + core::Base64UrlEncode(edited.dump());
+
+    const auto result = harness.Call("search_issues", again);
+
+    EXPECT_TRUE(result.is_error) << name << "=" << value.dump();
+    EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("The cursor is not one this tool issued"))
+        << name << "=" << value.dump();
+  }
 }
 
 TEST(SearchIssues, AlwaysSendsFieldsExplicitly) {
