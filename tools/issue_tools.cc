@@ -348,11 +348,49 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   return mcp::ToolResult::Success(std::move(text), std::move(issue));
 }
 
+// Rich text given as text in raw `fields` is markdown (ADF objects pass through after a shape
+// check): description and environment, and text-area custom fields, known by their schema in
+// /rest/api/3/field (read only when a custom field holds text).
+core::Status ConvertRichTextFields(JiraClient& client, const mcp::CallContext& context,
+                                   const Json& arguments, Json& fields) {
+  std::vector<std::string> custom;
+  for (auto& [name, value] : fields.items()) {
+    if (name == "description" || name == "environment") {
+      auto adf = RichText(value, fmt::format("fields.{}", name).c_str());
+      if (!adf.ok()) {
+        return adf.status();
+      }
+      value = std::move(*adf);
+    } else if (name.starts_with("customfield_") && value.is_string()) {
+      custom.push_back(name);
+    }
+  }
+  if (custom.empty()) {
+    return core::Status::Ok();
+  }
+  auto known = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
+  if (!known.ok()) {
+    return known.status().WithContext("Looking up the types of the custom fields");
+  }
+  for (const auto& field : known->body.is_array() ? known->body : Json::array()) {
+    const std::string id = ValueOr(field, "id", "");
+    const std::string type = ValueOr(field.value("schema", Json::object()), "custom", "");
+    if (std::find(custom.begin(), custom.end(), id) != custom.end() &&
+        type.ends_with(":textarea")) {
+      fields[id] = MarkdownToAdf(fields[id].get<std::string>());
+    }
+  }
+  return core::Status::Ok();
+}
+
 // The `fields` of a create or edit request from the named arguments and the raw `fields`.
 // `create` adds project and issue type.
 core::Result<Json> IssueFields(JiraClient& client, const mcp::CallContext& context,
                                const Json& arguments, bool create) {
   Json fields = arguments.value("fields", Json::object());
+  if (auto status = ConvertRichTextFields(client, context, arguments, fields); !status.ok()) {
+    return status;
+  }
   Json named = Json::object();
   if (create) {
     named["project"] = {{"key", StringArg(arguments, "project_key")}};

@@ -225,6 +225,33 @@ TEST(UpdateIssue, SendsUpdateOperationsAndMarkdownDescriptions) {
   EXPECT_EQ(body["fields"]["description"]["content"][0]["type"], "heading");
 }
 
+// DESIGN §4: rich text in raw `fields` is markdown too, for the system rich-text fields and for
+// text-area custom fields (a plain text custom field stays text).
+TEST(UpdateIssue, RawRichTextFieldsGivenAsTextAreMarkdown) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", Api("/field"), 200,
+      R"([{"id":"customfield_10050","name":"Notes","schema":{"type":"string","custom":"com.atlassian.jira.plugin.system.customfieldtypes:textarea"}},
+          {"id":"customfield_10060","name":"Code","schema":{"type":"string","custom":"com.atlassian.jira.plugin.system.customfieldtypes:textfield"}}])");
+  harness.env.http->OnJson("PUT", Api("/issue/A-1"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"fields":{}})");
+
+  const auto result = harness.Call("update_issue", {{"issue_key", "A-1"},
+                                                    {"fields",
+                                                     {{"description", "## plain md"},
+                                                      {"environment", "iOS **17**"},
+                                                      {"customfield_10050", "- a\n- b"},
+                                                      {"customfield_10060", "X-1"}}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json sent =
+      Json::parse(harness.env.http->RequestsTo("/issue/A-1?notifyUsers").front().body);
+  EXPECT_EQ(sent["fields"]["description"]["content"][0]["type"], "heading");
+  EXPECT_EQ(sent["fields"]["environment"]["type"], "doc");
+  EXPECT_EQ(sent["fields"]["customfield_10050"]["content"][0]["type"], "bulletList");
+  EXPECT_EQ(sent["fields"]["customfield_10060"], "X-1");
+}
+
 TEST(UpdateIssue, NothingToChangeIsAnError) {
   ToolHarness harness;
 
