@@ -342,7 +342,11 @@ core::Result<ExchangedToken> TokenExchangeClient::Exchange(const ExchangeRequest
   const json doc = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   const bool success = response->status >= 200 && response->status < 300;
   if (!success || (doc.is_object() && doc.contains("error") && !doc.contains("access_token"))) {
-    Status status = MapErrorAnswer(*response, doc, request, scope);
+    // The error text is logged and may reach the user: none of what was sent comes back in it.
+    const json error_doc = json::parse(
+        options_.client_secret.RedactFrom(request.subject_token.RedactFrom(response->body)),
+        nullptr, /*allow_exceptions=*/false);
+    Status status = MapErrorAnswer(*response, error_doc, request, scope);
     log->warn("token_exchange rejected status={} code={} subject_fp={} {}", response->status,
               core::CodeName(status.code()), request.subject_token.Fingerprint(), status.detail());
     return status;

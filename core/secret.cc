@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <string_view>
 
 namespace core {
 
@@ -12,6 +13,18 @@ Secret::~Secret() {
   if (!value_.empty()) {
     OPENSSL_cleanse(value_.data(), value_.size());
   }
+}
+
+std::string Secret::RedactFrom(std::string text) const {
+  if (value_.empty()) {
+    return text;
+  }
+  static constexpr std::string_view kRedacted = "[redacted]";
+  for (std::size_t at = text.find(value_); at != std::string::npos;
+       at = text.find(value_, at + kRedacted.size())) {
+    text.replace(at, value_.size(), kRedacted);
+  }
+  return text;
 }
 
 std::string Secret::Fingerprint() const {

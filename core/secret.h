@@ -30,6 +30,9 @@ class Secret {
   bool empty() const { return value_.empty(); }
   const std::string& Reveal() const { return value_; }
   std::string Fingerprint() const;
+  // `text` with every occurrence of this secret replaced by "[redacted]": for upstream text
+  // (an error page, an error_description) that may echo the credential it was sent.
+  std::string RedactFrom(std::string text) const;
 
   friend bool operator==(const Secret& a, const Secret& b) { return a.value_ == b.value_; }
 

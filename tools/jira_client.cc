@@ -511,6 +511,10 @@ core::Result<JiraClient::Sent> JiraClient::Exchange(const mcp::CallContext& cont
     http_request.authorization = core::Secret("Bearer " + token->Reveal());
 
     auto response = SendWithBackoff(context, http_request, idempotent);
+    if (response.ok() && response->response.status >= 300) {
+      // An error answer that echoes the token it was sent must not carry it any further.
+      response->response.body = token->RedactFrom(std::move(response->response.body));
+    }
     if (!response.ok() || response->response.status != 401 || auth_try > 0) {
       return response;
     }

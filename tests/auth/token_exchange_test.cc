@@ -258,6 +258,22 @@ TEST(TokenExchangeClient, OtherWordingsOfMissingConsentAlsoAskToReauthorize) {
   }
 }
 
+// A zone that echoes what it was sent puts none of it into a message or a log detail.
+TEST(TokenExchangeClient, AnErrorEchoingTheSubjectTokenOrClientSecretCarriesNeither) {
+  const auto status =
+      ErrorFor(400, nlohmann::json{{"error", "access_denied"},
+                                   {"error_description", std::string("policy refused ") + kSubject +
+                                                             " with secret s3cr3t"}}
+                        .dump());
+
+  EXPECT_EQ(status.code(), Code::kPermissionDenied);
+  for (const std::string& text : {status.message(), status.detail()}) {
+    EXPECT_EQ(text.find(kSubject), std::string::npos) << text;
+    EXPECT_EQ(text.find("s3cr3t"), std::string::npos) << text;
+  }
+  EXPECT_TRUE(Says(status, "[redacted]")) << status.message();
+}
+
 TEST(TokenExchangeClient, InvalidClientIsForAnAdmin) {
   const auto with_code = ErrorFor(401, R"({"error":"invalid_client"})");
   const auto bare_401 = ErrorFor(401, "");

@@ -25,6 +25,14 @@ TEST(Secret, FingerprintIsShortAndDoesNotContainTheValue) {
   EXPECT_NE(fingerprint, Secret("another-token").Fingerprint());
 }
 
+TEST(Secret, RedactsItselfFromText) {
+  const Secret secret("tok-123");
+
+  EXPECT_EQ(secret.RedactFrom("a tok-123 b tok-123tok-123"), "a [redacted] b [redacted][redacted]");
+  EXPECT_EQ(secret.RedactFrom("nothing here"), "nothing here");
+  EXPECT_EQ(Secret().RedactFrom("tok-123"), "tok-123");
+}
+
 TEST(Secret, IsNotConvertibleToString) {
   static_assert(!std::is_convertible_v<Secret, std::string>);
   static_assert(!std::is_convertible_v<Secret, std::string_view>);

@@ -389,6 +389,21 @@ TEST(JiraClient, Carries410MessageOfARemovedApi) {
               HasSubstr("The requested API has been removed. Please migrate."));
 }
 
+// An error answer that echoes the Jira token it was sent does not pass the token on.
+TEST(JiraClient, AnErrorEchoingTheTokenDoesNotCarryIt) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", MyselfUrl(), 400,
+                   R"({"errorMessages":["Bad header: Authorization: Bearer jira-token-1"]})");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Bearer [redacted]"));
+  EXPECT_THAT(response.status().message() + response.status().detail(),
+              Not(HasSubstr("jira-token-1")));
+}
+
 // F20: Jira's own sentence keeps its period and gets no second one.
 TEST(JiraClient, AddsNoSecondPeriodAfterJirasMessage) {
   JiraEnv env;
