@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "core/base64.h"
 #include "core/log.h"
@@ -721,6 +722,13 @@ bool ValueOr(const Json& object, std::string_view key, bool fallback) {
 std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fallback) {
   const Json* member = Member(object, key);
   return member != nullptr && member->is_number_integer() ? member->get<std::int64_t>() : fallback;
+}
+
+int ValueOr(const Json& object, std::string_view key, int fallback) {
+  const std::int64_t value = ValueOr(object, key, static_cast<std::int64_t>(fallback));
+  return value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max()
+             ? static_cast<int>(value)
+             : fallback;
 }
 
 std::string Lower(std::string text) {

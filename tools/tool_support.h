@@ -129,9 +129,8 @@ inline std::string ValueOr(const Json& object, std::string_view key, const char*
 }
 bool ValueOr(const Json& object, std::string_view key, bool fallback);
 std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fallback);
-inline std::int64_t ValueOr(const Json& object, std::string_view key, int fallback) {
-  return ValueOr(object, key, static_cast<std::int64_t>(fallback));
-}
+// An int member: also the fallback when the value is past int's range.
+int ValueOr(const Json& object, std::string_view key, int fallback);
 
 // Builds the ToolDefinition, loading `<name>.input.json` and `<name>.output.json` from the
 // embedded schemas.
