@@ -7,36 +7,6 @@
 namespace mcp {
 namespace {
 
-// nlohmann's parser recurses once per nesting level; refuse deep input before parsing so a
-// hostile message cannot exhaust the stack.
-bool NestingWithin(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) {
-        return false;
-      }
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
-
 bool IsValidId(const Json& id) { return id.is_string() || id.is_number(); }
 
 Rejection Invalid(const Json& id, const std::string& why) {
@@ -84,6 +54,34 @@ std::variant<Message, Rejection> Classify(Json&& json) {
 }
 
 }  // namespace
+
+bool NestingWithin(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        return false;
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
 
 std::variant<Message, Rejection> ParseMessage(std::string_view text, int max_depth) {
   if (!NestingWithin(text, max_depth)) {

@@ -47,6 +47,11 @@ struct Rejection {
 // notification or response (-32600, echoing the id when one can be read).
 std::variant<Message, Rejection> ParseMessage(std::string_view text, int max_depth = 64);
 
+// True when no array or object in the JSON `text` nests deeper than `max_depth`, counted without
+// parsing. Whatever walks a parsed document recursively (and nlohmann's parser) needs a bound on
+// its depth, so hostile or broken input is measured first, from a client and from upstream alike.
+bool NestingWithin(std::string_view text, int max_depth);
+
 Json MakeResult(const Json& id, Json result);
 Json MakeError(const Json& id, int code, std::string message, Json data = nullptr);
 Json MakeNotification(std::string method, Json params);

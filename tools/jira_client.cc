@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/url.h"
+#include "mcp/json_rpc.h"
 #include "tools/json_escapes.h"
 #include "tools/tool_support.h"
 
@@ -23,6 +24,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr std::size_t kMaxErrorText = 1500;
+// How deep Jira's JSON may nest: real answers (an issue holding an ADF document of nested lists
+// and tables) stay far below it.
+constexpr int kMaxAnswerNesting = 128;
 // A wait longer than this is told as "more than a day": a Retry-After is clamped to one second
 // past it while it is read, so no figure Jira sends can overflow once scaled to milliseconds.
 constexpr seconds kLongestToldWait = std::chrono::hours(24);
@@ -81,6 +85,9 @@ bool DefaultIdempotent(const std::string& method) {
 // `{errorMessage}` / `{error}` shapes, joined into one client-safe line.
 std::string UpstreamMessage(const core::HttpResponse& response) {
   if (!IsJsonContentType(response.Header("Content-Type")) || IsBlank(response.body)) {
+    return {};
+  }
+  if (!mcp::NestingWithin(response.body, kMaxAnswerNesting)) {
     return {};
   }
   const Json body = Json::parse(response.body, nullptr, false);
@@ -304,6 +311,14 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
                                     "be down or a proxy may be in the way. Try again later.",
                                     content_type.value_or("an unknown content type")),
                         response.body.substr(0, 200));
+  }
+  if (!mcp::NestingWithin(response.body, kMaxAnswerNesting)) {
+    // The tools walk answers recursively (compacting values, ADF to markdown): a bound first.
+    return core::Status(core::Code::kUnavailable,
+                        fmt::format("Jira answered with JSON nested deeper than {} levels, which "
+                                    "this server does not read. Ask for fewer fields: a custom "
+                                    "field may hold it.",
+                                    kMaxAnswerNesting));
   }
   Json body = Json::parse(response.body, nullptr, false);
   if (body.is_discarded()) {

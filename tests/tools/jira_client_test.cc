@@ -389,6 +389,22 @@ TEST(JiraClient, Carries410MessageOfARemovedApi) {
               HasSubstr("The requested API has been removed. Please migrate."));
 }
 
+// Tools walk answers recursively: JSON nested past any real answer is refused before it is
+// parsed, so it cannot exhaust the stack of a server shared by every user.
+TEST(JiraClient, RefusesAnAnswerNestedPastTheLimit) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson(
+      "GET", MyselfUrl(), 200,
+      R"({"fields":{"customfield_9":)" + std::string(5000, '[') + std::string(5000, ']') + "}}");
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnavailable);
+  EXPECT_THAT(response.status().message(), HasSubstr("nested deeper than 128 levels"));
+}
+
 // An error answer that echoes the Jira token it was sent does not pass the token on.
 TEST(JiraClient, AnErrorEchoingTheTokenDoesNotCarryIt) {
   JiraEnv env;
