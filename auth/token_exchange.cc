@@ -65,6 +65,19 @@ core::Secret BasicAuthorization(const std::string& client_id, const core::Secret
       "Basic " + core::Base64Encode(FormEncode(client_id) + ":" + FormEncode(secret.Reveal())));
 }
 
+// `text` (a zone's answer) without any credential the request sent, in every form it was sent
+// in: as given, form-encoded, and the Basic credentials' base64.
+std::string RedactSecrets(std::string text, const core::Secret& subject_token,
+                          const std::string& client_id, const core::Secret& client_secret) {
+  const std::string basic = BasicAuthorization(client_id, client_secret).Reveal().substr(6);
+  for (const core::Secret& sent :
+       {subject_token, core::Secret(FormEncode(subject_token.Reveal())), client_secret,
+        core::Secret(FormEncode(client_secret.Reveal())), core::Secret(basic)}) {
+    text = sent.RedactFrom(std::move(text));
+  }
+  return text;
+}
+
 std::string FormBody(const ExchangeRequest& request, const std::string& scope) {
   std::string body =
       fmt::format("grant_type={}&subject_token={}&subject_token_type={}&resource={}",
@@ -343,9 +356,9 @@ core::Result<ExchangedToken> TokenExchangeClient::Exchange(const ExchangeRequest
   const bool success = response->status >= 200 && response->status < 300;
   if (!success || (doc.is_object() && doc.contains("error") && !doc.contains("access_token"))) {
     // The error text is logged and may reach the user: none of what was sent comes back in it.
-    const json error_doc = json::parse(
-        options_.client_secret.RedactFrom(request.subject_token.RedactFrom(response->body)),
-        nullptr, /*allow_exceptions=*/false);
+    const json error_doc = json::parse(RedactSecrets(response->body, request.subject_token,
+                                                     options_.client_id, options_.client_secret),
+                                       nullptr, /*allow_exceptions=*/false);
     Status status = MapErrorAnswer(*response, error_doc, request, scope);
     log->warn("token_exchange rejected status={} code={} subject_fp={} {}", response->status,
               core::CodeName(status.code()), request.subject_token.Fingerprint(), status.detail());

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/base64.h"
 #include "tests/auth/auth_test_util.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http_client.h"
@@ -272,6 +273,27 @@ TEST(TokenExchangeClient, AnErrorEchoingTheSubjectTokenOrClientSecretCarriesNeit
     EXPECT_EQ(text.find("s3cr3t"), std::string::npos) << text;
   }
   EXPECT_TRUE(Says(status, "[redacted]")) << status.message();
+}
+
+// Echoed in the forms they were sent in: form-encoded, and as the Basic credentials.
+TEST(TokenExchangeClient, AnErrorEchoingEncodedCredentialsCarriesNone) {
+  Zone zone({.client_id = "jira-mcp", .client_secret = core::Secret("p@ss w+rd/x=%41&y")});
+  const std::string encoded = "p%40ss+w%2Brd%2Fx%3D%2541%26y";
+  const std::string basic = core::Base64Encode("jira-mcp:" + encoded);
+  zone.http.OnJson(
+      "POST", kTokenEndpoint, 400,
+      nlohmann::json{{"error", "invalid_request"},
+                     {"error_description", "got client=jira-mcp:" + encoded + " auth=Basic " +
+                                               basic + " secret " + "p@ss w+rd/x=%41&y"}}
+          .dump());
+
+  const auto status = zone.Exchange().status();
+
+  for (const std::string& text : {status.message(), status.detail()}) {
+    EXPECT_EQ(text.find(encoded), std::string::npos) << text;
+    EXPECT_EQ(text.find(basic), std::string::npos) << text;
+    EXPECT_EQ(text.find("p@ss"), std::string::npos) << text;
+  }
 }
 
 TEST(TokenExchangeClient, InvalidClientIsForAnAdmin) {
