@@ -104,7 +104,9 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     }
     const Json token = state->value("t", Json(""));
     const Json offset = state->value("o", Json(0));
-    if (!token.is_string() || !offset.is_number_unsigned()) {
+    constexpr std::size_t kMaxPageSize = 100;  // the schemas' max_results; an offset is within
+    if (!token.is_string() || !offset.is_number_unsigned() ||
+        offset.get<std::size_t>() > kMaxPageSize) {
       return ForeignCursor();  // edited by hand: a page token is text, an offset a count
     }
     position.token = token.get<std::string>();

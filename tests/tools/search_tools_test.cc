@@ -112,8 +112,8 @@ TEST(SearchIssues, RefusesACursorEditedByHand) {
   const std::string cursor = ToolHarness::Structured(first)["next_cursor"];
   const Json state = Json::parse(*core::Base64UrlDecode(cursor.substr(3)));
 
-  for (const auto& [name, value] :
-       std::vector<std::pair<std::string, Json>>{{"o", -1}, {"o", "3"}, {"t", Json{{"a", 1}}}}) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, Json>>{
+           {"o", -1}, {"o", "3"}, {"o", 1000000000}, {"t", Json{{"a", 1}}}}) {
     Json edited = state;
     edited[name] = value;
     Json again = arguments;
