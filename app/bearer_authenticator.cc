@@ -3,12 +3,16 @@
 #include "core/log.h"
 
 namespace app {
+namespace {
 
+// True for a failure that a later attempt may not meet: the zone or the network, not a setting.
 bool IsPassingFailure(const core::Status& status) {
   return status.code() == core::Code::kUnavailable ||
          status.code() == core::Code::kDeadlineExceeded ||
          status.code() == core::Code::kConnectionLost;
 }
+
+}  // namespace
 
 BearerAuthenticator::BearerAuthenticator(VerifierFactory make_verifier, const core::Clock& clock)
     : make_verifier_(std::move(make_verifier)), clock_(clock) {}

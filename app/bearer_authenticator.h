@@ -55,7 +55,4 @@ class BearerAuthenticator final : public mcp::HttpAuthenticator {
   core::Clock::TimePoint retry_at_{};
 };
 
-// True for a failure that a later attempt may not meet: the zone or the network, not a setting.
-bool IsPassingFailure(const core::Status& status);
-
 }  // namespace app

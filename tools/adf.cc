@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 
+#include "tools/json_read.h"
+
 namespace tools {
 namespace {
 
@@ -462,16 +464,6 @@ std::string CodeSpan(const std::string& text) {
   return pad ? fence + " " + text + " " + fence : fence + text + fence;
 }
 
-// A member's string value; "" when it is absent or not a string, or `node` is no object. ADF
-// from Jira is upstream input, and nlohmann's value() throws on a type mismatch.
-std::string StringMember(const Json& node, const char* name) {
-  if (!node.is_object()) {
-    return {};
-  }
-  const auto it = node.find(name);
-  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string StringAttr(const Json& node, const char* name) {
   const Json attrs = node.value("attrs", Json::object());
   if (!attrs.is_object() || !attrs.contains(name)) {
@@ -518,7 +510,7 @@ class MarkdownRenderer {
     static constexpr std::string_view kInline[] = {
         "text", "hardBreak", "mention",     "emoji",       "inlineCard",
         "date", "status",    "placeholder", "mediaInline", "inlineExtension"};
-    const std::string type = StringMember(node, "type");
+    const std::string type = ValueOr(node, "type", "");
     return std::find(std::begin(kInline), std::end(kInline), type) != std::end(kInline);
   }
 
@@ -560,7 +552,7 @@ class MarkdownRenderer {
     if (depth > kMaxAdfDepth) {
       return {};
     }
-    const std::string type = StringMember(node, "type");
+    const std::string type = ValueOr(node, "type", "");
     const Json& content = Content(node);
     if (type == "doc") {
       return Blocks(content, "\n\n", depth);
@@ -586,7 +578,7 @@ class MarkdownRenderer {
     if (type == "codeBlock") {
       std::string text;
       for (const auto& child : content) {
-        text += StringMember(child, "text");
+        text += ValueOr(child, "text", "");
       }
       // The fence is longer than any run of backticks inside, so the code cannot close it.
       std::size_t longest = 0;
@@ -657,7 +649,7 @@ class MarkdownRenderer {
       if (!item.is_object()) {
         continue;
       }
-      const std::string type = StringMember(item, "type");
+      const std::string type = ValueOr(item, "type", "");
       std::string line;
       if (type == "taskList" || type == "decisionList") {
         line = Indent(TaskList(item, depth + 1), "  ", "  ");
@@ -731,7 +723,7 @@ class MarkdownRenderer {
     }
     auto has = [&marks](std::string_view type) {
       return std::any_of(marks.begin(), marks.end(),
-                         [type](const Json& mark) { return StringMember(mark, "type") == type; });
+                         [type](const Json& mark) { return ValueOr(mark, "type", "") == type; });
     };
     if (has("code")) {
       text = CodeSpan(text);
@@ -746,7 +738,7 @@ class MarkdownRenderer {
       text = "**" + text + "**";
     }
     for (const auto& mark : marks) {
-      if (StringMember(mark, "type") == "link") {
+      if (ValueOr(mark, "type", "") == "link") {
         const std::string href = StringAttr(mark, "href");
         if (!href.empty() && href != text) {
           text = fmt::format("[{}]({})", text, href);
@@ -760,7 +752,7 @@ class MarkdownRenderer {
     if (depth > kMaxAdfDepth) {
       return {};
     }
-    const std::string type = StringMember(node, "type");
+    const std::string type = ValueOr(node, "type", "");
     if (type == "text") {
       const Json& text = node.contains("text") ? node["text"] : Json();
       return text.is_string()

@@ -26,14 +26,6 @@ constexpr std::string_view kCursorPrefix = "c1.";
 constexpr const char* kSiteIdKey = "c";
 constexpr const char* kSiteNameKey = "cn";
 
-// A string kept in a decoded cursor; empty when absent or not a string.
-std::string StateText(const Json& state, const char* key) {
-  if (!state.is_object() || !state.contains(key) || !state[key].is_string()) {
-    return {};
-  }
-  return state[key].get<std::string>();
-}
-
 std::uint64_t Fnv1a(std::string_view text) {
   std::uint64_t hash = 14695981039346656037ULL;
   for (const char c : text) {
@@ -352,7 +344,7 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
   if (!state.ok()) {
     return state;
   }
-  const std::string cloud_id = StateText(*state, kSiteIdKey);
+  const std::string cloud_id = ValueOr(*state, kSiteIdKey, "");
   if (cloud_id.empty()) {
     return ForeignCursor();
   }
@@ -363,7 +355,7 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
     return site.status();
   }
   if (site->id != cloud_id) {
-    const std::string name = StateText(*state, kSiteNameKey);
+    const std::string name = ValueOr(*state, kSiteNameKey, "");
     return core::Status(
         core::Code::kInvalidArgument,
         fmt::format("The cursor continues a listing on Jira site '{}' (cloudId {}), but this call "
@@ -382,11 +374,8 @@ int CursorPageSize(const Json& state, const char* name, int fallback) {
   return static_cast<int>(std::clamp(state[name].get<long long>(), 1LL, 0LL + kMaxPageSize));
 }
 
-std::string StringArg(const Json& arguments, const char* name, std::string fallback) {
-  if (!arguments.is_object() || !arguments.contains(name) || !arguments[name].is_string()) {
-    return fallback;
-  }
-  return arguments[name].get<std::string>();
+std::string StringArg(const Json& arguments, const char* name, std::string_view fallback) {
+  return ValueOr(arguments, name, fallback);
 }
 
 std::vector<std::string> StringListArg(const Json& arguments, const char* name) {
@@ -696,39 +685,6 @@ std::string EndSentence(std::string text) {
     }
   }
   return text + ".";
-}
-
-namespace {
-const Json* Member(const Json& object, std::string_view key) {
-  if (!object.is_object()) {
-    return nullptr;
-  }
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-}  // namespace
-
-std::string ValueOr(const Json& object, std::string_view key, std::string_view fallback) {
-  const Json* member = Member(object, key);
-  return member != nullptr && member->is_string() ? member->get<std::string>()
-                                                  : std::string(fallback);
-}
-
-bool ValueOr(const Json& object, std::string_view key, bool fallback) {
-  const Json* member = Member(object, key);
-  return member != nullptr && member->is_boolean() ? member->get<bool>() : fallback;
-}
-
-std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fallback) {
-  const Json* member = Member(object, key);
-  return member != nullptr && member->is_number_integer() ? member->get<std::int64_t>() : fallback;
-}
-
-int ValueOr(const Json& object, std::string_view key, int fallback) {
-  const std::int64_t value = ValueOr(object, key, static_cast<std::int64_t>(fallback));
-  return value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max()
-             ? static_cast<int>(value)
-             : fallback;
 }
 
 std::string Lower(std::string text) {

@@ -13,6 +13,7 @@
 #include "mcp/tool.h"
 #include "tools/jira_client.h"
 #include "tools/jira_tools.h"
+#include "tools/json_read.h"
 
 namespace tools {
 
@@ -119,19 +120,6 @@ std::string EndSentence(std::string text);
 // Lowercase ASCII.
 std::string Lower(std::string text);
 
-// object[key] when `object` is an object whose `key` holds a value of the fallback's JSON type;
-// else the fallback (key missing, null, another type, or no object at all). Jira sends null
-// where its documents show a value (a hidden emailAddress, for one); reading never throws, where
-// nlohmann's value() would.
-std::string ValueOr(const Json& object, std::string_view key, std::string_view fallback);
-inline std::string ValueOr(const Json& object, std::string_view key, const char* fallback) {
-  return ValueOr(object, key, std::string_view(fallback));
-}
-bool ValueOr(const Json& object, std::string_view key, bool fallback);
-std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fallback);
-// An int member: also the fallback when the value is past int's range.
-int ValueOr(const Json& object, std::string_view key, int fallback);
-
 // Builds the ToolDefinition, loading `<name>.input.json` and `<name>.output.json` from the
 // embedded schemas.
 core::Result<mcp::ToolDefinition> Define(const JiraTool& tool);
@@ -166,7 +154,7 @@ core::Status ForeignCursor();
 int CursorPageSize(const Json& state, const char* name, int fallback);
 
 // A string argument, or `fallback` when it is absent.
-std::string StringArg(const Json& arguments, const char* name, std::string fallback = {});
+std::string StringArg(const Json& arguments, const char* name, std::string_view fallback = {});
 // The strings of an array argument, each once, in the order first given ("summary" asked 1,000
 // times is one column, not a reply past every size budget).
 std::vector<std::string> StringListArg(const Json& arguments, const char* name);
