@@ -377,7 +377,11 @@ core::Status ConvertRichTextFields(JiraClient& client, const mcp::CallContext& c
     const std::string type = ValueOr(field.value("schema", Json::object()), "custom", "");
     if (std::find(custom.begin(), custom.end(), id) != custom.end() &&
         type.ends_with(":textarea")) {
-      fields[id] = MarkdownToAdf(fields[id].get<std::string>());
+      auto adf = RichText(fields[id], fmt::format("fields.{}", id).c_str());
+      if (!adf.ok()) {
+        return adf.status();
+      }
+      fields[id] = std::move(*adf);
     }
   }
   return core::Status::Ok();

@@ -473,7 +473,19 @@ std::string IssueLine(const Json& issue, std::size_t max_value_bytes) {
 
 core::Result<Json> RichText(const Json& value, const char* argument) {
   if (value.is_string()) {
-    return MarkdownToAdf(value.get<std::string>());
+    // Jira keeps at most 32,767 characters in a rich-text field, and converting markdown takes
+    // memory many times its size (a large table most): longer text is refused before converting.
+    constexpr std::size_t kMaxMarkdownBytes = std::size_t{64} * 1024;
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.size() > kMaxMarkdownBytes) {
+      return core::Status(
+          core::Code::kInvalidArgument,
+          fmt::format("`{}` is {} bytes of markdown; Jira keeps at most 32,767 characters in a "
+                      "rich-text field, and this server converts at most {} bytes. Shorten it, "
+                      "or attach the full text as a file.",
+                      argument, text.size(), kMaxMarkdownBytes));
+    }
+    return MarkdownToAdf(text);
   }
   auto status = CheckAdfShape(value);
   if (!status.ok()) {

@@ -42,6 +42,22 @@ TEST(AddComment, ReportsAVisibilityThatDidNotLand) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("visibility restriction did not land"));
 }
 
+// Converting markdown takes memory many times its size: text past what Jira keeps in a field
+// is refused before conversion, and nothing is sent.
+TEST(AddComment, RefusesMarkdownLongerThanAnyJiraField) {
+  ToolHarness harness;
+  std::string table = "|" + std::string(1000, 'a') + "|\n|---|\n";
+  while (table.size() <= 64 * 1024) {
+    table += "| x |\n";
+  }
+
+  const auto result = harness.Call("add_comment", {{"issue_key", "A-1"}, {"body", table}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Jira keeps at most 32,767 characters"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/comment").empty());
+}
+
 TEST(AddComment, RefusesAnEmptyBody) {
   ToolHarness harness;
 
