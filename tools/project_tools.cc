@@ -34,7 +34,7 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
     if (!state.ok()) {
       return state.status();
     }
-    const std::string cursor_query = state->value("q", "");
+    const std::string cursor_query = ValueOr(*state, "q", "");
     if (arguments.contains("query") && query != cursor_query) {
       return core::Status(core::Code::kInvalidArgument,
                           fmt::format("The cursor continues the listing for query '{}'; drop "
@@ -42,7 +42,11 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
                                       cursor_query));
     }
     query = cursor_query;
-    start_at = state->value("s", 0LL);
+    const auto cursor_start = CursorStart(*state);
+    if (!cursor_start) {
+      return ForeignCursor();
+    }
+    start_at = *cursor_start;
     if (!arguments.contains("max_results")) {
       max_results = CursorPageSize(*state, "m", max_results);
     }

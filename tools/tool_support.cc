@@ -243,6 +243,14 @@ mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArg
 
 }  // namespace
 
+std::optional<long long> CursorStart(const Json& state) {
+  const Json start_at = state.value("s", Json(0));
+  if (!start_at.is_number_unsigned() || start_at.get<std::uint64_t>() > (1ULL << 40)) {
+    return std::nullopt;  // edited by hand: a position is a count
+  }
+  return start_at.get<long long>();
+}
+
 core::Status ForeignCursor() {
   return {core::Code::kInvalidArgument,
           "The cursor is not one this tool issued for these arguments. Repeat the call without "
@@ -550,11 +558,11 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
     if (!state.ok()) {
       return state.status();
     }
-    const Json start_at = state->value("s", Json(0));
-    if (!start_at.is_number_unsigned()) {
-      return ForeignCursor();  // edited by hand: a position is a count
+    const auto start_at = CursorStart(*state);
+    if (!start_at) {
+      return ForeignCursor();
     }
-    page.start_at = start_at.get<long long>();
+    page.start_at = *start_at;
     if (!arguments.contains("max_results")) {
       page.max_results = CursorPageSize(*state, "m", page.max_results);
     }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -148,6 +149,10 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
                                     const std::string& cursor, std::string_view binding);
 // The error for a cursor this tool did not issue for these arguments (or one edited by hand).
 core::Status ForeignCursor();
+
+// The start position ("s") kept in a decoded offset cursor; nullopt when it is not a count (a
+// cursor edited by hand, answered with ForeignCursor()).
+std::optional<long long> CursorStart(const Json& state);
 
 // A page size kept in a decoded cursor under `name`, clamped to the schemas' 1..100; `fallback`
 // when the cursor has none.

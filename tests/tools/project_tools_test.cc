@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/base64.h"
 #include "tests/tools/tool_harness.h"
 
 namespace tools {
@@ -79,6 +80,28 @@ TEST(ListProjects, RefusesACursorFromAnotherSite) {
   EXPECT_THAT(text, HasSubstr("this call goes to 'beta'"));
   EXPECT_THAT(text, HasSubstr("Pass `site: \"acme\"`"));
   EXPECT_TRUE(harness.env.http->RequestsTo(kBetaCloudId).empty());
+}
+
+// A cursor edited by hand (its binding intact) is refused, not sent to Jira as startAt.
+TEST(ListProjects, RefusesACursorEditedByHand) {
+  ToolHarness harness({.toolsets = {"all"}});
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200,
+                           R"({"isLast":false,"values":[{"id":"1","key":"A","name":"Alpha"}]})");
+  const auto first = harness.Call("list_projects", {{"max_results", 1}});
+  const std::string cursor = ToolHarness::Structured(first)["next_cursor"];
+  const Json state = Json::parse(*core::Base64UrlDecode(cursor.substr(3)));
+
+  for (const Json& start : {Json(-5), Json("x"), Json(1000000000000000LL)}) {
+    Json edited = state;
+    edited["s"] = start;
+    const auto result =
+        harness.Call("list_projects", {{"cursor", "c1." + core::Base64UrlEncode(edited.dump())}});
+
+    EXPECT_TRUE(result.is_error) << start.dump();
+    EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("The cursor is not one this tool issued"))
+        << start.dump();
+  }
+  EXPECT_EQ(harness.env.http->RequestsTo("/project/search").size(), 1U);
 }
 
 // The binding is to the site itself, not to how the argument spells it.
