@@ -3,22 +3,37 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 
 namespace core {
 namespace {
 
 // %* is the message with control characters escaped: a value that came from a request or from
-// upstream (a JSON-RPC method, Jira's text) cannot start a forged line of its own.
+// upstream (a JSON-RPC method, Jira's text) cannot start a forged line of its own. A message
+// past kMaxMessageBytes (a 100 kB issue key in a path) is cut, at a UTF-8 character boundary.
 constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %*";
+constexpr std::size_t kMaxMessageBytes = 8192;
 
 class EscapedMessage final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& message, const std::tm& /*time*/,
               spdlog::memory_buf_t& out) override {
     static constexpr char kHex[] = "0123456789abcdef";
-    for (const char c : message.payload) {
+    std::string_view payload(message.payload.data(), message.payload.size());
+    std::size_t cut = 0;
+    if (payload.size() > kMaxMessageBytes) {
+      std::size_t keep = kMaxMessageBytes;
+      while (keep > 0 && (static_cast<unsigned char>(payload[keep]) & 0xc0U) == 0x80U) {
+        --keep;  // not inside a multi-byte character
+      }
+      cut = payload.size() - keep;
+      payload = payload.substr(0, keep);
+    }
+    for (const char c : payload) {
       const auto byte = static_cast<unsigned char>(c);
       if (c == '\n') {
         out.append(std::string_view("\\n"));
@@ -30,6 +45,10 @@ class EscapedMessage final : public spdlog::custom_flag_formatter {
       } else {
         out.push_back(c);
       }
+    }
+    if (cut > 0) {
+      const std::string marker = "…[" + std::to_string(cut) + " bytes cut]";
+      out.append(marker.data(), marker.data() + marker.size());
     }
   }
 

@@ -28,5 +28,27 @@ TEST(Log, ControlCharactersInAMessageCannotStartALineOfTheirOwn) {
   SetLogSink(std::make_shared<spdlog::sinks::stderr_sink_mt>());
 }
 
+// A value of any length (a 100 kB issue key in a logged path) makes a line of bounded length;
+// the cut says how much was left out and never splits a UTF-8 character.
+TEST(Log, ALongMessageIsCutAtACharacterBoundary) {
+  auto sink = std::make_shared<fakes::CapturingSink>();
+  SetLogSink(sink);
+
+  GetLogger("log_test")->warn("path={}", "x" + std::string(60000, '\xc3') + "end");
+  std::string long_message = "p==";
+  for (int i = 0; i < 10000; ++i) {
+    long_message += "\xc3\xa9";  // é
+  }
+  GetLogger("log_test")->warn("{}", long_message);
+
+  const std::string text = sink->Text();
+  EXPECT_LT(text.size(), std::size_t{2 * 8400}) << text.size();
+  EXPECT_EQ(text.find("end"), std::string::npos);
+  EXPECT_NE(text.find("bytes cut]"), std::string::npos);
+  EXPECT_NE(text.find("\xc3\xa9…[11812 bytes cut]"), std::string::npos)
+      << text.substr(text.size() - 80);
+  SetLogSink(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+}
+
 }  // namespace
 }  // namespace core
