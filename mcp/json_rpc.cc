@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <variant>
 
 namespace mcp {
@@ -55,8 +56,10 @@ std::variant<Message, Rejection> Classify(Json&& json) {
 
 }  // namespace
 
-bool NestingWithin(std::string_view text, int max_depth) {
+JsonExtent MeasureJson(std::string_view text, int max_depth, std::size_t max_values) {
+  JsonExtent extent;
   int depth = 0;
+  std::size_t values = 1;  // each "{", "[" and "," outside strings starts at most one more
   bool in_string = false;
   bool escaped = false;
   for (const char c : text) {
@@ -72,20 +75,39 @@ bool NestingWithin(std::string_view text, int max_depth) {
     }
     if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) {
-        return false;
-      }
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      extent.too_deep = ++depth > max_depth;
     } else if (c == ']' || c == '}') {
       --depth;
     }
+    if (c == '[' || c == '{' || c == ',') {
+      extent.too_many = ++values > max_values;
+    }
+    if (extent.too_deep || extent.too_many) {
+      break;
+    }
   }
-  return true;
+  return extent;
+}
+
+bool NestingWithin(std::string_view text, int max_depth) {
+  return !MeasureJson(text, max_depth, std::numeric_limits<std::size_t>::max()).too_deep;
+}
+
+bool ValuesWithin(std::string_view text, std::size_t max_values) {
+  return !MeasureJson(text, std::numeric_limits<int>::max(), max_values).too_many;
 }
 
 std::variant<Message, Rejection> ParseMessage(std::string_view text, int max_depth) {
-  if (!NestingWithin(text, max_depth)) {
+  const JsonExtent extent = MeasureJson(text, max_depth, kMaxMessageValues);
+  if (extent.too_deep) {
     return Invalid(nullptr, fmt::format("nested deeper than {} levels", max_depth));
+  }
+  if (extent.too_many) {
+    // A parsed value takes some 200 bytes: 4 MiB of "{}," would hold gigabytes once parsed.
+    return Invalid(nullptr, fmt::format("more than {} JSON values", kMaxMessageValues));
   }
   Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {

@@ -2,6 +2,7 @@
 // valid UTF-8 whatever the input held.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,15 +43,35 @@ struct Rejection {
   std::string reason;  // for logs
 };
 
+// How deep a message may nest: room for a rich-text document given as an argument (an ADF
+// list nested fifty levels takes two JSON levels per node, some 200 in all) and its envelope.
+inline constexpr int kMaxMessageNesting = 512;
+// How many JSON values a message may hold: fifty issues with rich-text documents fit, and the
+// parsed message stays in tens of MiB.
+inline constexpr std::size_t kMaxMessageValues = 300'000;
+
 // Parses one message. Rejects batches (-32600), invalid JSON and invalid UTF-8 (-32700), nesting
 // deeper than `max_depth` (-32600), and anything that is not a JSON-RPC 2.0 request,
 // notification or response (-32600, echoing the id when one can be read).
-std::variant<Message, Rejection> ParseMessage(std::string_view text, int max_depth = 64);
+std::variant<Message, Rejection> ParseMessage(std::string_view text,
+                                              int max_depth = kMaxMessageNesting);
 
 // True when no array or object in the JSON `text` nests deeper than `max_depth`, counted without
 // parsing. Whatever walks a parsed document recursively (and nlohmann's parser) needs a bound on
 // its depth, so hostile or broken input is measured first, from a client and from upstream alike.
 bool NestingWithin(std::string_view text, int max_depth);
+
+// Whether JSON `text` nests deeper than `max_depth` or holds more than `max_values` values, found
+// in one pass without parsing (the value count an upper bound) that stops at the first excess.
+struct JsonExtent {
+  bool too_deep = false;
+  bool too_many = false;
+};
+JsonExtent MeasureJson(std::string_view text, int max_depth, std::size_t max_values);
+
+// True when the JSON `text` holds at most `max_values` values (an upper bound, counted without
+// parsing).
+bool ValuesWithin(std::string_view text, std::size_t max_values);
 
 Json MakeResult(const Json& id, Json result);
 Json MakeError(const Json& id, int code, std::string message, Json data = nullptr);

@@ -69,6 +69,39 @@ TEST(JsonRpc, RejectsDeepNestingBeforeParsing) {
   EXPECT_EQ((*rejection.answer)["error"]["code"], rpc::kInvalidRequest);
 }
 
+// A rich-text argument nests deep: an ADF list of forty levels (two JSON levels per node) is a
+// message, not an invalid request.
+TEST(JsonRpc, AcceptsTheNestingOfADeepRichTextArgument) {
+  std::string adf = R"({"type":"text","text":"x"})";
+  for (int i = 0; i < 160; ++i) {
+    adf = R"({"type":"bulletList","content":[)" + adf + "]}";
+  }
+  const std::string message =
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"adf":)" + adf +
+      "}}}";
+
+  const auto parsed = ParseMessage(message);
+
+  ASSERT_TRUE(std::holds_alternative<Message>(parsed));
+}
+
+// 4 MiB of "{}," would hold gigabytes once parsed: the values are counted first.
+TEST(JsonRpc, RejectsAMessageOfTooManyValuesBeforeParsing) {
+  std::string many = R"({"jsonrpc":"2.0","id":1,"method":"x","params":{"a":[)";
+  for (std::size_t i = 0; i < kMaxMessageValues; ++i) {
+    many += "{},";
+  }
+  many += "{}]}}";
+
+  const Rejection rejection = Rejected(many);
+
+  ASSERT_TRUE(rejection.answer.has_value());
+  EXPECT_EQ((*rejection.answer)["error"]["code"], rpc::kInvalidRequest);
+  // Five values: the object, "{[,,,]}" (brackets in a string count for nothing), [1,2], 1 and 2.
+  EXPECT_TRUE(ValuesWithin(R"({"a":"{[,,,]}","b":[1,2]})", 5));
+  EXPECT_FALSE(ValuesWithin(R"({"a":"{[,,,]}","b":[1,2]})", 4));
+}
+
 TEST(JsonRpc, EchoesIdOfInvalidRequest) {
   const Rejection rejection = Rejected(R"({"jsonrpc":"1.0","id":"x","method":"ping"})");
 
