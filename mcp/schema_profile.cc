@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -85,9 +88,21 @@ bool HasType(const Json& value, const std::string& type) {
     return value.is_string();
   }
   if (type == "integer") {
-    return value.is_number_integer() ||
-           (value.is_number_float() &&
-            value.get<double>() == static_cast<double>(value.get<std::int64_t>()));
+    // Within int64, where the tools read it: 2^63 would wrap to a negative id.
+    if (value.is_number_unsigned()) {
+      return value.get<std::uint64_t>() <=
+             static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    }
+    if (value.is_number_integer()) {
+      return true;
+    }
+    if (!value.is_number_float()) {
+      return false;
+    }
+    const double number = value.get<double>();
+    constexpr double kTwoTo63 = 9223372036854775808.0;
+    return std::isfinite(number) && number >= -kTwoTo63 && number < kTwoTo63 &&
+           number == std::trunc(number);
   }
   if (type == "number") {
     return value.is_number();

@@ -1,5 +1,6 @@
 #include "mcp/schema_profile.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace mcp {
@@ -58,6 +59,21 @@ TEST(ValidateArguments, NamesTheArgumentAndTheFix) {
   EXPECT_EQ(range.message(), "argument 'max_results' must be at most 100");
   EXPECT_EQ(item.message(), "argument 'fields[1]' must be of type string, not 1");
   EXPECT_EQ(choice.message(), R"(argument 'order' must be one of ["asc","desc"])");
+}
+
+// Tools read integers as int64: a larger one would wrap (2^63 became board -2^63).
+TEST(ValidateArguments, AnIntegerIsWithinInt64) {
+  const Json schema =
+      Json::parse(R"({"type": "object", "properties": {"n": {"type": "integer"}}})");
+
+  for (const char* n : {"9223372036854775807", "-9223372036854775808", "12.0", "-4e18"}) {
+    EXPECT_TRUE(ValidateArguments(schema, Json::parse(fmt::format(R"({{"n":{}}})", n))).ok()) << n;
+  }
+  for (const char* n : {"9223372036854775808", "18446744073709551615", "1e19", "-1e300", "0.5"}) {
+    const auto status = ValidateArguments(schema, Json::parse(fmt::format(R"({{"n":{}}})", n)));
+    EXPECT_FALSE(status.ok()) << n;
+    EXPECT_NE(status.message().find("must be of type integer"), std::string::npos) << n;
+  }
 }
 
 TEST(ValidateArguments, AWrongTypeCarriesThePropertysDescription) {
