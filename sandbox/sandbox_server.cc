@@ -388,10 +388,13 @@ Status SandboxServer::Start() {
     if (!res.body.empty()) {
       return;
     }
+    const bool too_large = res.status == 413;
     if (req.path.rfind("/ex/jira/", 0) == 0) {
-      SendJiraError(res, res.status, {"No resource found at this path."});
+      SendJiraError(res, res.status,
+                    {too_large ? "The request body is larger than this site accepts."
+                               : "No resource found at this path."});
     } else {
-      SendJson(res, res.status, {{"error", "not_found"}});
+      SendJson(res, res.status, {{"error", too_large ? "request_too_large" : "not_found"}});
     }
   });
   RegisterZone(server, *impl_->core);

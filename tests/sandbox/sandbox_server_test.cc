@@ -494,6 +494,17 @@ TEST_F(SandboxServerTest, ListsEachIssueTypesStatusesOfAProject) {
   EXPECT_EQ(unknown.status, 404);
 }
 
+// A body past the sandbox's limit is answered 413 with a message that says so.
+TEST_F(SandboxServerTest, ABodyPastTheLimitIsTooLarge) {
+  const std::string token = JiraToken("alice");
+
+  const Answer answer = Jira("POST", "/rest/api/3/issue", token,
+                             Json{{"fields", {{"summary", std::string(9U << 20, 'x')}}}});
+
+  EXPECT_EQ(answer.status, 413);
+  EXPECT_EQ(answer.body["errorMessages"][0], "The request body is larger than this site accepts.");
+}
+
 TEST_F(SandboxServerTest, CreateThenSearchFindsTheIssue) {
   const std::string token = JiraToken("alice");
   const Json fields = {{"project", {{"key", "MOB"}}},
