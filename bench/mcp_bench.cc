@@ -28,7 +28,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -59,11 +58,28 @@ Json Summary(const std::vector<double>& values) {
 // Distinct issue keys (ABC-123) named anywhere in a reply: a check that a search reply really
 // names the issues it was asked for.
 std::size_t DistinctIssueKeys(const std::string& text) {
-  static const std::regex kKey(R"([A-Z][A-Z0-9]+-[0-9]+)");
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
   std::set<std::string> keys;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kKey); it != std::sregex_iterator();
-       ++it) {
-    keys.insert(it->str());
+  for (std::size_t i = 0; i < text.size();) {
+    if (!upper(text[i])) {
+      ++i;
+      continue;
+    }
+    // A project key: a capital, then at least one capital or digit; then "-" and digits.
+    std::size_t end = i + 1;
+    while (end < text.size() && (upper(text[end]) || digit(text[end]))) {
+      ++end;
+    }
+    if (end - i >= 2 && end + 1 < text.size() && text[end] == '-' && digit(text[end + 1])) {
+      std::size_t number_end = end + 1;
+      while (number_end < text.size() && digit(text[number_end])) {
+        ++number_end;
+      }
+      keys.insert(text.substr(i, number_end - i));
+      end = number_end;
+    }
+    i = end;
   }
   return keys.size();
 }
