@@ -105,9 +105,12 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     const Json token = state->value("t", Json(""));
     const Json offset = state->value("o", Json(0));
     constexpr std::size_t kMaxPageSize = 100;  // the schemas' max_results; an offset is within
+    // Edited by hand: a page token is text, an offset a count, and a cursor never points at
+    // the first issue of the first page (a reply holds at least one issue).
     if (!token.is_string() || !offset.is_number_unsigned() ||
-        offset.get<std::size_t>() > kMaxPageSize) {
-      return ForeignCursor();  // edited by hand: a page token is text, an offset a count
+        offset.get<std::size_t>() > kMaxPageSize ||
+        (token.get_ref<const std::string&>().empty() && offset.get<std::size_t>() == 0)) {
+      return ForeignCursor();
     }
     position.token = token.get<std::string>();
     position.offset = offset.get<std::size_t>();

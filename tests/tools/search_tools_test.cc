@@ -113,7 +113,7 @@ TEST(SearchIssues, RefusesACursorEditedByHand) {
   const Json state = Json::parse(*core::Base64UrlDecode(cursor.substr(3)));
 
   for (const auto& [name, value] : std::vector<std::pair<std::string, Json>>{
-           {"o", -1}, {"o", "3"}, {"o", 1000000000}, {"t", Json{{"a", 1}}}}) {
+           {"o", -1}, {"o", "3"}, {"o", 1000000000}, {"t", Json{{"a", 1}}}, {"t", ""}}) {
     Json edited = state;
     edited[name] = value;
     Json again = arguments;
