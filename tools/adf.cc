@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "tools/json_read.h"
 
@@ -19,7 +20,7 @@ namespace {
 // a subtree is kept as plain text instead of being walked recursively. One markdown level can
 // take up to four ADF levels (list, item, paragraph, text), hence the ADF limits.
 constexpr int kMaxDepth = 48;
-constexpr int kMaxAdfDepth = 4 * kMaxDepth + 8;
+static_assert(kMaxAdfDepth >= 4 * kMaxDepth + 8);
 // A hard line break in markdown: a backslash ending the line (a visible form of "two spaces").
 constexpr std::string_view kHardBreak = "\\\n";
 
@@ -45,6 +46,14 @@ std::string PlainText(cmark_node* node) {
   for (auto event = cmark_iter_next(iter); event != CMARK_EVENT_DONE;
        event = cmark_iter_next(iter)) {
     cmark_node* current = cmark_iter_get_node(iter);
+    if (event == CMARK_EVENT_EXIT) {
+      // The end of a block (a paragraph, an item): words on either side stay apart.
+      if ((cmark_node_get_type(current) & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK &&
+          !text.empty() && text.back() != ' ') {
+        text += ' ';
+      }
+      continue;
+    }
     if (event != CMARK_EVENT_ENTER) {
       continue;
     }
@@ -70,16 +79,24 @@ Json TextNode(std::string text, const Json& marks) {
 Json Paragraph(Json inlines) { return {{"type", "paragraph"}, {"content", std::move(inlines)}}; }
 
 // Appends a text node, merging it into the previous one when both carry the same marks.
+// Whether text with `marks` appended to `out` joins the text node that ends it.
+bool JoinsLastText(const Json& out, const Json& marks) {
+  if (out.empty()) {
+    return false;
+  }
+  const Json& last = out.back();
+  const auto last_marks = last.find("marks");
+  return last.value("type", "") == "text" &&
+         (last_marks == last.end() ? marks.empty() : *last_marks == marks);
+}
+
 void AppendText(Json& out, std::string text, const Json& marks) {
   if (text.empty()) {
     return;
   }
-  if (!out.empty()) {
-    Json& last = out.back();
-    if (last["type"] == "text" && last.value("marks", Json::array()) == marks) {
-      last["text"] = last["text"].get<std::string>() + text;
-      return;
-    }
+  if (JoinsLastText(out, marks)) {
+    out.back()["text"].get_ref<std::string&>() += text;
+    return;
   }
   out.push_back(TextNode(std::move(text), marks));
 }
@@ -89,13 +106,56 @@ Json WithMark(Json marks, Json mark) {
   return marks;
 }
 
+// What a node of ADF takes serialized, besides its text and its marks' attributes: the
+// estimate each block and each text node is charged ({"type":"text","text":""} is 24 bytes).
+constexpr std::size_t kAdfNodeBytes = 26;
+
 class AdfBuilder {
  public:
+  // `budget`: the most ADF (serialized, estimated as it is built) the document may take.
+  explicit AdfBuilder(std::size_t budget) : budget_(budget) {}
+
   Json Document(cmark_node* document) {
     return {{"type", "doc"}, {"version", 1}, {"content", Blocks(document, Container::kTop, 0)}};
   }
 
+  // Whether the document outgrew the budget; it is then incomplete, and building stopped early.
+  [[nodiscard]] bool OverBudget() const { return over_budget_; }
+
  private:
+  // Charges `bytes` to the budget; false once it is spent. A link's address is copied into the
+  // marks of every text inside the link, so a few bytes of markdown can ask for megabytes.
+  bool Charge(std::size_t bytes) {
+    if (over_budget_ || bytes > budget_) {
+      over_budget_ = true;
+      return false;
+    }
+    budget_ -= bytes;
+    return true;
+  }
+
+  bool ChargeText(std::size_t text_bytes, const Json& marks) {
+    std::size_t bytes = kAdfNodeBytes + text_bytes;
+    for (const auto& mark : marks) {
+      bytes += kAdfNodeBytes;
+      if (const auto attrs = mark.find("attrs"); attrs != mark.end() && attrs->is_object()) {
+        for (const auto& [name, value] : attrs->items()) {
+          bytes +=
+              name.size() + (value.is_string() ? value.get_ref<const std::string&>().size() : 8);
+        }
+      }
+    }
+    return Charge(bytes);
+  }
+
+  // A text from the syntax tree, charged once where it is read (not again as it is merged):
+  // a new text node with its marks, or only its bytes when it joins the text before it.
+  void AppendLeafText(Json& out, std::string text, const Json& marks) {
+    if (JoinsLastText(out, marks) ? Charge(text.size()) : ChargeText(text.size(), marks)) {
+      AppendText(out, std::move(text), marks);
+    }
+  }
+
   Json Blocks(cmark_node* parent, Container container, int depth) {
     Json out = Json::array();
     for (cmark_node* child = cmark_node_first_child(parent); child != nullptr;
@@ -106,6 +166,9 @@ class AdfBuilder {
   }
 
   void Block(cmark_node* node, Container container, int depth, Json& out) {
+    if (!Charge(kAdfNodeBytes)) {
+      return;
+    }
     if (depth > kMaxDepth) {
       // An empty subtree (">>>>" with nothing inside) leaves no paragraph: ADF text is never empty.
       AppendLiteralParagraph(PlainText(node), out);
@@ -353,8 +416,11 @@ class AdfBuilder {
   }
 
   void Inline(cmark_node* node, const Json& marks, int depth, Json& out) {
+    if (over_budget_) {
+      return;
+    }
     if (depth > kMaxDepth) {
-      AppendText(out, PlainText(node), marks);
+      AppendLeafText(out, PlainText(node), marks);
       return;
     }
     if (TypeString(node) == "strikethrough") {
@@ -364,16 +430,16 @@ class AdfBuilder {
     switch (cmark_node_get_type(node)) {
       case CMARK_NODE_TEXT:
       case CMARK_NODE_HTML_INLINE:
-        AppendText(out, Literal(node), marks);
+        AppendLeafText(out, Literal(node), marks);
         return;
       case CMARK_NODE_SOFTBREAK:
-        AppendText(out, " ", marks);
+        AppendLeafText(out, " ", marks);
         return;
       case CMARK_NODE_LINEBREAK:
         out.push_back({{"type", "hardBreak"}});
         return;
       case CMARK_NODE_CODE:
-        AppendText(out, Literal(node), CodeMarks(marks));
+        AppendLeafText(out, Literal(node), CodeMarks(marks));
         return;
       case CMARK_NODE_EMPH:
         InlineChildren(node, WithMark(marks, {{"type", "em"}}), depth, out);
@@ -388,7 +454,7 @@ class AdfBuilder {
         Image(node, marks, depth, out);
         return;
       default:
-        AppendText(out, PlainText(node), marks);
+        AppendLeafText(out, PlainText(node), marks);
         return;
     }
   }
@@ -425,11 +491,13 @@ class AdfBuilder {
     InlineChildren(node, link_marks, depth, out);
     if (out.size() == before) {
       const char* url = cmark_node_get_url(node);
-      AppendText(out, url == nullptr ? "image" : url, link_marks);
+      AppendLeafText(out, url == nullptr ? "image" : url, link_marks);
     }
   }
 
   int local_ids_ = 0;
+  std::size_t budget_;
+  bool over_budget_ = false;
 };
 
 cmark_syntax_extension* Extension(const char* name) {
@@ -440,6 +508,24 @@ cmark_syntax_extension* Extension(const char* name) {
 
 // ---------------------------------------------------------------------------------------------
 // ADF → markdown
+
+// The most markdown one rendered list of blocks or inlines keeps: more than any reply shows, and
+// a bound on the work of indenting a deep list again at every level.
+constexpr std::size_t kMaxRenderedBytes = std::size_t{64} * 1024;
+
+// Cuts `out` to kMaxRenderedBytes (at a UTF-8 character boundary) with a marker; true if cut.
+bool CapRendered(std::string& out) {
+  if (out.size() <= kMaxRenderedBytes) {
+    return false;
+  }
+  std::size_t keep = kMaxRenderedBytes;
+  while (keep > 0 && (static_cast<unsigned char>(out[keep]) & 0xc0U) == 0x80U) {
+    --keep;
+  }
+  out.resize(keep);
+  out += "…";
+  return true;
+}
 
 std::string Indent(const std::string& text, const std::string& first, const std::string& rest) {
   std::string out = first;
@@ -534,6 +620,9 @@ class MarkdownRenderer {
         out += separator;
       }
       out += text;
+      if (CapRendered(out)) {
+        break;
+      }
     }
     return out;
   }
@@ -543,6 +632,9 @@ class MarkdownRenderer {
     for (const auto& node : nodes) {
       if (node.is_object()) {
         out += Inline(node, depth + 1);
+        if (CapRendered(out)) {
+          break;
+        }
       }
     }
     return out;
@@ -847,9 +939,199 @@ core::Status CheckNode(const Json& node, const std::string& path, int depth) {
   return core::Status::Ok();
 }
 
+// A blank line ends any table; so does a line with only the markers of quotes (">"), which is
+// blank inside its quote or starts a new one.
+bool EndsTables(std::string_view line) {
+  return line.find_first_not_of(" \t>") == std::string_view::npos;
+}
+
+// The cells of `line` if it is a GFM table's delimiter row ("| --- | :-: |") once the markers of
+// the quotes and the indent of the list items that hold it are taken away; 0 if it is not one.
+// Lenient on purpose: a line it takes for one only makes the bound below larger.
+std::size_t DelimiterCells(std::string_view line) {
+  const std::size_t start = line.find_first_not_of(" \t>");
+  if (start == std::string_view::npos) {
+    return 0;
+  }
+  std::string_view row = line.substr(start);
+  row = row.substr(0, row.find_last_not_of(" \t\v\f") + 1);
+  if (row.find('-') == std::string_view::npos ||
+      row.find_first_not_of("|-: \t\v\f") != std::string_view::npos ||
+      row.find_first_of("|:") == std::string_view::npos) {
+    return 0;  // a line of only "-" and spaces is a heading's underline, a rule or a list item
+  }
+  const auto pipes = static_cast<std::size_t>(std::count(row.begin(), row.end(), '|'));
+  const std::size_t edges =
+      (row.front() == '|' ? 1 : 0) + (row.size() > 1 && row.back() == '|' ? 1 : 0);
+  return std::max<std::size_t>(1, pipes + 1 - std::min(edges, pipes));
+}
+
+// Refuses, without parsing, markdown whose tables would take the parser too long or too much
+// memory. A table has as many columns as its delimiter row has cells, and every row is padded
+// to that width; its rows (the header and the lines below the delimiter row) end at the next
+// line that EndsTables at the latest. The parser splits each row in time that grows with the
+// square of its pipes.
+// The lines of `markdown`, ended by \n, \r or \r\n as CommonMark reads them.
+std::vector<std::string_view> Lines(std::string_view markdown) {
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start <= markdown.size();) {
+    const std::size_t end = std::min(markdown.find_first_of("\r\n", start), markdown.size());
+    lines.push_back(markdown.substr(start, end - start));
+    start = end + (markdown.compare(end, 2, "\r\n") == 0 ? 2 : 1);
+  }
+  return lines;
+}
+
+// Whether the reference definition whose label ends at `lines[i]` column `at` ("]:") may have
+// a title: after the address (the next word, or <…>) comes '"', '\'' or '(', each of the two
+// perhaps on the next line (after the markers of the quotes that hold it). Lenient on purpose.
+bool MayHaveTitle(const std::vector<std::string_view>& lines, std::size_t i, std::size_t at) {
+  std::size_t line = i;
+  std::size_t pos = at + 2;
+  bool unsure = false;  // a '>' that starts a next line may be a quote marker or an address
+  const auto skip_space = [&lines, &line, &pos, &unsure] {
+    bool crossed = false;
+    while (true) {
+      const std::string_view text = lines[line];
+      while (pos < text.size() &&
+             (text[pos] == ' ' || text[pos] == '\t' || (crossed && text[pos] == '>'))) {
+        unsure = unsure || text[pos] == '>';
+        ++pos;
+      }
+      if (pos < text.size() || crossed || line + 1 >= lines.size()) {
+        return;
+      }
+      ++line;
+      pos = 0;
+      crossed = true;
+    }
+  };
+  skip_space();
+  const std::string_view address_line = lines[line];
+  if (pos >= address_line.size()) {
+    return false;  // no address: not a definition
+  }
+  if (address_line[pos] == '<') {
+    // <…> ends at the first '>' that is not escaped.
+    std::size_t close = pos + 1;
+    while (close < address_line.size() && address_line[close] != '>') {
+      close += address_line[close] == '\\' ? 2 : 1;
+    }
+    if (close >= address_line.size()) {
+      return true;
+    }
+    pos = close + 1;
+  } else {
+    while (pos < address_line.size() && address_line[pos] != ' ' && address_line[pos] != '\t') {
+      ++pos;
+    }
+  }
+  skip_space();
+  const std::string_view title_line = lines[line];
+  return unsure || (pos < title_line.size() &&
+                    (title_line[pos] == '"' || title_line[pos] == '\'' || title_line[pos] == '('));
+}
+
+// Refuses, without parsing, markdown whose reference links would copy too much: the parser copies
+// a definition's address and title ("[x]: http://…") into every link that uses it, before any
+// ADF is built. A use needs a "["; a definition starts on a line with "]:".
+core::Status CheckReferenceCopies(const std::vector<std::string_view>& lines,
+                                  std::string_view markdown, std::size_t max_bytes) {
+  // A definition takes its line and the next two (its address and its title may each start on
+  // a line of their own). One with a title may run on to the next blank line: then all of that
+  // counts, and so it does for a line of many "]:".
+  std::vector<std::size_t> to_blank(lines.size() + 1, 0);  // bytes from a line to a blank one
+  for (std::size_t i = lines.size(); i-- > 0;) {
+    const bool blank = lines[i].find_first_not_of(" \t") == std::string_view::npos;
+    to_blank[i] = blank ? 0 : to_blank[i + 1] + lines[i].size() + 1;
+  }
+  constexpr std::size_t kMostLabelEnds = 8;
+  std::size_t longest_definition = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::size_t bytes = 0;
+    for (std::size_t j = i; j < std::min(i + 3, lines.size()); ++j) {
+      bytes += lines[j].size() + 1;
+    }
+    std::size_t label_ends = 0;
+    for (std::size_t at = lines[i].find("]:"); at != std::string_view::npos;
+         at = lines[i].find("]:", at + 2)) {
+      if (++label_ends > kMostLabelEnds || MayHaveTitle(lines, i, at)) {
+        bytes = to_blank[i];
+        break;
+      }
+    }
+    if (label_ends > 0) {
+      longest_definition = std::max(longest_definition, bytes);
+    }
+  }
+  const auto uses = static_cast<std::size_t>(std::count(markdown.begin(), markdown.end(), '['));
+  if (longest_definition > 0 && uses * longest_definition > max_bytes) {
+    return {core::Code::kInvalidArgument,
+            fmt::format("its reference links (\"[text][label]\" with \"[label]: address\") may "
+                        "copy their definitions {} times, up to {} KiB, and this server converts "
+                        "at most {} KiB. Use shorter addresses or inline links",
+                        uses, uses * longest_definition >> 10, max_bytes >> 10)};
+  }
+  return core::Status::Ok();
+}
+
+core::Status CheckTables(const std::vector<std::string_view>& lines) {
+  const auto pipes = [](std::string_view line) {
+    return static_cast<std::size_t>(std::count(line.begin(), line.end(), '|'));
+  };
+  std::size_t cells = 0;
+  std::size_t run_end = lines.size();  // the first line after this one that ends tables
+  std::size_t run_pipes = 0;           // the most pipes on a line from this one to run_end
+  for (std::size_t i = lines.size(); i-- > 0;) {
+    if (EndsTables(lines[i])) {
+      run_end = i;
+      run_pipes = 0;
+      continue;
+    }
+    run_pipes = std::max(run_pipes, pipes(lines[i]));
+    const std::size_t columns = i > 0 ? DelimiterCells(lines[i]) : 0;
+    if (columns == 0) {
+      continue;
+    }
+    if (const std::size_t widest = std::max(run_pipes, pipes(lines[i - 1]));
+        widest > kMaxMarkdownTableRowPipes) {
+      return {core::Code::kInvalidArgument,
+              fmt::format(
+                  "a line of its table that starts at line {} holds {} \"|\"; this server converts "
+                  "table rows of at most {}. Split the table, or escape the pipes that "
+                  "are not cell borders as \\|",
+                  i, widest, kMaxMarkdownTableRowPipes)};
+    }
+    cells += columns * (run_end - i);
+  }
+  if (cells > kMaxMarkdownTableCells) {
+    return {core::Code::kInvalidArgument,
+            fmt::format("its tables hold {} cells (each row as many as its table has columns), "
+                        "and this server converts at most {}. Use fewer rows or columns, or "
+                        "split the text",
+                        cells, kMaxMarkdownTableCells)};
+  }
+  return core::Status::Ok();
+}
+
 }  // namespace
 
-Json MarkdownToAdf(std::string_view markdown) {
+core::Result<Json> MarkdownToAdf(std::string_view markdown, std::size_t max_adf_bytes) {
+  if (markdown.size() > kMaxMarkdownBytes) {
+    return core::Status(
+        core::Code::kInvalidArgument,
+        fmt::format("it is {} bytes of markdown; Jira keeps at most 32,767 characters in a "
+                    "rich-text field, and this server converts at most {} bytes. Shorten it, "
+                    "or attach the full text as a file",
+                    markdown.size(), kMaxMarkdownBytes));
+  }
+  const std::vector<std::string_view> lines = Lines(markdown);
+  if (auto status = CheckTables(lines); !status.ok()) {
+    return status;
+  }
+  if (auto status = CheckReferenceCopies(lines, markdown, max_adf_bytes); !status.ok()) {
+    return status;
+  }
   std::unique_ptr<cmark_parser, decltype(&cmark_parser_free)> parser(
       cmark_parser_new(CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8), &cmark_parser_free);
   for (const char* name : {"table", "strikethrough", "tasklist", "autolink"}) {
@@ -860,8 +1142,17 @@ Json MarkdownToAdf(std::string_view markdown) {
   cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
   std::unique_ptr<cmark_node, decltype(&cmark_node_free)> document(
       cmark_parser_finish(parser.get()), &cmark_node_free);
-  AdfBuilder builder;
-  return builder.Document(document.get());
+  AdfBuilder builder(max_adf_bytes);
+  Json adf = builder.Document(document.get());
+  if (builder.OverBudget()) {
+    return core::Status(
+        core::Code::kInvalidArgument,
+        fmt::format("it converts to more than {} KiB of ADF (each text inside a link or a "
+                    "mark carries a copy of it, a link's address included), where Jira keeps "
+                    "at most 32,767 characters. Shorten it, or use fewer links and marks",
+                    max_adf_bytes >> 10));
+  }
+  return adf;
 }
 
 core::Status CheckAdfShape(const Json& adf) {

@@ -13,6 +13,7 @@
 // right-to-left text included). Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -23,9 +24,29 @@ namespace tools {
 
 using Json = nlohmann::json;
 
-// Returns an ADF document: {"type":"doc","version":1,"content":[...]}. Never fails: any text is
-// some markdown. Images become links (ADF media needs an upload); raw HTML stays as text.
-Json MarkdownToAdf(std::string_view markdown);
+// The most markdown MarkdownToAdf converts (Jira keeps at most 32,767 characters in a rich-text
+// field), and the most table cells it lets the parser build: GFM pads every row of a table to its
+// header's width, so a few kilobytes of short rows under a wide header would be millions of cells.
+inline constexpr std::size_t kMaxMarkdownBytes = std::size_t{64} * 1024;
+inline constexpr std::size_t kMaxMarkdownTableCells = 10'000;
+// The most pipes on one line of a table: the parser splits a row in time that grows with the
+// square of its cells (64 KiB of "|" took seconds).
+inline constexpr std::size_t kMaxMarkdownTableRowPipes = 1'000;
+// The most ADF one conversion may build, serialized (estimated as it is built): many times what
+// Jira keeps, so only text that copies itself (one long link around many marked words) meets it.
+inline constexpr std::size_t kMaxAdfBytes = std::size_t{1} << 20;
+
+// The deepest ADF (in nodes, the document one) that this server writes, passes on or renders.
+// Its JSON nests twice as deep: each node is an object whose `content` is an array.
+inline constexpr int kMaxAdfDepth = 200;
+
+// Returns an ADF document: {"type":"doc","version":1,"content":[...]}. Any text is some
+// markdown; images become links (ADF media needs an upload) and raw HTML stays as text. Fails
+// (kInvalidArgument, saying what to shorten) only past the limits above (the ADF one as
+// `max_adf_bytes`), checked before parsing or as the document is built, so the time and memory
+// a conversion takes stay bounded whatever the input.
+core::Result<Json> MarkdownToAdf(std::string_view markdown,
+                                 std::size_t max_adf_bytes = kMaxAdfBytes);
 
 // kInvalidArgument, naming the path of the first problem, unless `adf` is an ADF document: an
 // object with type "doc", version 1 and a content array, whose nodes are objects with a string

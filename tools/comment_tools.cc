@@ -57,16 +57,20 @@ core::Result<Json> CommentBody(const Json& arguments) {
                         "Give exactly one of `body` (markdown) or `body_adf`.");
   }
   const char* name = arguments.contains("body") ? "body" : "body_adf";
-  if (const Json& text = arguments[name];
-      text.is_string() &&
-      text.get_ref<const std::string&>().find_first_not_of(" \t\r\n") == std::string::npos) {
-    // Jira refuses an empty comment; say so before sending it.
-    return core::Status(core::Code::kInvalidArgument,
-                        "`body` is empty. Write the comment's text (markdown).");
-  }
-  auto adf = RichText(arguments[name], name);
+  RichTextBudget budget;
+  auto adf = RichText(arguments[name], name, budget);
   if (!adf.ok()) {
     return adf.status();
+  }
+  if (const std::string shown = AdfToMarkdown(*adf);
+      shown.find_first_not_of(" \t\r\n") == std::string::npos) {
+    // Jira refuses an empty comment; blank markdown, a link definition alone, empty links and
+    // ADF with no content all show nothing. Say so before sending it.
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("`{0}` is empty, or `{0}` has no text to show once converted "
+                                    "(a link definition alone shows nothing). Write the "
+                                    "comment's text (markdown).",
+                                    name));
   }
   Json body = {{"body", *adf}};
   const std::string role = StringArg(arguments, "visible_to_role");
@@ -227,7 +231,8 @@ core::Result<mcp::ToolResult> AddWorklog(JiraClient& client, const Json& argumen
     body["started"] = started;
   }
   if (arguments.contains("comment")) {
-    auto adf = RichText(arguments["comment"], "comment");
+    RichTextBudget budget;
+    auto adf = RichText(arguments["comment"], "comment", budget);
     if (!adf.ok()) {
       return adf.status();
     }

@@ -348,51 +348,16 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   return mcp::ToolResult::Success(std::move(text), std::move(issue));
 }
 
-// Rich text given as text in raw `fields` is markdown (ADF objects pass through after a shape
-// check): description and environment, and text-area custom fields, known by their schema in
-// /rest/api/3/field (read only when a custom field holds text).
-core::Status ConvertRichTextFields(JiraClient& client, const mcp::CallContext& context,
-                                   const Json& arguments, Json& fields) {
-  std::vector<std::string> custom;
-  for (auto& [name, value] : fields.items()) {
-    if (name == "description" || name == "environment") {
-      auto adf = RichText(value, fmt::format("fields.{}", name).c_str());
-      if (!adf.ok()) {
-        return adf.status();
-      }
-      value = std::move(*adf);
-    } else if (name.starts_with("customfield_") && value.is_string()) {
-      custom.push_back(name);
-    }
-  }
-  if (custom.empty()) {
-    return core::Status::Ok();
-  }
-  auto known = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
-  if (!known.ok()) {
-    return known.status().WithContext("Looking up the types of the custom fields");
-  }
-  for (const auto& field : known->body.is_array() ? known->body : Json::array()) {
-    const std::string id = ValueOr(field, "id", "");
-    const std::string type = ValueOr(field.value("schema", Json::object()), "custom", "");
-    if (std::find(custom.begin(), custom.end(), id) != custom.end() &&
-        type.ends_with(":textarea")) {
-      auto adf = RichText(fields[id], fmt::format("fields.{}", id).c_str());
-      if (!adf.ok()) {
-        return adf.status();
-      }
-      fields[id] = std::move(*adf);
-    }
-  }
-  return core::Status::Ok();
-}
-
 // The `fields` of a create or edit request from the named arguments and the raw `fields`.
-// `create` adds project and issue type.
+// `create` adds project and issue type. Rich text in raw `fields` and in `update` (the raw
+// update operations, converted in place; empty for a create) becomes ADF, charged to `budget`.
+// A field is set in one place only: a named argument, `fields` or `update`.
 core::Result<Json> IssueFields(JiraClient& client, const mcp::CallContext& context,
-                               const Json& arguments, bool create) {
+                               const Json& arguments, bool create, Json& update,
+                               RichTextBudget& budget) {
   Json fields = arguments.value("fields", Json::object());
-  if (auto status = ConvertRichTextFields(client, context, arguments, fields); !status.ok()) {
+  if (auto status = ConvertRawRichText(client, context, arguments, fields, update, budget);
+      !status.ok()) {
     return status;
   }
   Json named = Json::object();
@@ -409,7 +374,7 @@ core::Result<Json> IssueFields(JiraClient& client, const mcp::CallContext& conte
   }
   for (const char* name : {"description_markdown", "description_adf"}) {
     if (arguments.contains(name)) {
-      auto adf = RichText(arguments[name], name);
+      auto adf = RichText(arguments[name], name, budget);
       if (!adf.ok()) {
         return adf.status();
       }
@@ -436,6 +401,15 @@ core::Result<Json> IssueFields(JiraClient& client, const mcp::CallContext& conte
                           fmt::format("`fields.{}` repeats a named argument; give it once.", name));
     }
     fields[name] = value;
+  }
+  for (const auto& [name, operations] : update.items()) {
+    if (fields.contains(name)) {
+      // Jira would apply one of the two and drop the other without a word.
+      return core::Status(core::Code::kInvalidArgument,
+                          fmt::format("`update.{0}` and {1} both set {0}; give it once.", name,
+                                      named.contains(name) ? "a named argument"
+                                                           : fmt::format("`fields.{}`", name)));
+    }
   }
   return fields;
 }
@@ -519,7 +493,9 @@ std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& co
 
 core::Result<mcp::ToolResult> CreateIssue(JiraClient& client, const Json& arguments,
                                           const mcp::CallContext& context) {
-  auto fields = IssueFields(client, context, arguments, true);
+  Json no_update = Json::object();
+  RichTextBudget budget;
+  auto fields = IssueFields(client, context, arguments, true, no_update, budget);
   if (!fields.ok()) {
     return fields.status();
   }
@@ -571,12 +547,14 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
     return core::Status(core::Code::kInvalidArgument, "Give 1 to 50 issues.");
   }
   Json updates = Json::array();
+  RichTextBudget budget;  // one for the whole call
   for (std::size_t i = 0; i < items.size(); ++i) {
     Json item = items[i];
     if (arguments.contains("site")) {
       item["site"] = arguments["site"];
     }
-    auto fields = IssueFields(client, context, item, true);
+    Json no_update = Json::object();
+    auto fields = IssueFields(client, context, item, true, no_update, budget);
     if (!fields.ok()) {
       return fields.status().WithContext(fmt::format("issues[{}]", i));
     }
@@ -635,16 +613,23 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
 core::Result<mcp::ToolResult> UpdateIssue(JiraClient& client, const Json& arguments,
                                           const mcp::CallContext& context) {
   const std::string key = StringArg(arguments, "issue_key");
-  auto fields = IssueFields(client, context, arguments, false);
+  Json update = arguments.value("update", Json::object());
+  RichTextBudget budget;
+  auto fields = IssueFields(client, context, arguments, false, update, budget);
   if (!fields.ok()) {
     return fields.status();
+  }
+  // What the call changes: the fields it sets and those its update operations change.
+  std::vector<std::string> changed = FieldNames(*fields);
+  for (const auto& [name, operations] : update.items()) {
+    changed.push_back(name);
   }
   Json body = Json::object();
   if (!fields->empty()) {
     body["fields"] = *fields;
   }
-  if (arguments.contains("update")) {
-    body["update"] = arguments["update"];
+  if (!update.empty()) {
+    body["update"] = std::move(update);
   }
   if (body.empty()) {
     return core::Status(core::Code::kInvalidArgument,
@@ -663,8 +648,8 @@ core::Result<mcp::ToolResult> UpdateIssue(JiraClient& client, const Json& argume
   if (!fields->empty()) {
     warnings = ReadBack(client, context, arguments, key, *fields);
   }
-  Json structured = {{"key", key}, {"updated", FieldNames(*fields)}};
-  std::string text = fmt::format("Updated {}", key);
+  std::string text = fmt::format("Updated {}: {}", key, fmt::join(changed, ", "));
+  Json structured = {{"key", key}, {"updated", std::move(changed)}};
   if (!warnings.empty()) {
     structured["warnings"] = warnings;
     text += fmt::format("\nDid not land as asked: {}", fmt::join(warnings, "; "));

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "mcp/json_rpc.h"
+#include "tools/adf.h"
 #include "tools/json_escapes.h"
 #include "tools/tool_support.h"
 
@@ -24,9 +25,11 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr std::size_t kMaxErrorText = 1500;
-// How deep Jira's JSON may nest: real answers (an issue holding an ADF document of nested lists
-// and tables) stay far below it.
-constexpr int kMaxAnswerNesting = 128;
+// How deep Jira's JSON may nest: the deepest rich text this server writes (two JSON levels per
+// ADF node) inside the answer that carries it (an issue, its fields, a page of comments), so
+// whatever it writes it can read back. The tools walk answers recursively: this bounds the stack.
+constexpr int kMaxAnswerNesting = 512;
+static_assert(kMaxAnswerNesting >= 2 * kMaxAdfDepth + 64);
 // A wait longer than this is told as "more than a day": a Retry-After is clamped to one second
 // past it while it is read, so no figure Jira sends can overflow once scaled to milliseconds.
 constexpr seconds kLongestToldWait = std::chrono::hours(24);
@@ -316,8 +319,9 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
     // The tools walk answers recursively (compacting values, ADF to markdown): a bound first.
     return core::Status(core::Code::kUnavailable,
                         fmt::format("Jira answered with JSON nested deeper than {} levels, which "
-                                    "this server does not read. Ask for fewer fields: a custom "
-                                    "field may hold it.",
+                                    "this server does not read; rich text or a custom field "
+                                    "written by another client may hold it. Ask for other "
+                                    "fields, or read it in Jira.",
                                     kMaxAnswerNesting));
   }
   Json body = Json::parse(response.body, nullptr, false);
@@ -725,7 +729,16 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
     if (!body.ok()) {
       Log()->warn("jira bad_body request_id={} path={} status={}", context.request_id(), path,
                   response->status);
-      return body.status();
+      if (request.method == "GET" || request.method == "HEAD") {
+        return body.status();
+      }
+      // The write took effect: an agent told only that the call failed would repeat it.
+      return core::Status(
+          body.status().code(),
+          fmt::format("Jira accepted the {} (HTTP {}), but its answer could not be read: {} "
+                      "Check what the change did before repeating it.",
+                      request.method, response->status, body.status().message()),
+          body.status().detail());
     }
     out.body = std::move(*body);
   }

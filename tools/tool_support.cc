@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <set>
 
 #include "core/base64.h"
 #include "core/log.h"
@@ -245,8 +246,11 @@ mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArg
 
 std::optional<long long> CursorStart(const Json& state) {
   const Json start_at = state.value("s", Json(0));
-  if (!start_at.is_number_unsigned() || start_at.get<std::uint64_t>() > (1ULL << 40)) {
-    return std::nullopt;  // edited by hand: a position is a count
+  // Edited by hand: a position is a count, and Jira's startAt a 32-bit integer.
+  if (!start_at.is_number_unsigned() ||
+      start_at.get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())) {
+    return std::nullopt;
   }
   return start_at.get<long long>();
 }
@@ -479,27 +483,140 @@ std::string IssueLine(const Json& issue, std::size_t max_value_bytes) {
   return line;
 }
 
-core::Result<Json> RichText(const Json& value, const char* argument) {
+core::Result<Json> RichText(const Json& value, const char* argument, RichTextBudget& budget) {
   if (value.is_string()) {
-    // Jira keeps at most 32,767 characters in a rich-text field, and converting markdown takes
-    // memory many times its size (a large table most): longer text is refused before converting.
-    constexpr std::size_t kMaxMarkdownBytes = std::size_t{64} * 1024;
-    const auto& text = value.get_ref<const std::string&>();
-    if (text.size() > kMaxMarkdownBytes) {
+    const auto& markdown = value.get_ref<const std::string&>();
+    if (markdown.size() > budget.markdown_bytes) {
       return core::Status(
           core::Code::kInvalidArgument,
-          fmt::format("`{}` is {} bytes of markdown; Jira keeps at most 32,767 characters in a "
-                      "rich-text field, and this server converts at most {} bytes. Shorten it, "
-                      "or attach the full text as a file.",
-                      argument, text.size(), kMaxMarkdownBytes));
+          fmt::format("`{}` is not converted: one call converts at most {} KiB of markdown in "
+                      "all its rich-text values. Split the change over several calls.",
+                      argument, kMaxCallMarkdownBytes >> 10));
     }
-    return MarkdownToAdf(text);
+    auto adf = MarkdownToAdf(markdown, std::min(kMaxAdfBytes, budget.adf_bytes));
+    if (!adf.ok()) {
+      return core::Status(
+          adf.status().code(),
+          fmt::format("`{}` is not converted: {}{}.", argument, adf.status().message(),
+                      budget.adf_bytes < kMaxAdfBytes
+                          ? fmt::format(" (one call builds at most {} KiB of ADF in all its "
+                                        "rich-text values)",
+                                        kMaxCallAdfBytes >> 10)
+                          : ""));
+    }
+    budget.markdown_bytes -= markdown.size();
+    budget.adf_bytes -= std::min(budget.adf_bytes, JsonSize(*adf));
+    return adf;
   }
   auto status = CheckAdfShape(value);
   if (!status.ok()) {
     return status.WithContext(fmt::format("argument '{}'", argument));
   }
   return value;
+}
+
+namespace {
+
+// One value of a write request that may be rich text: the field it sets, where the agent gave it
+// (for errors), and whether it is rich text whatever its field's type.
+struct RichTextSlot {
+  std::string field;
+  std::string where;
+  Json* value;
+  bool rich;
+};
+
+bool IsSystemRichText(std::string_view field) {
+  return field == "description" || field == "environment";
+}
+
+core::Status CollectUpdateSlots(Json& update, std::vector<RichTextSlot>& slots) {
+  if (!update.is_object()) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "`update` maps field ids to lists of operations, such as "
+                        "{\"labels\": [{\"add\": \"triage\"}]}.");
+  }
+  for (auto& [field, operations] : update.items()) {
+    if (!operations.is_array()) {
+      return core::Status(core::Code::kInvalidArgument,
+                          fmt::format("`update.{}` must be a list of operations, such as "
+                                      "[{{\"set\": value}}] or [{{\"add\": value}}].",
+                                      field));
+    }
+    for (std::size_t i = 0; i < operations.size(); ++i) {
+      Json& operation = operations[i];
+      if (!operation.is_object() || operation.empty()) {
+        return core::Status(
+            core::Code::kInvalidArgument,
+            fmt::format("`update.{}[{}]` must be an operation object: {{\"set\" | \"add\" | "
+                        "\"remove\" | \"edit\": value}}.",
+                        field, i));
+      }
+      for (auto& [verb, operand] : operation.items()) {
+        const std::string where = fmt::format("update.{}[{}].{}", field, i, verb);
+        if (field == "comment" && (verb == "add" || verb == "edit")) {
+          if (!operand.is_object() || !operand.contains("body") || operand["body"].is_null()) {
+            return core::Status(
+                core::Code::kInvalidArgument,
+                fmt::format("`{}` must be an object with the comment's `body` (markdown or an "
+                            "ADF document){}, such as {{\"body\": \"Fixed in **1.2**\"}}.",
+                            where, verb == "edit" ? " and its `id`" : ""));
+          }
+          slots.push_back({field, where + ".body", &operand["body"], true});
+        } else if (IsSystemRichText(field) && verb != "set") {
+          return core::Status(core::Code::kInvalidArgument,
+                              fmt::format("`{}`: {} takes only `set` (the whole text), such as "
+                                          "[{{\"set\": \"## Steps\"}}].",
+                                          where, field));
+        } else if (verb == "set") {
+          slots.push_back({field, where, &operand, IsSystemRichText(field)});
+        }
+      }
+    }
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+core::Status ConvertRawRichText(JiraClient& client, const mcp::CallContext& context,
+                                const Json& arguments, Json& fields, Json& update,
+                                RichTextBudget& budget) {
+  std::vector<RichTextSlot> slots;
+  for (auto& [field, value] : fields.items()) {
+    slots.push_back({field, "fields." + field, &value, IsSystemRichText(field)});
+  }
+  if (auto status = CollectUpdateSlots(update, slots); !status.ok()) {
+    return status;
+  }
+  // Custom fields set to text may be text areas: their types come from the field list.
+  std::set<std::string> text_areas;
+  const bool custom_text = std::any_of(slots.begin(), slots.end(), [](const RichTextSlot& slot) {
+    return slot.field.starts_with("customfield_") && slot.value->is_string();
+  });
+  if (custom_text) {
+    auto known = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
+    if (!known.ok()) {
+      return known.status().WithContext("Looking up the types of the custom fields");
+    }
+    for (const auto& field : known->body.is_array() ? known->body : Json::array()) {
+      if (ValueOr(field.value("schema", Json::object()), "custom", "").ends_with(":textarea")) {
+        text_areas.insert(ValueOr(field, "id", ""));
+      }
+    }
+  }
+  for (const auto& slot : slots) {
+    const bool rich = slot.rich || (slot.value->is_string() && text_areas.count(slot.field) != 0);
+    if (!rich || slot.value->is_null()) {
+      continue;
+    }
+    auto adf = RichText(*slot.value, slot.where.c_str(), budget);
+    if (!adf.ok()) {
+      return adf.status();
+    }
+    *slot.value = std::move(*adf);
+  }
+  return core::Status::Ok();
 }
 
 }  // namespace tools

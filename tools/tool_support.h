@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "mcp/tool.h"
+#include "tools/adf.h"
 #include "tools/jira_client.h"
 #include "tools/jira_tools.h"
 #include "tools/json_read.h"
@@ -186,7 +187,27 @@ std::string ValueText(const Json& value, std::size_t max_bytes = 300);
 // "KEY-1 · summary · status: Done · …" for a flattened issue.
 std::string IssueLine(const Json& issue, std::size_t max_value_bytes = 200);
 
-// An ADF document from a markdown string or an ADF object (shape-checked, passed unchanged).
-core::Result<Json> RichText(const Json& value, const char* argument);
+// What the markdown of one call may take in all, across its rich-text values (a bulk create
+// holds fifty): the markdown converted and the ADF built, each value within MarkdownToAdf's own
+// limits too. It bounds the time and memory one call spends converting.
+inline constexpr std::size_t kMaxCallMarkdownBytes = std::size_t{256} * 1024;
+inline constexpr std::size_t kMaxCallAdfBytes = std::size_t{2} << 20;
+struct RichTextBudget {
+  std::size_t markdown_bytes = kMaxCallMarkdownBytes;  // left to convert
+  std::size_t adf_bytes = kMaxCallAdfBytes;            // left to build
+};
+
+// An ADF document from a markdown string (converted, charged to the call's `budget`) or an ADF
+// object (shape-checked, passed unchanged).
+core::Result<Json> RichText(const Json& value, const char* argument, RichTextBudget& budget);
+
+// Rich text given as text in raw `fields` or in `update` operations is markdown: each such value
+// becomes ADF in place. Rich text is description, environment, a comment body (`update.comment`
+// add and edit) and text-area custom fields, known by their schema in /rest/api/3/field (read
+// only when a custom field is set to text). ADF objects pass after a shape check; null (clearing
+// a field) passes unchanged. An `update` that is not a list of operations is refused.
+core::Status ConvertRawRichText(JiraClient& client, const mcp::CallContext& context,
+                                const Json& arguments, Json& fields, Json& update,
+                                RichTextBudget& budget);
 
 }  // namespace tools

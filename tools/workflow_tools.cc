@@ -132,16 +132,23 @@ core::Result<mcp::ToolResult> TransitionIssue(JiraClient& client, const Json& ar
 
   // One POST carries the transition, its fields, update operations and the comment (C8).
   Json body = {{"transition", {{"id", id}}}};
-  if (arguments.contains("fields")) {
-    body["fields"] = arguments["fields"];
-  }
+  Json fields = arguments.value("fields", Json::object());
   Json update = arguments.value("update", Json::object());
+  RichTextBudget budget;
+  if (auto status = ConvertRawRichText(client, context, arguments, fields, update, budget);
+      !status.ok()) {
+    return status;
+  }
   if (arguments.contains("comment")) {
-    auto adf = RichText(arguments["comment"], "comment");
+    auto adf = RichText(arguments["comment"], "comment", budget);
     if (!adf.ok()) {
       return adf.status();
     }
-    update["comment"] = Json::array({{{"add", {{"body", *adf}}}}});
+    // After any comment operations given in `update`, never in place of them.
+    update["comment"].push_back({{"add", {{"body", *adf}}}});
+  }
+  if (!fields.empty()) {
+    body["fields"] = std::move(fields);
   }
   if (!update.empty()) {
     body["update"] = std::move(update);

@@ -9,10 +9,18 @@ namespace tools {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
+
+// The document converted from `markdown`, which must be within the conversion's limits.
+Json Converted(std::string_view markdown) {
+  auto doc = MarkdownToAdf(markdown);
+  EXPECT_TRUE(doc.ok()) << doc.status().message();
+  return doc.ok() ? *doc : Json();
+}
 
 // The block nodes of a converted document, after checking the document's own shape.
 Json Blocks(const std::string& markdown) {
-  const Json doc = MarkdownToAdf(markdown);
+  const Json doc = Converted(markdown);
   EXPECT_TRUE(CheckAdfShape(doc).ok()) << CheckAdfShape(doc).message() << "\n" << doc.dump(2);
   return doc["content"];
 }
@@ -47,9 +55,7 @@ TEST(MarkdownToAdf, KeepsHeadingOrderedListAndCodeBlockWithLanguage) {
       (Json{{"type", "codeBlock"}, {"attrs", {{"language", "sh"}}}, {"content", {Text("make")}}}));
 }
 
-TEST(MarkdownToAdf, EmptyTextIsAnEmptyDocument) {
-  EXPECT_EQ(MarkdownToAdf(""), Doc(Json::array()));
-}
+TEST(MarkdownToAdf, EmptyTextIsAnEmptyDocument) { EXPECT_EQ(Converted(""), Doc(Json::array())); }
 
 TEST(MarkdownToAdf, HeadingsOfEveryLevel) {
   const Json blocks = Blocks("# 1\n## 2\n### 3\n#### 4\n##### 5\n###### 6\n");
@@ -237,31 +243,218 @@ TEST(MarkdownToAdf, UnicodeSurvivesByteForByte) {
 }
 
 TEST(MarkdownToAdf, InvalidUtf8IsReplacedNotPassedOn) {
-  const Json doc = MarkdownToAdf(std::string("bad \xff byte"));
+  const Json doc = Converted(std::string("bad \xff byte"));
 
   EXPECT_NO_THROW(static_cast<void>(doc.dump()));
 }
 
 TEST(MarkdownToAdf, SurvivesDeepNesting) {
-  const Json quotes = MarkdownToAdf(std::string(5000, '>') + " deep");
+  const Json quotes = Converted(std::string(5000, '>') + " deep");
   std::string lists;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 150; ++i) {
     lists += std::string(static_cast<std::size_t>(i) * 2, ' ') + "- x\n";
   }
-  const Json nested = MarkdownToAdf(lists);
+  const Json nested = Converted(lists);
 
   EXPECT_TRUE(CheckAdfShape(quotes).ok());
   EXPECT_THAT(quotes.dump(), HasSubstr("deep"));
   EXPECT_TRUE(CheckAdfShape(nested).ok()) << CheckAdfShape(nested).message();
 }
 
+// A table of `columns` columns (header and delimiter row), then `rows` lines of one short cell
+// each, every line ended with `eol` and started with `prefix`.
+std::string WideTable(int columns, int rows, const std::string& eol = "\n",
+                      const std::string& prefix = "") {
+  std::string header = prefix;
+  std::string delimiter = prefix;
+  for (int i = 0; i < columns; ++i) {
+    header += "|a";
+    delimiter += "|-";
+  }
+  std::string table = header + "|" + eol + delimiter + "|" + eol;
+  for (int i = 0; i < rows; ++i) {
+    table += prefix + "x" + eol;
+  }
+  return table;
+}
+
+// GFM pads each row to the header's width: 4 kB of short rows under a 512-column header were half
+// a million cells and a gigabyte of memory. Such tables are refused before parsing, whatever the
+// line endings or the container.
+TEST(MarkdownToAdf, RefusesTablesPastTheCellLimitBeforeParsing) {
+  for (const auto& markdown :
+       {WideTable(512, 1000), WideTable(512, 1000, "\r"), WideTable(512, 1000, "\r\n"),
+        WideTable(512, 1000, "\n", "> "), "- item\n\n" + WideTable(512, 1000, "\n", "  ")}) {
+    const auto doc = MarkdownToAdf(markdown);
+
+    ASSERT_FALSE(doc.ok()) << markdown.substr(0, 40);
+    EXPECT_EQ(doc.status().code(), core::Code::kInvalidArgument);
+    EXPECT_THAT(doc.status().message(), HasSubstr("converts at most 10000"));
+  }
+}
+
+TEST(MarkdownToAdf, ConvertsTablesWithinTheCellLimit) {
+  // 10 columns of 500 rows; a wide table whose rows end at a blank line before many more lines.
+  const Json tall = Converted(WideTable(10, 499));
+  const Json wide = Converted(WideTable(900, 3) + "\n" + std::string(20000, 'x') + "\n" +
+                              std::string(9000, '\n'));
+
+  ASSERT_EQ(tall["content"][0]["type"], "table");
+  EXPECT_EQ(tall["content"][0]["content"].size(), 500U);
+  ASSERT_EQ(wide["content"][0]["type"], "table");
+  EXPECT_EQ(wide["content"][0]["content"][1]["content"].size(), 900U);
+}
+
+// Narrow tables count their real columns; a line of only quote markers ends a table.
+TEST(MarkdownToAdf, CountsTheColumnsOfATable) {
+  std::string two_columns = "| key | value |\n| --- | --- |\n";
+  for (int i = 0; i < 2600; ++i) {
+    two_columns += "| k | v |\n";
+  }
+  std::string quoted;
+  for (int i = 0; i < 5; ++i) {
+    quoted += WideTable(10, 150, "\n", "> ") + ">\n";
+  }
+
+  EXPECT_EQ(Converted(two_columns)["content"][0]["content"].size(), 2601U);
+  EXPECT_EQ(Converted(quoted)["content"][0]["type"], "blockquote");
+}
+
+// The parser splits a table row in time that grows with the square of its pipes.
+TEST(MarkdownToAdf, RefusesATableRowOfTooManyPipes) {
+  const auto doc = MarkdownToAdf("|a|\n|-|\n" + std::string(60000, '|'));
+
+  ASSERT_FALSE(doc.ok());
+  EXPECT_THAT(doc.status().message(), HasSubstr("holds 60000 \"|\""));
+  EXPECT_TRUE(MarkdownToAdf("text\n" + std::string(60000, '|')).ok());  // not a table
+}
+
+// Each text inside a link carries the link's address: one long address around many marked words
+// would be hundreds of megabytes of ADF. Building stops at the budget.
+TEST(MarkdownToAdf, RefusesMarkdownThatBuildsTooMuchAdf) {
+  std::string words;
+  while (words.size() < 50000) {
+    words += "a*b*";
+  }
+  const std::string link = "[" + words + "](http://e/" + std::string(8000, 'u') + ")";
+
+  const auto doc = MarkdownToAdf(link);
+
+  ASSERT_FALSE(doc.ok());
+  EXPECT_THAT(doc.status().message(), HasSubstr("converts to more than 1024 KiB of ADF"));
+  EXPECT_TRUE(MarkdownToAdf(link, std::size_t{1} << 30).ok());
+}
+
+// Past the depth limit a subtree is kept as text: its blocks stay apart.
+TEST(MarkdownToAdf, TextPastTheDepthLimitKeepsItsWordsApart) {
+  std::string lists;
+  for (int i = 0; i < 70; ++i) {
+    lists +=
+        std::string(static_cast<std::size_t>(i) * 2, ' ') + "- level " + std::to_string(i) + "\n";
+  }
+
+  const std::string text = Converted(lists).dump();
+
+  EXPECT_THAT(text, HasSubstr("level 60 level 61"));
+  EXPECT_THAT(text, Not(HasSubstr("level 60level")));
+}
+
+// The parser copies a reference definition's address into every link that uses it, before any
+// ADF is built: many uses of one long definition are refused before parsing.
+TEST(MarkdownToAdf, RefusesReferenceLinksThatCopyTooMuch) {
+  std::string uses;
+  for (int i = 0; i < 8000; ++i) {
+    uses += "[x] ";
+  }
+  std::string fifty_links = "[docs]: https://example.test/" + std::string(100, 'p') + "\n\n";
+  for (int i = 0; i < 50; ++i) {
+    fifty_links += "See [the docs][docs]. ";
+  }
+
+  std::string title_lines;
+  for (int i = 0; i < 16384; ++i) {
+    title_lines += "t\n";
+  }
+
+  const auto copies = MarkdownToAdf("[x]: http://e/" + std::string(32768, 'a') + "\n\n" + uses);
+  const auto long_title = MarkdownToAdf("[x]: http://e/\n\"" + title_lines + "\"\n\n" + uses);
+  const auto escaped = MarkdownToAdf("[x]: http://e/\n\"t\\\"\n" + title_lines + "\"\n\n" + uses);
+  // A quote in the address or the label makes the title's line look closed.
+  for (const std::string& definition :
+       {"[x]: http://e/\" \"" + title_lines + "\"", "[x]: <http://e/)> (" + title_lines + ")",
+        "> [x]: http://e/\n> \"" + title_lines + "\"",
+        "[x]: <http://e/\\>x> \"" + title_lines + "\"", "[x]:\n    > \"" + title_lines + "\""}) {
+    EXPECT_FALSE(MarkdownToAdf(definition + "\n\n" + uses).ok()) << definition.substr(0, 30);
+  }
+
+  ASSERT_FALSE(copies.ok());
+  EXPECT_THAT(copies.status().message(), HasSubstr("reference links"));
+  EXPECT_FALSE(escaped.ok());
+  ASSERT_FALSE(long_title.ok());
+  EXPECT_THAT(long_title.status().message(), HasSubstr("reference links"));
+  // Log lines that look like definitions, with closed parentheses, in one long run of lines.
+  std::string log = "```\n";
+  for (int i = 0; i < 1500; ++i) {
+    log += "[INFO]: started worker (pid 42)\n";
+  }
+  EXPECT_TRUE(MarkdownToAdf(log + "```\n").ok());
+  EXPECT_TRUE(MarkdownToAdf(fifty_links).ok());
+}
+
+// Lines of "-" are headings' underlines, rules or list items, never a table: YAML documents,
+// changelogs and long plain text convert.
+TEST(MarkdownToAdf, ConvertsLongTextWithoutTables) {
+  std::string yaml = "```yaml\n";
+  std::string steps;
+  for (int i = 0; i < 2000; ++i) {
+    yaml += "kind: Pod\n---\n";
+    steps += "step ok\n---\n";
+  }
+  yaml += "```\n";
+  std::string lines;
+  std::string code_spans;
+  for (int i = 0; i < 15000; ++i) {
+    lines += "x\n";
+  }
+  for (int i = 0; i < 7000; ++i) {
+    code_spans += "`x` ";
+  }
+
+  for (const auto& markdown : {yaml, steps, lines, code_spans}) {
+    const auto doc = MarkdownToAdf(markdown);
+    EXPECT_TRUE(doc.ok()) << doc.status().message();
+  }
+}
+
+TEST(MarkdownToAdf, RefusesMarkdownPastTheByteLimit) {
+  const auto doc = MarkdownToAdf(std::string(kMaxMarkdownBytes + 1, 'x'));
+
+  ASSERT_FALSE(doc.ok());
+  EXPECT_THAT(doc.status().message(), HasSubstr("converts at most 65536 bytes"));
+  EXPECT_TRUE(MarkdownToAdf(std::string(kMaxMarkdownBytes, 'x')).ok());
+}
+
 TEST(MarkdownToAdf, EmptyQuotesPastTheDepthLimitLeaveNoEmptyText) {
-  const Json doc = MarkdownToAdf(std::string(88, '>') + "\n`x` after\n");
+  const Json doc = Converted(std::string(88, '>') + "\n`x` after\n");
 
   const core::Status shape = CheckAdfShape(doc);
 
   EXPECT_TRUE(shape.ok()) << shape.message();
   EXPECT_THAT(doc.dump(), HasSubstr("after"));
+}
+
+// Rendering keeps at most 64 KiB of one list of blocks, so a deep list around a long code block
+// is not indented again in full at every level.
+TEST(AdfToMarkdown, KeepsABoundedAmountOfADeepDocument) {
+  Json node = {{"type", "codeBlock"}, {"content", {Text(std::string(200000, '\n') + "x")}}};
+  for (int i = 0; i < 90; ++i) {
+    node = {{"type", "bulletList"}, {"content", {{{"type", "listItem"}, {"content", {node}}}}}};
+  }
+
+  const std::string markdown = AdfToMarkdown(Doc({node}));
+
+  EXPECT_LE(markdown.size(), std::size_t{70} * 1024);
+  EXPECT_THAT(markdown, HasSubstr("…"));
 }
 
 // C2
@@ -441,7 +634,7 @@ TEST(AdfToMarkdown, ACodeBlockHoldingAFenceGetsALongerOne) {
   const std::string markdown = AdfToMarkdown(adf);
 
   EXPECT_EQ(markdown, "````markdown\n```sh\nmake\n```\n````\n\nthen");
-  EXPECT_EQ(MarkdownToAdf(markdown)["content"], adf["content"]);
+  EXPECT_EQ(Converted(markdown)["content"], adf["content"]);
 }
 
 // A bare newline would come back as a space when the markdown is sent again (edit_comment after
@@ -461,7 +654,7 @@ TEST(AdfToMarkdown, HardBreaksStayBreaksWhereALineCanBreak) {
   const std::string markdown = AdfToMarkdown(adf);
 
   EXPECT_EQ(markdown, "## a b\n\n| c d |\n| --- |\n\nline one\\\nline two");
-  EXPECT_EQ(MarkdownToAdf("line one\\\nline two")["content"][0], adf["content"][2]);
+  EXPECT_EQ(Converted("line one\\\nline two")["content"][0], adf["content"][2]);
 }
 
 TEST(AdfRoundTrip, MarkdownComesBackAsItWasWritten) {
@@ -476,7 +669,7 @@ TEST(AdfRoundTrip, MarkdownComesBackAsItWasWritten) {
       "| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
       "---";
 
-  EXPECT_EQ(AdfToMarkdown(MarkdownToAdf(markdown)), markdown);
+  EXPECT_EQ(AdfToMarkdown(Converted(markdown)), markdown);
 }
 
 }  // namespace

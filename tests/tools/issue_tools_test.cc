@@ -207,7 +207,7 @@ TEST(CreateIssue, AnAdfObjectAsMarkdownPointsToDescriptionAdf) {
       fixture.harness.Call("create_issue", {{"project_key", "A"},
                                             {"issue_type", "Task"},
                                             {"summary", "New"},
-                                            {"description_markdown", MarkdownToAdf("x")}});
+                                            {"description_markdown", MarkdownToAdf("x").value()}});
 
   EXPECT_TRUE(result.is_error);
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("must be of type string"));
@@ -220,7 +220,7 @@ TEST(CreateIssue, RefusesTwoDescriptionsOrRepeatedFields) {
   const Json base = {{"project_key", "A"}, {"issue_type", "Task"}, {"summary", "New"}};
   Json both = base;
   both["description_markdown"] = "x";
-  both["description_adf"] = MarkdownToAdf("x");
+  both["description_adf"] = MarkdownToAdf("x").value();
   Json repeated = base;
   repeated["fields"] = {{"summary", "other"}};
 

@@ -178,6 +178,26 @@ TEST(CreateIssues, AllFailingIsAnErrorStillReportedItemByItem) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("[0] failed: Project is archived"));
 }
 
+// Each value is within the conversion's limits, but one call converts a bounded amount in all:
+// fifty 60 KiB descriptions would hold gigabytes while they are built.
+TEST(CreateIssues, ConvertsABoundedAmountOfMarkdownPerCall) {
+  ToolHarness harness;
+  Json items = Json::array();
+  for (int i = 0; i < 6; ++i) {
+    items.push_back({{"project_key", "A"},
+                     {"issue_type", "Task"},
+                     {"summary", "s"},
+                     {"description_markdown", std::string(60 * 1024, 'x')}});
+  }
+
+  const auto result = harness.Call("create_issues", {{"issues", items}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("issues[4]"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("one call converts at most 256 KiB"));
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
 TEST(CreateIssues, RefusesMoreThanFifty) {
   ToolHarness harness;
   Json issues = Json::array();
@@ -250,6 +270,92 @@ TEST(UpdateIssue, RawRichTextFieldsGivenAsTextAreMarkdown) {
   EXPECT_EQ(sent["fields"]["environment"]["type"], "doc");
   EXPECT_EQ(sent["fields"]["customfield_10050"]["content"][0]["type"], "bulletList");
   EXPECT_EQ(sent["fields"]["customfield_10060"], "X-1");
+}
+
+// Update operations carry rich text too: `set` on description, environment or a text-area custom
+// field, and comment bodies (add, edit). Other operations and null (a cleared field) pass as given.
+TEST(UpdateIssue, RichTextInUpdateOperationsIsMarkdown) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", Api("/field"), 200,
+      R"([{"id":"customfield_10050","name":"Notes","schema":{"type":"string","custom":"com.atlassian.jira.plugin.system.customfieldtypes:textarea"}}])");
+  harness.env.http->OnJson("PUT", Api("/issue/A-1"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"fields":{}})");
+
+  const Json update = {
+      {"description", {{{"set", "## Steps"}}}},
+      {"customfield_10050", {{{"set", "- a"}}}},
+      {"comment", {{{"add", {{"body", "**why**"}}}}, {{"edit", {{"id", "7"}, {"body", "fixed"}}}}}},
+      {"labels", {{{"add", "x"}}}}};
+  const auto result = harness.Call(
+      "update_issue",
+      {{"issue_key", "A-1"}, {"fields", {{"environment", nullptr}}}, {"update", update}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json sent =
+      Json::parse(harness.env.http->RequestsTo("/issue/A-1?notifyUsers").front().body);
+  EXPECT_EQ(sent["update"]["description"][0]["set"]["content"][0]["type"], "heading");
+  EXPECT_EQ(sent["update"]["customfield_10050"][0]["set"]["content"][0]["type"], "bulletList");
+  EXPECT_EQ(sent["update"]["comment"][0]["add"]["body"]["type"], "doc");
+  EXPECT_EQ(sent["update"]["comment"][1]["edit"]["body"]["type"], "doc");
+  EXPECT_EQ(sent["update"]["comment"][1]["edit"]["id"], "7");
+  EXPECT_EQ(sent["update"]["labels"], (Json{{{"add", "x"}}}));
+  EXPECT_TRUE(sent["fields"]["environment"].is_null());
+  // The reply names what changed, update operations included.
+  EXPECT_EQ(ToolHarness::Structured(result)["updated"],
+            (Json{"environment", "comment", "customfield_10050", "description", "labels"}));
+}
+
+TEST(UpdateIssue, UpdateThatIsNotAListOfOperationsIsRefusedBeforeAnyRequest) {
+  ToolHarness harness;
+
+  const auto result = harness.Call(
+      "update_issue", {{"issue_key", "A-1"}, {"update", {{"description", {{"set", "md"}}}}}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("`update.description` must be a list"));
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
+// A field set both in `update` and as a named argument or in `fields`: Jira would keep one.
+TEST(UpdateIssue, AFieldSetTwiceIsRefusedBeforeAnyRequest) {
+  ToolHarness harness;
+  const Json set_description = {{"description", {{{"set", "## upd"}}}}};
+
+  const auto named = harness.Call(
+      "update_issue",
+      {{"issue_key", "A-1"}, {"description_markdown", "## named"}, {"update", set_description}});
+  const auto raw = harness.Call("update_issue", {{"issue_key", "A-1"},
+                                                 {"fields", {{"labels", {"a"}}}},
+                                                 {"update", {{"labels", {{{"add", "b"}}}}}}});
+
+  EXPECT_TRUE(named.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(named),
+              HasSubstr("`update.description` and a named argument both set description"));
+  EXPECT_TRUE(raw.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(raw), HasSubstr("`update.labels` and `fields.labels`"));
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
+// Update operations Jira would refuse with a message that does not say what to change.
+TEST(UpdateIssue, MisshapenRichTextOperationsSayWhatToSend) {
+  ToolHarness harness;
+
+  const auto text = harness.Call(
+      "update_issue", {{"issue_key", "A-1"}, {"update", {{"comment", {{{"add", "text"}}}}}}});
+  const auto no_body = harness.Call(
+      "update_issue",
+      {{"issue_key", "A-1"}, {"update", {{"comment", {{{"add", {{"body", nullptr}}}}}}}}});
+  const auto verb = harness.Call(
+      "update_issue", {{"issue_key", "A-1"}, {"update", {{"description", {{{"add", "## md"}}}}}}});
+
+  EXPECT_THAT(ToolHarness::TextOf(text),
+              HasSubstr("`update.comment[0].add` must be an object with the comment's `body`"));
+  EXPECT_THAT(ToolHarness::TextOf(no_body), HasSubstr("`update.comment[0].add` must be an object"));
+  EXPECT_THAT(ToolHarness::TextOf(verb),
+              HasSubstr("`update.description[0].add`: description takes only `set`"));
+  EXPECT_TRUE(text.is_error && no_body.is_error && verb.is_error);
+  EXPECT_TRUE(harness.env.http->requests().empty());
 }
 
 TEST(UpdateIssue, NothingToChangeIsAnError) {

@@ -402,7 +402,7 @@ TEST(JiraClient, RefusesAnAnswerNestedPastTheLimit) {
 
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), core::Code::kUnavailable);
-  EXPECT_THAT(response.status().message(), HasSubstr("nested deeper than 128 levels"));
+  EXPECT_THAT(response.status().message(), HasSubstr("nested deeper than 512 levels"));
 }
 
 // An error answer that echoes the Jira token it was sent does not pass the token on.

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "core/base64.h"
+#include "mcp/json_rpc.h"
 #include "tests/tools/tool_harness.h"
+#include "tools/adf.h"
 
 namespace tools {
 namespace {
@@ -55,6 +57,82 @@ TEST(AddComment, RefusesMarkdownLongerThanAnyJiraField) {
 
   EXPECT_TRUE(result.is_error);
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Jira keeps at most 32,767 characters"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/comment").empty());
+}
+
+// A few kilobytes can still be a huge table (GFM pads each row to the header's width): refused by
+// its cell count before parsing, and nothing is sent.
+TEST(AddComment, RefusesASmallTextThatIsAHugeTable) {
+  ToolHarness harness;
+  std::string table = "|" + std::string(1024, 'a') + "\n|" + std::string(1024, '-') + "\n";
+  for (int i = 0; i < 1000; ++i) {
+    table += "x\n";
+  }
+  for (std::size_t i = 1; i < 1024; i += 2) {
+    table[i] = '|';
+    table[1026 + i] = '|';
+  }
+
+  const auto result = harness.Call("add_comment", {{"issue_key", "A-1"}, {"body", table}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("`body` is not converted: its tables"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/comment").empty());
+}
+
+// Whatever rich text this server writes it can read back: Jira answers a comment of the deepest
+// nested list the conversion keeps with that ADF, and the call succeeds.
+TEST(AddComment, TheDeepestRichTextItWritesReadsBack) {
+  ToolHarness harness;
+  std::string markdown;
+  for (std::size_t i = 0; i < 70; ++i) {
+    markdown += std::string(2 * i, ' ') + "- x\n";
+  }
+  const Json adf = MarkdownToAdf(markdown).value();
+  ASSERT_FALSE(mcp::NestingWithin(adf.dump(), 128));  // deeper than real Jira content goes
+  harness.env.http->OnJson("POST", Api("/issue/A-1/comment"), 201,
+                           Json{{"id", "100"}, {"body", adf}}.dump());
+  harness.env.http->OnJson(
+      "GET", Api("/issue/A-1/comment"), 200,
+      Json{{"startAt", 0}, {"total", 1}, {"comments", {{{"id", "100"}, {"body", adf}}}}}.dump());
+
+  const auto added = harness.Call("add_comment", {{"issue_key", "A-1"}, {"body", markdown}});
+  const auto listed = harness.Call("list_comments", {{"issue_key", "A-1"}});
+
+  EXPECT_FALSE(added.is_error) << ToolHarness::TextOf(added);
+  EXPECT_FALSE(listed.is_error) << ToolHarness::TextOf(listed);
+}
+
+// A write whose answer cannot be read still took effect: the agent is told so, not that it failed
+// plainly (it would repeat the write).
+TEST(AddComment, AnUnreadableAnswerToAWriteSaysTheWriteWasAccepted) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/issue/A-1/comment"), 201, "{\"id\":");
+
+  const auto result = harness.Call("add_comment", {{"issue_key", "A-1"}, {"body", "x"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Jira accepted the POST (HTTP 201)"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Check what the change did before repeating"));
+  EXPECT_EQ(harness.env.http->RequestsTo("/comment").size(), 1U);
+}
+
+// Markdown of only a link definition, or an ADF document with no content, is an empty comment.
+TEST(AddComment, RefusesABodyWithNoTextOnceConverted) {
+  ToolHarness harness;
+
+  const auto definition = harness.Call("add_comment", {{"issue_key", "A-1"}, {"body", "[a]: /u"}});
+  const auto empty_links =
+      harness.Call("add_comment", {{"issue_key", "A-1"}, {"body", "[][a] []()\n\n[a]: /u"}});
+  const auto empty_adf = harness.Call(
+      "add_comment", {{"issue_key", "A-1"},
+                      {"body_adf", {{"type", "doc"}, {"version", 1}, {"content", Json::array()}}}});
+
+  EXPECT_TRUE(definition.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(definition), HasSubstr("`body` has no text to show"));
+  EXPECT_TRUE(empty_links.is_error);
+  EXPECT_TRUE(empty_adf.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(empty_adf), HasSubstr("`body_adf` has no text to show"));
   EXPECT_TRUE(harness.env.http->RequestsTo("/comment").empty());
 }
 

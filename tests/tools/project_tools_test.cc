@@ -91,7 +91,7 @@ TEST(ListProjects, RefusesACursorEditedByHand) {
   const std::string cursor = ToolHarness::Structured(first)["next_cursor"];
   const Json state = Json::parse(*core::Base64UrlDecode(cursor.substr(3)));
 
-  for (const Json& start : {Json(-5), Json("x"), Json(1000000000000000LL)}) {
+  for (const Json& start : {Json(-5), Json("x"), Json(1000000000000000LL), Json(2147483648LL)}) {
     Json edited = state;
     edited["s"] = start;
     const auto result =

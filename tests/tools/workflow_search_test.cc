@@ -40,6 +40,33 @@ TEST(TransitionIssue, SendsOnePostWithTheTransitionIdAndFields) {
   EXPECT_EQ(ToolHarness::Structured(result)["status"], "Done");
 }
 
+// The `comment` argument is added after the comment operations given in `update`, never in their
+// place; rich text in raw `fields` and `update` is markdown, as in update_issue.
+TEST(TransitionIssue, KeepsUpdateCommentsAndConvertsRawRichText) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/issue/A-1/transitions"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-1?fields=status"), 200,
+                           R"({"fields":{"status":{"name":"Done"}}})");
+
+  const auto result =
+      harness.Call("transition_issue",
+                   {{"issue_key", "A-1"},
+                    {"transition", "31"},
+                    {"fields", {{"resolution", {{"name", "Done"}}}, {"environment", "iOS **17**"}}},
+                    {"update", {{"comment", {{{"add", {{"body", "first"}}}}}}}},
+                    {"comment", "second"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json body = Json::parse(harness.env.http->RequestsTo("/transitions").front().body);
+  ASSERT_EQ(body["update"]["comment"].size(), 2U);
+  EXPECT_EQ(body["update"]["comment"][0]["add"]["body"]["content"][0]["content"][0]["text"],
+            "first");
+  EXPECT_EQ(body["update"]["comment"][1]["add"]["body"]["content"][0]["content"][0]["text"],
+            "second");
+  EXPECT_EQ(body["fields"]["environment"]["type"], "doc");
+  EXPECT_EQ(body["fields"]["resolution"], (Json{{"name", "Done"}}));
+}
+
 TEST(TransitionIssue, ExplainsAFieldTheScreenDoesNotTake) {
   ToolHarness harness;
   harness.env.http->OnJson(
