@@ -1114,6 +1114,94 @@ core::Status CheckTables(const std::vector<std::string_view>& lines) {
   return core::Status::Ok();
 }
 
+// An upper bound on the quotes and list items that `line` opens or keeps open: one for each '>'
+// and list marker ("-", "+", "*", "1.", "1)") at its start, and one for every two columns of
+// indent among them (a list item's text sits at least two columns in, and a line that continues
+// it must be indented as far). Lazy lines after a line that opens many make the parser walk all of
+// them again, line by line.
+std::size_t ContainerDepth(std::string_view line) {
+  const auto blank_after = [&line](std::size_t at) {
+    return at >= line.size() || line[at] == ' ' || line[at] == '\t';
+  };
+  std::size_t markers = 0;
+  std::size_t columns = 0;
+  for (std::size_t i = 0; i < line.size();) {
+    const char c = line[i];
+    if (c == ' ' || c == '\t') {
+      columns += c == ' ' ? 1 : 4 - columns % 4;
+      ++i;
+    } else if (c == '>' || ((c == '-' || c == '+' || c == '*') && blank_after(i + 1))) {
+      ++markers;
+      ++i;
+    } else if (c >= '0' && c <= '9') {
+      std::size_t end = i;
+      while (end < line.size() && end - i < 9 && line[end] >= '0' && line[end] <= '9') {
+        ++end;
+      }
+      if (end >= line.size() || (line[end] != '.' && line[end] != ')') || !blank_after(end + 1)) {
+        break;
+      }
+      ++markers;
+      i = end + 1;
+    } else {
+      break;
+    }
+  }
+  return markers + columns / 2;
+}
+
+core::Status CheckNesting(const std::vector<std::string_view>& lines) {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (const std::size_t depth = ContainerDepth(lines[i]); depth > kMaxMarkdownLineNesting) {
+      return {core::Code::kInvalidArgument,
+              fmt::format("line {} starts with {} levels of quotes, list items and indent (two "
+                          "columns each), and this server converts at most {}. Nest less, or "
+                          "indent less",
+                          i + 1, depth, kMaxMarkdownLineNesting)};
+    }
+  }
+  return core::Status::Ok();
+}
+
+// The bytes the autolink extension reads to decide whether "www." starts a link: from there to
+// the end of the domain-like run (letters, digits, '.', '_', '-', escapes, any non-ASCII byte),
+// once for every "www." in a run, so a run of "www._www._…" is read over and over. An upper
+// bound: every "www." counts, whatever precedes it.
+std::size_t AutolinkScanBytes(std::string_view markdown) {
+  const auto in_run = [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  };
+  std::vector<std::size_t> run_end(markdown.size() + 2, markdown.size());
+  for (std::size_t i = markdown.size(); i-- > 0;) {
+    if (markdown[i] == '\\') {
+      run_end[i] = run_end[std::min(i + 2, markdown.size())];
+    } else {
+      run_end[i] = in_run(markdown[i]) ? run_end[i + 1] : i;
+    }
+  }
+  std::size_t bytes = 0;
+  for (std::size_t at = markdown.find("www."); at != std::string_view::npos;
+       at = markdown.find("www.", at + 1)) {
+    bytes += run_end[at] - at;
+  }
+  return bytes;
+}
+
+core::Status CheckAutolinks(std::string_view markdown) {
+  // Some 30 ms of the parser's time; the text of a whole issue tracker reads a fraction of it.
+  constexpr std::size_t kMaxScanBytes = std::size_t{4} << 20;
+  if (const std::size_t bytes = AutolinkScanBytes(markdown); bytes > kMaxScanBytes) {
+    return {core::Code::kInvalidArgument,
+            fmt::format("its \"www.\" addresses run into each other (the parser would read {} "
+                        "KiB to find where they end, at most {} KiB here). Put a space or "
+                        "<…> around each address",
+                        bytes >> 10, kMaxScanBytes >> 10)};
+  }
+  return core::Status::Ok();
+}
+
 }  // namespace
 
 core::Result<Json> MarkdownToAdf(std::string_view markdown, std::size_t max_adf_bytes) {
@@ -1126,7 +1214,13 @@ core::Result<Json> MarkdownToAdf(std::string_view markdown, std::size_t max_adf_
                     markdown.size(), kMaxMarkdownBytes));
   }
   const std::vector<std::string_view> lines = Lines(markdown);
+  if (auto status = CheckNesting(lines); !status.ok()) {
+    return status;
+  }
   if (auto status = CheckTables(lines); !status.ok()) {
+    return status;
+  }
+  if (auto status = CheckAutolinks(markdown); !status.ok()) {
     return status;
   }
   if (auto status = CheckReferenceCopies(lines, markdown, max_adf_bytes); !status.ok()) {

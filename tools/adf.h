@@ -32,6 +32,10 @@ inline constexpr std::size_t kMaxMarkdownTableCells = 10'000;
 // The most pipes on one line of a table: the parser splits a row in time that grows with the
 // square of its cells (64 KiB of "|" took seconds).
 inline constexpr std::size_t kMaxMarkdownTableRowPipes = 1'000;
+// The most levels of quotes, list items and indent (two columns each) one line may start with:
+// the parser walks every container a line keeps open for each line after it, so 32 KiB of ">"
+// followed by lines of text took half a minute.
+inline constexpr std::size_t kMaxMarkdownLineNesting = 256;
 // The most ADF one conversion may build, serialized (estimated as it is built): many times what
 // Jira keeps, so only text that copies itself (one long link around many marked words) meets it.
 inline constexpr std::size_t kMaxAdfBytes = std::size_t{1} << 20;

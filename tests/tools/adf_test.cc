@@ -249,7 +249,7 @@ TEST(MarkdownToAdf, InvalidUtf8IsReplacedNotPassedOn) {
 }
 
 TEST(MarkdownToAdf, SurvivesDeepNesting) {
-  const Json quotes = Converted(std::string(5000, '>') + " deep");
+  const Json quotes = Converted(std::string(kMaxMarkdownLineNesting, '>') + " deep");
   std::string lists;
   for (int i = 0; i < 150; ++i) {
     lists += std::string(static_cast<std::size_t>(i) * 2, ' ') + "- x\n";
@@ -424,6 +424,54 @@ TEST(MarkdownToAdf, ConvertsLongTextWithoutTables) {
     const auto doc = MarkdownToAdf(markdown);
     EXPECT_TRUE(doc.ok()) << doc.status().message();
   }
+}
+
+// The parser walks every quote and list item a line keeps open again for each lazy line after
+// it: 32 KiB of ">" or "- " followed by 16,000 lines of text took the parser half a minute. A
+// line that starts that deep is refused before parsing; deep indent alone counts too.
+TEST(MarkdownToAdf, RefusesALineThatNestsPastTheLimit) {
+  std::string lazy;
+  for (int i = 0; i < 16000; ++i) {
+    lazy += "a\n";
+  }
+  std::string repeated_items;
+  for (int i = 0; i < 16000; ++i) {
+    repeated_items += "- ";
+  }
+  for (const auto& markdown :
+       {std::string(32768, '>') + lazy, repeated_items + lazy,
+        "text\n\n" + std::string(2 * kMaxMarkdownLineNesting + 2, ' ') + "- x\n" + lazy,
+        "1. 2) > - + * \t" + std::string(kMaxMarkdownLineNesting, '>')}) {
+    const auto doc = MarkdownToAdf(markdown);
+
+    ASSERT_FALSE(doc.ok()) << markdown.substr(0, 40);
+    EXPECT_THAT(doc.status().message(), HasSubstr("converts at most 256. Nest less"));
+  }
+  // Up to the limit, and markers that open nothing ("-x", "1.5", "**"), convert.
+  EXPECT_TRUE(MarkdownToAdf(std::string(kMaxMarkdownLineNesting, '>') + lazy).ok());
+  EXPECT_TRUE(MarkdownToAdf(std::string(60000, '-') + "x\n1.5 **bold**").ok());
+  EXPECT_TRUE(MarkdownToAdf(std::string(512, ' ') + "indented code").ok());
+}
+
+// The autolink extension reads a domain-like run to its end for each "www." in it, so 64 KiB of
+// "www._" took seconds. Addresses apart, any number of them convert.
+TEST(MarkdownToAdf, RefusesAddressesThatRunIntoEachOther) {
+  std::string run;
+  std::string apart;
+  while (run.size() < 60000) {
+    run += "www._";
+  }
+  while (apart.size() < 60000) {
+    apart += "www.example.com ";
+  }
+
+  const auto doc = MarkdownToAdf(run);
+
+  ASSERT_FALSE(doc.ok());
+  EXPECT_THAT(doc.status().message(), HasSubstr("\"www.\" addresses run into each other"));
+  const auto links = MarkdownToAdf(apart);
+  ASSERT_TRUE(links.ok()) << links.status().message();
+  EXPECT_THAT(links->dump(), HasSubstr("http://www.example.com"));
 }
 
 TEST(MarkdownToAdf, RefusesMarkdownPastTheByteLimit) {
