@@ -512,6 +512,17 @@ core::Result<Json> RichText(const Json& value, const char* argument, RichTextBud
   if (!status.ok()) {
     return status.WithContext(fmt::format("argument '{}'", argument));
   }
+  // An ADF object is held to the same bounds as the ADF that markdown converts to.
+  const std::size_t size = JsonSize(value);
+  if (size > std::min(kMaxAdfBytes, budget.adf_bytes)) {
+    return core::Status(
+        core::Code::kInvalidArgument,
+        fmt::format("`{}` is {} KiB of ADF; this server passes at most {} KiB per value and {} "
+                    "KiB per call, where Jira keeps at most 32,767 characters of text. Shorten "
+                    "it, or split the change over several calls.",
+                    argument, size >> 10, kMaxAdfBytes >> 10, kMaxCallAdfBytes >> 10));
+  }
+  budget.adf_bytes -= size;
   return value;
 }
 

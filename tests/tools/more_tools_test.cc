@@ -60,6 +60,24 @@ TEST(AddComment, RefusesMarkdownLongerThanAnyJiraField) {
   EXPECT_TRUE(harness.env.http->RequestsTo("/comment").empty());
 }
 
+// An ADF object is held to the bounds of converted markdown: 49,000 one-word paragraphs (3 MB
+// of JSON, within a message's limits) are refused before anything is sent.
+TEST(AddComment, RefusesAnAdfObjectPastTheAdfLimit) {
+  ToolHarness harness;
+  Json content = Json::array();
+  for (int i = 0; i < 49000; ++i) {
+    content.push_back({{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", "p"}}}}});
+  }
+  const Json adf = {{"type", "doc"}, {"version", 1}, {"content", std::move(content)}};
+
+  const auto result = harness.Call("add_comment", {{"issue_key", "A-1"}, {"body_adf", adf}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result),
+              HasSubstr("`body_adf` is 2871 KiB of ADF; this server passes at most 1024 KiB"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/comment").empty());
+}
+
 // A few kilobytes can still be a huge table (GFM pads each row to the header's width): refused by
 // its cell count before parsing, and nothing is sent.
 TEST(AddComment, RefusesASmallTextThatIsAHugeTable) {
