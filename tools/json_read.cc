@@ -1,5 +1,7 @@
 #include "tools/json_read.h"
 
+#include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace tools {
@@ -28,7 +30,25 @@ bool ValueOr(const Json& object, std::string_view key, bool fallback) {
 
 std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fallback) {
   const Json* member = Member(object, key);
-  return member != nullptr && member->is_number_integer() ? member->get<std::int64_t>() : fallback;
+  if (member == nullptr || !member->is_number()) {
+    return fallback;
+  }
+  if (member->is_number_unsigned()) {
+    const auto value = member->get<std::uint64_t>();
+    return value <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+               ? static_cast<std::int64_t>(value)
+               : fallback;
+  }
+  if (member->is_number_integer()) {
+    return member->get<std::int64_t>();
+  }
+  // 1.0 is the integer 1 (the schema check takes it as one); 1.5 or 1e300 is not an integer.
+  const double value = member->get<double>();
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  return std::isfinite(value) && value == std::trunc(value) && value >= -kTwoTo63 &&
+                 value < kTwoTo63
+             ? static_cast<std::int64_t>(value)
+             : fallback;
 }
 
 int ValueOr(const Json& object, std::string_view key, int fallback) {

@@ -21,6 +21,7 @@ inline std::string ValueOr(const Json& object, std::string_view key, const char*
   return ValueOr(object, key, std::string_view(fallback));
 }
 bool ValueOr(const Json& object, std::string_view key, bool fallback);
+// An integer member: a whole number written as a float (1.0) counts; one past int64 does not.
 std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fallback);
 // An int member: also the fallback when the value is past int's range.
 int ValueOr(const Json& object, std::string_view key, int fallback);

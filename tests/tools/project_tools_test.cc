@@ -61,6 +61,21 @@ TEST(ListProjects, PermissionErrorsAreDistinct) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("No permission"));
 }
 
+// 1.0 passes the schema check as an integer, and so it is read: one project asked for, not the
+// default page.
+TEST(ListProjects, ReadsAWholeNumberWrittenAsAFloat) {
+  ToolHarness harness({.toolsets = {"all"}});
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200,
+                           R"({"isLast":true,"values":[{"id":"1","key":"A","name":"Alpha"}]})");
+
+  const auto result = harness.Call("list_projects", {{"max_results", 1.0}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const auto requests = harness.env.http->RequestsTo("/project/search");
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_THAT(requests.front().url, testing::EndsWith("maxResults=1"));
+}
+
 // A cursor is bound to the Jira site its page came from: with two sites, a cursor from acme
 // given with site beta is refused before anything is sent to beta.
 TEST(ListProjects, RefusesACursorFromAnotherSite) {
