@@ -679,7 +679,11 @@ class MarkdownRenderer {
         longest = std::max(longest, run);
       }
       const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
-      return fence + StringAttr(node, "language") + "\n" + text + "\n" + fence;
+      // The language is one word of the fence's line: a backtick or a line break in it (written
+      // by another client) would end the fence early or not at all.
+      std::string language = StringAttr(node, "language");
+      language.erase(std::min(language.size(), language.find_first_of(" \t\r\n`")));
+      return fence + language + "\n" + text + "\n" + fence;
     }
     if (type == "blockquote") {
       return Indent(Blocks(content, "\n\n", depth), "> ", "> ");

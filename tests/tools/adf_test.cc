@@ -685,6 +685,21 @@ TEST(AdfToMarkdown, ACodeBlockHoldingAFenceGetsALongerOne) {
   EXPECT_EQ(Converted(markdown)["content"], adf["content"]);
 }
 
+// A language attribute written by another client cannot end the fence or start the code: it
+// keeps its first word, up to a backtick or a line break.
+TEST(AdfToMarkdown, ACodeBlockLanguageStaysOnTheFenceLine) {
+  const auto block = [](const std::string& language) {
+    return Doc({{{"type", "codeBlock"},
+                 {"attrs", {{"language", language}}},
+                 {"content", {Text("not code")}}},
+                Para({Text("after")})});
+  };
+
+  EXPECT_EQ(AdfToMarkdown(block("```evil\n")), "```\nnot code\n```\n\nafter");
+  EXPECT_EQ(AdfToMarkdown(block("c++ extra\nline")), "```c++\nnot code\n```\n\nafter");
+  EXPECT_EQ(Converted(AdfToMarkdown(block("py`x")))["content"][1], Para({Text("after")}));
+}
+
 // A bare newline would come back as a space when the markdown is sent again (edit_comment after
 // list_comments); a heading or a table cell holds one line, so there the break is a space.
 TEST(AdfToMarkdown, HardBreaksStayBreaksWhereALineCanBreak) {
