@@ -45,26 +45,48 @@ core::Result<JqlCheck> CheckJql(JiraClient& client, const mcp::CallContext& cont
     return response.status().WithContext("Validating the JQL");
   }
   JqlCheck check;
-  for (const auto& message : response->body.value("errorMessages", Json::array())) {
-    check.errors.push_back(message.get<std::string>());
-  }
-  for (const auto& query : response->body.value("queries", Json::array())) {
-    for (const auto& message : query.value("errors", Json::array())) {
-      check.errors.push_back(message.get<std::string>());
+  const auto add_texts = [](const Json& messages, std::vector<std::string>& to) {
+    if (!messages.is_array()) {
+      return;
     }
-    for (const auto& message : query.value("warnings", Json::array())) {
-      check.warnings.push_back(message.get<std::string>());
+    for (const auto& message : messages) {
+      if (message.is_string()) {
+        to.push_back(message.get<std::string>());
+      }
     }
+  };
+  add_texts(response->body.value("errorMessages", Json()), check.errors);
+  const Json queries = response->body.value("queries", Json());
+  for (const auto& query : queries.is_array() ? queries : Json::array()) {
+    add_texts(query.value("errors", Json()), check.errors);
+    add_texts(query.value("warnings", Json()), check.warnings);
   }
   return check;
 }
 
-// Jira answers some JQL it cannot honour with nothing rather than an error (C15): after an empty
-// answer, the errors CheckJql found, as an error that says to `retry` ("search again").
-core::Status InvalidJql(const JqlCheck& check, std::string_view retry) {
-  return {core::Code::kInvalidArgument,
-          EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check.errors, "; "))) +
-              fmt::format(" Fix it (validate_jql checks it) and {}.", retry)};
+// Jira answers some JQL it cannot honour with nothing rather than an error (C15), so an empty
+// answer is checked with CheckJql. Errors fail the call, saying to fix the JQL and `retry`
+// ("search again"); Jira's warnings, or why the JQL could not be checked, are notes for the reply.
+core::Result<std::vector<std::string>> CheckAfterEmptyAnswer(JiraClient& client,
+                                                             const mcp::CallContext& context,
+                                                             const Json& arguments,
+                                                             const std::string& jql,
+                                                             std::string_view retry) {
+  auto check = CheckJql(client, context, arguments, jql, kEmptyAnswerCheck);
+  if (!check.ok()) {
+    return std::vector<std::string>{
+        EndSentence(fmt::format("the JQL could not be checked, and Jira answers nothing for some "
+                                "JQL it cannot honour: {}",
+                                check.status().message())) +
+        " validate_jql checks it."};
+  }
+  if (!check->errors.empty()) {
+    return core::Status(
+        core::Code::kInvalidArgument,
+        EndSentence(fmt::format("The JQL is not valid: {}", fmt::join(check->errors, "; "))) +
+            fmt::format(" Fix it (validate_jql checks it) and {}.", retry));
+  }
+  return std::move(check->warnings);
 }
 
 // One line per issue under a header naming the columns once: "key | summary | status ...".
@@ -181,13 +203,13 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
 
   if (count == 0 && position.token.empty()) {
     // Jira answers an empty page for some JQL it cannot honour (C15): check before saying so.
-    auto check = CheckJql(client, context, arguments, jql, kEmptyAnswerCheck);
-    if (check.ok() && !check->errors.empty()) {
-      return InvalidJql(*check, "search again");
+    auto notes = CheckAfterEmptyAnswer(client, context, arguments, jql, "search again");
+    if (!notes.ok()) {
+      return notes.status();
     }
-    if (check.ok() && !check->warnings.empty()) {
-      structured["warnings"] = check->warnings;
-      text += fmt::format("\nJira warns about the JQL: {}", fmt::join(check->warnings, "; "));
+    if (!notes->empty()) {
+      text += fmt::format("\nNote: {}", fmt::join(*notes, "; "));
+      structured["warnings"] = std::move(*notes);
     }
   }
 
@@ -219,15 +241,18 @@ core::Result<mcp::ToolResult> CountIssues(JiraClient& client, const Json& argume
   if (!count.is_number_unsigned()) {
     return core::Status(core::Code::kUnavailable, "Jira answered the count without a number.");
   }
+  std::string text =
+      fmt::format("About {} (approximate)", Count(count.get<std::size_t>(), "issue"));
   if (count.get<std::size_t>() == 0) {
-    auto check = CheckJql(client, context, arguments, jql, kEmptyAnswerCheck);
-    if (check.ok() && !check->errors.empty()) {
-      return InvalidJql(*check, "count again");
+    auto notes = CheckAfterEmptyAnswer(client, context, arguments, jql, "count again");
+    if (!notes.ok()) {
+      return notes.status();
+    }
+    if (!notes->empty()) {
+      text += fmt::format("\nNote: {}", fmt::join(*notes, "; "));
     }
   }
-  return mcp::ToolResult::Success(
-      fmt::format("About {} (approximate)", Count(count.get<std::size_t>(), "issue")),
-      {{"count", count}, {"approximate", true}});
+  return mcp::ToolResult::Success(std::move(text), {{"count", count}, {"approximate", true}});
 }
 
 core::Result<mcp::ToolResult> ValidateJql(JiraClient& client, const Json& arguments,

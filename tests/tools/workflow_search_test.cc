@@ -151,6 +151,42 @@ TEST(SearchIssues, AnEmptyAnswerToValidJqlSaysNoIssues) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("No issues match"));
 }
 
+// C15: when the JQL cannot be checked after an empty answer, the reply says so instead of
+// passing the empty answer off as "no issues match".
+TEST(SearchIssues, AnEmptyAnswerWhoseJqlCannotBeCheckedSaysSo) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/search/jql"), 200, R"({"issues":[],"isLast":true})");
+  harness.env.http->OnJson("POST", Api("/search/approximate-count"), 200, R"({"count":0})");
+  harness.env.http->OnJson("POST", Api("/jql/parse"), 403,
+                           R"({"errorMessages":["You do not have permission."]})");
+
+  const auto search = harness.Call("search_issues", {{"jql", "cf[1] = 1"}});
+  const auto count = harness.Call("count_issues", {{"jql", "cf[1] = 1"}});
+
+  ASSERT_FALSE(search.is_error) << ToolHarness::TextOf(search);
+  EXPECT_THAT(ToolHarness::TextOf(search), HasSubstr("Note: the JQL could not be checked"));
+  ASSERT_EQ(ToolHarness::Structured(search)["warnings"].size(), 1U);
+  EXPECT_THAT(ToolHarness::Structured(search)["warnings"][0].get<std::string>(),
+              HasSubstr("validate_jql checks it"));
+  ASSERT_FALSE(count.is_error) << ToolHarness::TextOf(count);
+  EXPECT_THAT(ToolHarness::TextOf(count), HasSubstr("About 0 issues (approximate)\nNote: the JQL"));
+}
+
+// Jira's warnings are notes; entries that are not text are skipped, not a failure.
+TEST(SearchIssues, AnEmptyAnswerCarriesJirasWarnings) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/search/jql"), 200, R"({"issues":[],"isLast":true})");
+  harness.env.http->OnJson(
+      "POST", Api("/jql/parse"), 200,
+      R"({"errorMessages":[7],"queries":[{"errors":null,"warnings":["w",{}]}]})");
+
+  const auto result = harness.Call("search_issues", {{"jql", "project = A"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["warnings"], (Json{"w"}));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("No issues match this JQL.\nNote: w"));
+}
+
 TEST(ValidateJql, ReportsErrorsAndWarnings) {
   ToolHarness harness;
   harness.env.http->OnJson("POST", Api("/jql/parse"), 200, R"({"queries":[{"query":"x",
