@@ -122,8 +122,14 @@ core::Result<RequestStateCodec::State> RequestStateCodec::Open(std::string_view 
   return state;
 }
 
-std::string RequestBinding(const std::string& method, const Json& salient) {
-  return method + ":" + HexSha256(salient.dump(-1, ' ', false, Json::error_handler_t::replace));
+std::string RequestBinding(const std::string& method, std::string_view name,
+                           const Json& arguments) {
+  // {"arguments":…,"name":…} as nlohmann writes it (members in key order), built as text: the
+  // arguments may be megabytes of rich text, not worth a copy as JSON.
+  constexpr auto kReplace = Json::error_handler_t::replace;
+  const std::string salient = R"({"arguments":)" + arguments.dump(-1, ' ', false, kReplace) +
+                              R"(,"name":)" + Json(name).dump(-1, ' ', false, kReplace) + "}";
+  return method + ":" + HexSha256(salient);
 }
 
 MrtrRequester::MrtrRequester(Json client_capabilities, Json answers)

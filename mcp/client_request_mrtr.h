@@ -49,8 +49,10 @@ class RequestStateCodec {
   std::string key_;
 };
 
-// "tools/call:<sha256 hex of the salient parameters>": what a requestState is bound to.
-std::string RequestBinding(const std::string& method, const Json& salient);
+// "tools/call:<sha256 hex of the salient parameters>" (the name of the tool or prompt, or the
+// resource's URI, and the arguments, as the JSON {"arguments":…,"name":…}): what a requestState
+// is bound to.
+std::string RequestBinding(const std::string& method, std::string_view name, const Json& arguments);
 
 // The 2026-07-28 requester for one round of one request. Thread-safe.
 class MrtrRequester final : public ClientRequester {

@@ -177,6 +177,12 @@ CallContext::ProgressFn MakeProgress(const Message& message, const RequestScope&
   };
 }
 
+// What a request without arguments is handled with.
+const Json& NoArguments() {
+  static const Json kNone = Json::object();
+  return kNone;
+}
+
 ToolResult RunHandler(const ToolDefinition& tool, const Json& arguments,
                       const CallContext& context) {
   try {
@@ -699,7 +705,7 @@ Json Server::ListResourceTemplates(const Call& call) const {
   return MakeResult(call.message.id, std::move(result));
 }
 
-Json Server::RunWithClient(const Call& call, const Json& salient,
+Json Server::RunWithClient(const Call& call, const std::string& name, const Json& arguments,
                            const std::function<HandlerOutcome(const CallContext&)>& run) const {
   const Message& message = call.message;
   CallContext::Services services{.cancelled = call.scope.cancelled,
@@ -713,7 +719,7 @@ Json Server::RunWithClient(const Call& call, const Json& salient,
   }
 
   // 2026-07-28 (MRTR): answers come with the retried request.
-  const std::string binding = RequestBinding(message.method, salient);
+  const std::string binding = RequestBinding(message.method, name, arguments);
   Json answers = Json::object();
   if (const auto state = message.params.find("requestState"); state != message.params.end()) {
     if (!state->is_string()) {
@@ -777,10 +783,10 @@ Json Server::CallTool(const Call& call) const {
     return InvalidParams(message, fmt::format("unknown tool '{}'; tools/list names the tools",
                                               name.get<std::string>()));
   }
-  Json arguments = message.params.value("arguments", Json::object());
-  if (arguments.is_null()) {
-    arguments = Json::object();
-  }
+  // Read in place: the arguments may hold megabytes of rich text.
+  const auto given = message.params.find("arguments");
+  const Json& arguments =
+      given == message.params.end() || given->is_null() ? NoArguments() : *given;
 
   if (auto status = ValidateArguments(tool->input_schema, arguments); !status.ok()) {
     Log()->debug("bad_arguments id={} tool={} why={}", IdForLog(message.id), tool->name,
@@ -791,8 +797,7 @@ Json Server::CallTool(const Call& call) const {
                                       tool->name, status.message()))));
   }
 
-  const Json salient = {{"name", tool->name}, {"arguments", arguments}};
-  return RunWithClient(call, salient, [&](const CallContext& context) {
+  return RunWithClient(call, tool->name, arguments, [&](const CallContext& context) {
     ToolResult result = RunHandler(*tool, arguments, context);
     if (!result.is_error && result.structured) {
       if (auto status = ValidateArguments(tool->output_schema, *result.structured); !status.ok()) {
@@ -837,8 +842,7 @@ Json Server::GetPrompt(const Call& call) const {
     }
   }
 
-  const Json salient = {{"name", prompt->name}, {"arguments", arguments}};
-  return RunWithClient(call, salient, [&](const CallContext& context) {
+  return RunWithClient(call, prompt->name, arguments, [&](const CallContext& context) {
     auto result = RunPrompt(*prompt, arguments, context);
     if (!result.ok()) {
       return HandlerOutcome{StatusToError(message, result.status()), true};
@@ -873,7 +877,7 @@ Json Server::ReadResource(const Call& call) const {
     return ResourceNotFound(message, uri, call.era);
   }
 
-  return RunWithClient(call, {{"uri", uri}}, [&](const CallContext& context) {
+  return RunWithClient(call, uri, NoArguments(), [&](const CallContext& context) {
     auto contents = RunRead([&] { return read(context); }, context);
     if (!contents.ok() && contents.status().code() == core::Code::kNotFound) {
       return HandlerOutcome{ResourceNotFound(message, uri, call.era), true};

@@ -199,7 +199,8 @@ class Server {
     Json answer;  // a complete JSON-RPC answer (result or error)
     bool failed = false;
   };
-  Json RunWithClient(const Call& call, const Json& salient,
+  // `name` and `arguments` are the request's salient parameters (what a requestState is bound to).
+  Json RunWithClient(const Call& call, const std::string& name, const Json& arguments,
                      const std::function<HandlerOutcome(const CallContext&)>& run) const;
 
   ServerInfo info_;

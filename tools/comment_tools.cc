@@ -72,7 +72,7 @@ core::Result<Json> CommentBody(const Json& arguments) {
                                     "comment's text (markdown).",
                                     name));
   }
-  Json body = {{"body", *adf}};
+  Json body = {{"body", std::move(*adf)}};
   const std::string role = StringArg(arguments, "visible_to_role");
   const std::string group = StringArg(arguments, "visible_to_group");
   if (!role.empty() && !group.empty()) {
@@ -117,7 +117,7 @@ core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& argum
     comments.push_back(std::move(summary));
   }
   std::string head = Count(comments.size(), "comment");
-  Json structured = {{"comments", comments}};
+  Json structured = {{"comments", std::move(comments)}};
   AddOffsetCursor(*page, *response, values.size(), structured, head);
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
@@ -129,7 +129,8 @@ core::Result<mcp::ToolResult> AddComment(JiraClient& client, const Json& argumen
     return body.status();
   }
   JiraRequest request = Request("POST", CommentPath(arguments), WriteWork(), arguments);
-  request.body = *body;
+  const bool restricted = body->contains("visibility");
+  request.body = std::move(*body);
   auto response = client.Call(context, request);
   if (!response.ok()) {
     return response.status().WithContext("Adding the comment");
@@ -143,7 +144,7 @@ core::Result<mcp::ToolResult> AddComment(JiraClient& client, const Json& argumen
   }
   Json structured = {{"id", id}, {"created", ValueOr(response->body, "created", "")}};
   std::string text = fmt::format("Added comment {} to {}", id, StringArg(arguments, "issue_key"));
-  if ((*body).contains("visibility") && !response->body.contains("visibility")) {
+  if (restricted && !response->body.contains("visibility")) {
     structured["warnings"] = {"the visibility restriction did not land"};
     text += "; the visibility restriction did not land";
   }
@@ -159,7 +160,7 @@ core::Result<mcp::ToolResult> EditComment(JiraClient& client, const Json& argume
   const std::string id = StringArg(arguments, "comment_id");
   JiraRequest request = Request("PUT", fmt::format("{}/{}", CommentPath(arguments), Encode(id)),
                                 WriteWork(), arguments);
-  request.body = *body;
+  request.body = std::move(*body);
   auto response = client.Call(context, request);
   if (!response.ok()) {
     return response.status().WithContext("Editing comment " + id);

@@ -145,7 +145,7 @@ class RequestStateTest : public ::testing::Test {
  protected:
   RequestStateCodec::State State() {
     return {.subject = "alice",
-            .binding = RequestBinding("tools/call", {{"name", "t"}}),
+            .binding = RequestBinding("tools/call", "t", Json::object()),
             .expires = clock_.Now() + 60s,
             .answers = {{"k", {{"action", "accept"}}}}};
   }
@@ -179,7 +179,7 @@ TEST_F(RequestStateTest, RefusesAnotherSubjectRequestOrKeyAndExpiredState) {
 
   EXPECT_FALSE(codec_.Open(sealed, "bob", State().binding, clock_.Now()).ok());
   EXPECT_FALSE(
-      codec_.Open(sealed, "alice", RequestBinding("tools/call", {{"name", "u"}}), clock_.Now())
+      codec_.Open(sealed, "alice", RequestBinding("tools/call", "u", Json::object()), clock_.Now())
           .ok());
   EXPECT_FALSE(other_key.Open(sealed, "alice", State().binding, clock_.Now()).ok());
   clock_.Advance(61s);
