@@ -19,6 +19,7 @@
 #include "core/listen_error.h"
 #include "core/listening_server.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "core/url.h"
 #include "mcp/http_rules.h"
 #include "mcp/http_sessions.h"
@@ -752,6 +753,9 @@ void HttpTransport::Impl::HandlePost(const Request& req, Response& res,
     return;
   }
   Route(req, res, body.text, *principal);
+  if (body.text.size() >= core::kLargeRequestBytes) {
+    core::ReleaseFreeMemory();
+  }
 }
 
 void HttpTransport::Impl::Route(const Request& req, Response& res, const std::string& body,

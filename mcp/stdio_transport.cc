@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "core/log.h"
+#include "core/memory.h"
 
 namespace mcp {
 namespace {
@@ -158,7 +159,7 @@ void StdioTransport::HandleLine(std::string line) {
     }
     return;
   }
-  Dispatch(std::get<Message>(std::move(parsed)));
+  Dispatch(std::get<Message>(std::move(parsed)), line.size());
 }
 
 RequestScope StdioTransport::Scope(const std::atomic<bool>* cancelled) {
@@ -166,7 +167,7 @@ RequestScope StdioTransport::Scope(const std::atomic<bool>* cancelled) {
           [this](const Json& notification) { Write(notification); }, &channel_};
 }
 
-void StdioTransport::Dispatch(Message message) {
+void StdioTransport::Dispatch(Message message, std::size_t bytes) {
   if (message.kind == Message::Kind::kResponse) {
     if (!pending_.Resolve(message)) {
       Log()->debug("unexpected_response id={}", IdForLog(message.id));
@@ -178,7 +179,7 @@ void StdioTransport::Dispatch(Message message) {
     return;
   }
   if (RunsOnWorker(message)) {
-    StartCall(std::move(message));
+    StartCall(std::move(message), bytes);
     return;
   }
   if (auto answer = server_.Handle(message, Scope(nullptr))) {
@@ -186,8 +187,8 @@ void StdioTransport::Dispatch(Message message) {
   }
 }
 
-void StdioTransport::StartCall(Message message) {
-  Queued call{Serialize(message.id), std::make_shared<InFlight>(), std::move(message)};
+void StdioTransport::StartCall(Message message, std::size_t bytes) {
+  Queued call{Serialize(message.id), std::make_shared<InFlight>(), std::move(message), bytes};
   {
     std::lock_guard lock(calls_mutex_);
     if (running_ >= options_.max_concurrent_calls) {
@@ -220,6 +221,11 @@ void StdioTransport::RunWorker(Queued call) {
     // A cancelled request gets no answer (MCP cancellation): the client has moved on.
     if (answer && !call.flight->cancelled) {
       Write(*answer);
+    }
+    if (call.bytes >= core::kLargeRequestBytes) {
+      answer.reset();
+      call.message = Message{};
+      core::ReleaseFreeMemory();
     }
     std::lock_guard lock(calls_mutex_);
     if (const auto it = calls_.find(call.key); it != calls_.end() && it->second == call.flight) {

@@ -66,6 +66,7 @@ class StdioTransport {
     std::string key;
     std::shared_ptr<InFlight> flight;
     Message message;
+    std::size_t bytes = 0;  // the message's size as read
   };
 
   // Server-to-client requests over this transport's own output and input.
@@ -82,8 +83,8 @@ class StdioTransport {
   void HandleLine(std::string line);
   // The scope of one request from this client; `cancelled` is null for calls run inline.
   RequestScope Scope(const std::atomic<bool>* cancelled);
-  void Dispatch(Message message);
-  void StartCall(Message message);
+  void Dispatch(Message message, std::size_t bytes);
+  void StartCall(Message message, std::size_t bytes);
   void RunWorker(Queued call);
   void Cancel(const Message& message);
   void Write(const Json& message);
