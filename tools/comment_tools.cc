@@ -2,6 +2,9 @@
 // list_worklogs, add_worklog.
 #include <fmt/format.h>
 
+#include <string>
+#include <vector>
+
 #include "tools/adf.h"
 #include "tools/fields.h"
 #include "tools/tool_support.h"
@@ -109,17 +112,20 @@ core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& argum
   }
   const Json values = response->body.value("comments", Json::array());
   Json comments = Json::array();
-  std::string text;
+  std::vector<std::string> lines;
   for (const auto& comment : values) {
     Json summary = CommentSummary(comment);
     CapStrings(summary, kCommentCap);
-    text += CommentLine(summary);
+    lines.push_back(CommentLine(summary));
     comments.push_back(std::move(summary));
   }
+  const std::size_t left_out = KeepWithinBudget(comments, lines);
   std::string head = Count(comments.size(), "comment");
+  const std::size_t returned = comments.size();
   Json structured = {{"comments", std::move(comments)}};
-  AddOffsetCursor(*page, *response, values.size(), structured, head);
-  return mcp::ToolResult::Success(head + text, std::move(structured));
+  AddOffsetCursor(*page, *response, returned, structured, head, left_out);
+  return mcp::ToolResult::Success(head + fmt::format("{}", fmt::join(lines, "")),
+                                  std::move(structured));
 }
 
 core::Result<mcp::ToolResult> AddComment(JiraClient& client, const Json& arguments,
@@ -203,7 +209,7 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
   }
   const Json values = response->body.value("worklogs", Json::array());
   Json worklogs = Json::array();
-  std::string text;
+  std::vector<std::string> lines;
   for (const auto& worklog : values) {
     Json summary = {{"id", ValueOr(worklog, "id", "")},
                     {"author", CompactValue(worklog.value("author", Json()))},
@@ -214,15 +220,19 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
         summary[key] = value;
       }
     }
-    text +=
-        fmt::format("\n{} {} {}", ValueText(summary.value("started", Json())),
-                    ValueText(summary["author"]), ValueText(summary.value("timeSpent", Json())));
+    CapStrings(summary, kCommentCap);
+    lines.push_back(fmt::format("\n{} {} {}", ValueText(summary.value("started", Json())),
+                                ValueText(summary["author"]),
+                                ValueText(summary.value("timeSpent", Json()))));
     worklogs.push_back(std::move(summary));
   }
+  const std::size_t left_out = KeepWithinBudget(worklogs, lines);
   std::string head = Count(worklogs.size(), "worklog");
-  Json structured = {{"worklogs", worklogs}};
-  AddOffsetCursor(*page, *response, values.size(), structured, head);
-  return mcp::ToolResult::Success(head + text, std::move(structured));
+  const std::size_t returned = worklogs.size();
+  Json structured = {{"worklogs", std::move(worklogs)}};
+  AddOffsetCursor(*page, *response, returned, structured, head, left_out);
+  return mcp::ToolResult::Success(head + fmt::format("{}", fmt::join(lines, "")),
+                                  std::move(structured));
 }
 
 core::Result<mcp::ToolResult> AddWorklog(JiraClient& client, const Json& arguments,

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "tools/adf.h"
 #include "tools/fields.h"
@@ -728,11 +730,20 @@ core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& argum
   }
   const Json values = response->body.value("values", Json::array());
   Json changes = Changes(values);
-  const std::string text = ChangeLines(changes, "\n");
+  // A change to a description carries the whole text before and after: a long one is cut.
+  constexpr std::size_t kValueCap = 2000;
+  CapStrings(changes, kValueCap);
+  std::vector<std::string> lines;
+  for (const auto& change : changes) {
+    lines.push_back(ChangeLines(Json::array({change}), "\n"));
+  }
+  const std::size_t left_out = KeepWithinBudget(changes, lines);
   std::string head = Count(changes.size(), "change set");
-  Json structured = {{"histories", changes}};
-  AddOffsetCursor(*page, *response, values.size(), structured, head);
-  return mcp::ToolResult::Success(head + text, std::move(structured));
+  const std::size_t returned = changes.size();
+  Json structured = {{"histories", std::move(changes)}};
+  AddOffsetCursor(*page, *response, returned, structured, head, left_out);
+  return mcp::ToolResult::Success(head + fmt::format("{}", fmt::join(lines, "")),
+                                  std::move(structured));
 }
 
 }  // namespace

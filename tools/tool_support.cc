@@ -699,7 +699,7 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
 }
 
 void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::size_t returned,
-                     Json& structured, std::string& head) {
+                     Json& structured, std::string& head, std::size_t left_out) {
   const Json& body = response.body;
   const long long next = page.start_at + static_cast<long long>(returned);
   bool has_more = false;
@@ -710,12 +710,34 @@ void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::
   } else {
     has_more = returned >= static_cast<std::size_t>(page.max_results);
   }
-  has_more = has_more && returned > 0;
+  has_more = (has_more || left_out > 0) && returned > 0;
   structured["has_more"] = has_more;
   if (has_more) {
     structured["next_cursor"] = OffsetCursor(page.binding, next, page.max_results, response.site);
     head += " (more: pass next_cursor as cursor)";
   }
+  if (left_out > 0) {
+    head += " " + BudgetMarker(fmt::format("the next {} come with next_cursor", left_out));
+  }
+}
+
+std::size_t KeepWithinBudget(Json& entries, std::vector<std::string>& lines) {
+  std::size_t used = 0;
+  std::size_t kept = 0;
+  while (kept < lines.size() && entries.is_array() && kept < entries.size()) {
+    const std::size_t size = lines[kept].size() + JsonSize(entries[kept]);
+    if (kept > 0 && used + size > kReplyBudget) {
+      break;
+    }
+    used += size;
+    ++kept;
+  }
+  const std::size_t dropped = lines.size() - kept;
+  lines.resize(kept);
+  while (entries.is_array() && entries.size() > kept) {
+    entries.erase(entries.size() - 1);
+  }
+  return dropped;
 }
 
 std::string OffsetCursor(std::string_view binding, long long start_at, int max_results,

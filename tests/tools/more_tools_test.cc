@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -5,6 +6,7 @@
 #include "mcp/json_rpc.h"
 #include "tests/tools/tool_harness.h"
 #include "tools/adf.h"
+#include "tools/tool_support.h"
 
 namespace tools {
 namespace {
@@ -169,6 +171,45 @@ TEST(AddComment, NeedsExactlyOneBody) {
 
   EXPECT_TRUE(harness.Call("add_comment", {{"issue_key", "A-1"}}).is_error);
   EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
+// Fifty long comments would be 800 kB in one reply: the page is cut to the reply budget, says
+// so, and its cursor continues with the first comment left out, though Jira's page was the last.
+TEST(ListComments, CutsAPageToTheReplyBudgetAndContinuesAfterIt) {
+  ToolHarness harness;
+  Json comments = Json::array();
+  for (int i = 0; i < 50; ++i) {
+    comments.push_back(
+        {{"id", std::to_string(i)},
+         {"created", "t"},
+         {"body",
+          {{"type", "doc"},
+           {"version", 1},
+           {"content",
+            {{{"type", "paragraph"},
+              {"content", {{{"type", "text"}, {"text", std::string(7000, 'x')}}}}}}}}}});
+  }
+  harness.env.http->OnJson(
+      "GET", Api("/issue/A-1/comment"), 200,
+      Json{{"startAt", 0}, {"total", 50}, {"isLast", true}, {"comments", comments}}.dump());
+
+  const auto first = harness.Call("list_comments", {{"issue_key", "A-1"}, {"max_results", 50}});
+
+  ASSERT_FALSE(first.is_error) << ToolHarness::TextOf(first);
+  const Json structured = ToolHarness::Structured(first);
+  const std::size_t kept = structured["comments"].size();
+  EXPECT_GE(kept, 1U);
+  EXPECT_LT(kept, 50U);
+  EXPECT_LE(ToolHarness::TextOf(first).size() + structured.dump().size(), kReplyBudget + 1024);
+  EXPECT_THAT(ToolHarness::TextOf(first),
+              HasSubstr(fmt::format("[truncated to fit the reply budget; the next {} come with "
+                                    "next_cursor]",
+                                    50 - kept)));
+  ASSERT_TRUE(structured["has_more"].get<bool>());
+
+  harness.Call("list_comments", {{"issue_key", "A-1"}, {"cursor", structured["next_cursor"]}});
+  EXPECT_THAT(harness.env.http->RequestsTo("/comment").back().url,
+              HasSubstr(fmt::format("startAt={}&maxResults=50", kept)));
 }
 
 TEST(ListComments, RendersBodiesAsMarkdownAndPages) {
