@@ -282,6 +282,14 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
             " Send less at once.",
         detail};
   }
+  if (status == 414 || status == 431) {
+    return {core::Code::kInvalidArgument,
+            EndSentence(fmt::format("Jira refused the request's address or headers as too long "
+                                    "(HTTP {}){}",
+                                    status, WithUpstream(upstream))) +
+                " Ask for fewer fields or issues at once, or shorten the JQL.",
+            detail};
+  }
   if (status == 429) {
     auto error = RateLimitSpent(response, request, tries, idempotent, now);
     return {error.code(), error.message(), detail};

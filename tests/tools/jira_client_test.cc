@@ -372,6 +372,8 @@ INSTANTIATE_TEST_SUITE_P(
                       StatusCase{404, core::Code::kNotFound, "not visible to you"},
                       StatusCase{409, core::Code::kConflict, "conflict"},
                       StatusCase{410, core::Code::kFailedPrecondition, "gone"},
+                      StatusCase{414, core::Code::kInvalidArgument, "Ask for fewer fields"},
+                      StatusCase{431, core::Code::kInvalidArgument, "as too long (HTTP 431)"},
                       StatusCase{422, core::Code::kInvalidArgument, "rejected the request"},
                       StatusCase{500, core::Code::kUnavailable, "failing (HTTP 500)"}));
 
