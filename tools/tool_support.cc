@@ -566,12 +566,15 @@ core::Status CollectUpdateSlots(Json& update, std::vector<RichTextSlot>& slots) 
       for (auto& [verb, operand] : operation.items()) {
         const std::string where = fmt::format("update.{}[{}].{}", field, i, verb);
         if (field == "comment" && (verb == "add" || verb == "edit")) {
-          if (!operand.is_object() || !operand.contains("body") || operand["body"].is_null()) {
+          const bool needs_id = verb == "edit";
+          if (!operand.is_object() || !operand.contains("body") || operand["body"].is_null() ||
+              (needs_id && (!operand.contains("id") ||
+                            !(operand["id"].is_string() || operand["id"].is_number_integer())))) {
             return core::Status(
                 core::Code::kInvalidArgument,
                 fmt::format("`{}` must be an object with the comment's `body` (markdown or an "
                             "ADF document){}, such as {{\"body\": \"Fixed in **1.2**\"}}.",
-                            where, verb == "edit" ? " and its `id`" : ""));
+                            where, needs_id ? " and its `id`" : ""));
           }
           slots.push_back({field, where + ".body", &operand["body"], true});
         } else if (IsSystemRichText(field) && verb != "set") {

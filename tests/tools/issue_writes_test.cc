@@ -348,13 +348,19 @@ TEST(UpdateIssue, MisshapenRichTextOperationsSayWhatToSend) {
       {{"issue_key", "A-1"}, {"update", {{"comment", {{{"add", {{"body", nullptr}}}}}}}}});
   const auto verb = harness.Call(
       "update_issue", {{"issue_key", "A-1"}, {"update", {{"description", {{{"add", "## md"}}}}}}});
+  const auto no_id = harness.Call(
+      "update_issue",
+      {{"issue_key", "A-1"}, {"update", {{"comment", {{{"edit", {{"body", "fixed"}}}}}}}}});
 
   EXPECT_THAT(ToolHarness::TextOf(text),
               HasSubstr("`update.comment[0].add` must be an object with the comment's `body`"));
   EXPECT_THAT(ToolHarness::TextOf(no_body), HasSubstr("`update.comment[0].add` must be an object"));
   EXPECT_THAT(ToolHarness::TextOf(verb),
               HasSubstr("`update.description[0].add`: description takes only `set`"));
-  EXPECT_TRUE(text.is_error && no_body.is_error && verb.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(no_id),
+              HasSubstr("`update.comment[0].edit` must be an object with the comment's `body` "
+                        "(markdown or an ADF document) and its `id`"));
+  EXPECT_TRUE(text.is_error && no_body.is_error && verb.is_error && no_id.is_error);
   EXPECT_TRUE(harness.env.http->requests().empty());
 }
 
