@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -459,9 +460,31 @@ class AdfBuilder {
     }
   }
 
+  // Whether `url` names a scheme that runs or embeds content where the link is opened
+  // (javascript:, vbscript:, data:, file:), as a browser reads it: without the tabs, line
+  // breaks and other control characters it ignores, in any case.
+  static bool RunsContent(std::string_view url) {
+    std::string scheme;
+    for (const char c : url) {
+      if (static_cast<unsigned char>(c) <= 0x20) {
+        continue;
+      }
+      if (c == ':') {
+        return scheme == "javascript" || scheme == "vbscript" || scheme == "data" ||
+               scheme == "file";
+      }
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+        return false;  // a relative address
+      }
+      scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return false;
+  }
+
+  // A link keeps its text; its address becomes a link mark unless it RunsContent.
   static Json WithLink(const Json& marks, cmark_node* node) {
     const char* url = cmark_node_get_url(node);
-    if (url == nullptr || *url == '\0') {
+    if (url == nullptr || *url == '\0' || RunsContent(url)) {
       return marks;
     }
     Json attrs = {{"href", url}};

@@ -218,6 +218,20 @@ TEST(MarkdownToAdf, MixedTaskAndPlainItemsStayABulletList) {
   EXPECT_EQ(list["content"][0]["content"][0], Para({Text("[x] done")}));
 }
 
+// A link that would run script or embed content where it is opened keeps its text only.
+TEST(MarkdownToAdf, LinksThatRunContentKeepOnlyTheirText) {
+  for (const std::string url :
+       {"javascript:alert(1)", "JavaScript:alert(1)", "java&#9;script:x",
+        "data:text/html;base64,PHNjcmlwdD4=", "vbscript:x", "file:///etc"}) {
+    const Json doc = Converted("[click](" + url + ")");
+
+    EXPECT_EQ(doc["content"][0], Para({Text("click")})) << url;
+  }
+  EXPECT_EQ(Converted("[a](https://e.com/x:y)")["content"][0]["content"][0]["marks"][0]["type"],
+            "link");
+  EXPECT_EQ(Converted("[a](docs/data:x)")["content"][0]["content"][0]["marks"][0]["type"], "link");
+}
+
 TEST(MarkdownToAdf, ImagesBecomeLinks) {
   const Json inline_node = Blocks("![diagram](https://x.test/d.png)")[0]["content"][0];
 
