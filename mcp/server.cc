@@ -497,8 +497,12 @@ Json Server::HandleModern(const Message& message, const RequestScope& scope) con
   if (!meta.contains(kMetaProtocolVersion)) {
     missing.emplace_back(kMetaProtocolVersion);
   }
-  if (!meta.contains(kMetaClientCapabilities) || !meta[kMetaClientCapabilities].is_object()) {
+  if (!meta.contains(kMetaClientCapabilities)) {
     missing.emplace_back(kMetaClientCapabilities);
+  } else if (!meta[kMetaClientCapabilities].is_object()) {
+    return InvalidParams(message, fmt::format("_meta key {} must be an object (the client's "
+                                              "capabilities, {{}} for none)",
+                                              kMetaClientCapabilities));
   }
   if (!missing.empty()) {
     // 2026-07-28 basic/index: a request without the required _meta fields is malformed.

@@ -233,6 +233,24 @@ TEST_F(ServerTest, ModernUnknownVersionNamesBothWaysIn) {
   EXPECT_NE(message.find("initialize"), std::string::npos) << message;
 }
 
+// Client capabilities of the wrong type are named as such, not as missing.
+TEST_F(ServerTest, ModernClientCapabilitiesOfTheWrongTypeSayWhatTheyMustBe) {
+  const Json wrong = Call(
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/list",
+          "params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",
+                             "io.modelcontextprotocol/clientCapabilities":[1]}}})");
+  const Json missing = Call(
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/list",
+          "params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})");
+
+  EXPECT_EQ(wrong["error"]["code"], rpc::kInvalidParams);
+  EXPECT_EQ(wrong["error"]["message"],
+            "Invalid params: _meta key io.modelcontextprotocol/clientCapabilities must be an "
+            "object (the client's capabilities, {} for none)");
+  EXPECT_EQ(missing["error"]["message"],
+            "Invalid params: missing _meta keys: io.modelcontextprotocol/clientCapabilities");
+}
+
 TEST_F(ServerTest, ModernRemovedMethodsAreNotFound) {
   EXPECT_EQ(Call(Modern("ping"))["error"]["code"], rpc::kMethodNotFound);
   EXPECT_EQ(Call(Modern("logging/setLevel", R"("level":"info")"))["error"]["code"],
