@@ -213,7 +213,11 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     }
   }
 
-  std::string head = count == 0 ? std::string("No issues match this JQL.") : Count(count, "issue");
+  // A page after the first may be empty (its issues changed since): that is not "no match".
+  const bool continued = arguments.contains("cursor");
+  std::string head = count > 0   ? Count(count, "issue")
+                     : continued ? std::string("No issues on this page.")
+                                 : std::string("No issues match this JQL.");
   if (structured["has_more"].get<bool>()) {
     head += " (more: pass next_cursor as cursor)";
   }

@@ -11,6 +11,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 std::string SearchUrl() { return std::string(kJira) + "/rest/api/3/search/jql"; }
 
@@ -125,6 +126,33 @@ TEST(SearchIssues, RefusesACursorEditedByHand) {
     EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("The cursor is not one this tool issued"))
         << name << "=" << value.dump();
   }
+}
+
+// The issues of a later page can be gone by the time it is read: an empty page is said to be
+// that, not "no issues match", and the JQL is not checked again.
+TEST(SearchIssues, AnEmptyLaterPageIsNotNoMatch) {
+  ToolHarness harness;
+  harness.env.http->OnCall("POST", SearchUrl(), [](const core::HttpRequest& request) {
+    const bool later = Json::parse(request.body).contains("nextPageToken");
+    // The second page's issues were moved away between the two calls.
+    const Json page =
+        later ? Json{{"issues", Json::array()}, {"isLast", true}}
+              : Json{{"issues", {IssueJson(0)}}, {"isLast", false}, {"nextPageToken", "p1"}};
+    core::HttpHeaders headers;
+    headers.emplace_back("Content-Type", "application/json");
+    return core::Result<core::HttpResponse>(core::HttpResponse{200, headers, page.dump()});
+  });
+  const Json arguments = {{"jql", "project = A"}, {"max_results", 1}};
+  const auto first = harness.Call("search_issues", arguments);
+  ASSERT_FALSE(first.is_error) << ToolHarness::TextOf(first);
+
+  Json again = arguments;
+  again["cursor"] = ToolHarness::Structured(first)["next_cursor"];
+  const auto second = harness.Call("search_issues", again);
+
+  ASSERT_FALSE(second.is_error) << ToolHarness::TextOf(second);
+  EXPECT_THAT(ToolHarness::TextOf(second), StartsWith("No issues on this page."));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/jql/parse").empty());
 }
 
 TEST(SearchIssues, AlwaysSendsFieldsExplicitly) {
