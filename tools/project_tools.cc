@@ -260,9 +260,10 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
     values = Json::array();
     for (const auto& field : all->body.is_array() ? all->body : Json::array()) {
       const bool match =
-          query.empty() ||
-          Lower(ValueOr(field, "name", "")).find(Lower(query)) != std::string::npos ||
-          Lower(ValueOr(field, "id", "")).find(Lower(query)) != std::string::npos;
+          field.is_object() &&
+          (query.empty() ||
+           Lower(ValueOr(field, "name", "")).find(Lower(query)) != std::string::npos ||
+           Lower(ValueOr(field, "id", "")).find(Lower(query)) != std::string::npos);
       if (match && values.size() < static_cast<std::size_t>(max_results)) {
         values.push_back(field);
       }

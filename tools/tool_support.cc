@@ -614,7 +614,8 @@ core::Status ConvertRawRichText(JiraClient& client, const mcp::CallContext& cont
       return known.status().WithContext("Looking up the types of the custom fields");
     }
     for (const auto& field : known->body.is_array() ? known->body : Json::array()) {
-      if (ValueOr(field.value("schema", Json::object()), "custom", "").ends_with(":textarea")) {
+      if (field.is_object() &&
+          ValueOr(field.value("schema", Json()), "custom", "").ends_with(":textarea")) {
         text_areas.insert(ValueOr(field, "id", ""));
       }
     }

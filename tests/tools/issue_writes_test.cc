@@ -246,12 +246,13 @@ TEST(UpdateIssue, SendsUpdateOperationsAndMarkdownDescriptions) {
 }
 
 // DESIGN §4: rich text in raw `fields` is markdown too, for the system rich-text fields and for
-// text-area custom fields (a plain text custom field stays text).
+// text-area custom fields (a plain text custom field stays text). Entries of the field list that
+// are not fields are skipped.
 TEST(UpdateIssue, RawRichTextFieldsGivenAsTextAreMarkdown) {
   ToolHarness harness;
   harness.env.http->OnJson(
       "GET", Api("/field"), 200,
-      R"([{"id":"customfield_10050","name":"Notes","schema":{"type":"string","custom":"com.atlassian.jira.plugin.system.customfieldtypes:textarea"}},
+      R"([7, null, {"id":"customfield_1","schema":null}, {"id":"customfield_10050","name":"Notes","schema":{"type":"string","custom":"com.atlassian.jira.plugin.system.customfieldtypes:textarea"}},
           {"id":"customfield_10060","name":"Code","schema":{"type":"string","custom":"com.atlassian.jira.plugin.system.customfieldtypes:textfield"}}])");
   harness.env.http->OnJson("PUT", Api("/issue/A-1"), 204, "");
   harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"fields":{}})");
