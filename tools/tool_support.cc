@@ -368,6 +368,9 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
   }
   if (site->id != cloud_id) {
     const std::string name = ValueOr(*state, kSiteNameKey, "");
+    if (name == site->name) {
+      return ForeignCursor();  // the site's id edited by hand: no advice would lead anywhere
+    }
     return core::Status(
         core::Code::kInvalidArgument,
         fmt::format("The cursor continues a listing on Jira site '{}' (cloudId {}), but this call "

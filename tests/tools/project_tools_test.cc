@@ -116,6 +116,11 @@ TEST(ListProjects, RefusesACursorEditedByHand) {
     EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("The cursor is not one this tool issued"))
         << start.dump();
   }
+  Json other_id = state;
+  other_id["c"] = "../../x";  // the site's name left as it was
+  const auto moved =
+      harness.Call("list_projects", {{"cursor", "c1." + core::Base64UrlEncode(other_id.dump())}});
+  EXPECT_THAT(ToolHarness::TextOf(moved), HasSubstr("The cursor is not one this tool issued"));
   EXPECT_EQ(harness.env.http->RequestsTo("/project/search").size(), 1U);
 }
 
