@@ -1190,6 +1190,42 @@ core::Status CheckNesting(const std::vector<std::string_view>& lines) {
   return core::Status::Ok();
 }
 
+// Refuses, without parsing, a paragraph that holds many runs of emphasis markers ("*", "_",
+// "~") before many links: the parser walks the markers before a link again for every link
+// ("*_" 16,384 times, then "[]()" 8,190 times, took seven seconds). Every "]" counts as a link
+// and a blank line as the end of a paragraph: an upper bound.
+core::Status CheckEmphasisBeforeLinks(const std::vector<std::string_view>& lines) {
+  constexpr std::size_t kMaxWalk = std::size_t{8} << 20;  // some 0.2 s of the parser's time
+  std::size_t runs = 0;
+  std::size_t links = 0;
+  std::size_t start = 0;  // the paragraph's first line
+  for (std::size_t i = 0; i <= lines.size(); ++i) {
+    if (i == lines.size() || lines[i].find_first_not_of(" \t") == std::string_view::npos) {
+      if (runs * links > kMaxWalk) {
+        return {core::Code::kInvalidArgument,
+                fmt::format("the paragraph at line {} mixes {} runs of emphasis markers (*, _, ~) "
+                            "with {} links or brackets, more than the parser can take in time. "
+                            "Split the paragraph, or escape the markers that are not emphasis "
+                            "as \\*, \\_ or \\~",
+                            start + 1, runs, links)};
+      }
+      runs = 0;
+      links = 0;
+      start = i + 1;
+      continue;
+    }
+    char previous = '\0';
+    for (const char c : lines[i]) {
+      if ((c == '*' || c == '_' || c == '~') && c != previous) {
+        ++runs;
+      }
+      links += c == ']' ? 1 : 0;
+      previous = c;
+    }
+  }
+  return core::Status::Ok();
+}
+
 // The bytes the autolink extension reads to decide whether "www." starts a link: from there to
 // the end of the domain-like run (letters, digits, '.', '_', '-', escapes, any non-ASCII byte),
 // once for every "www." in a run, so a run of "www._www._…" is read over and over. An upper
@@ -1248,6 +1284,9 @@ core::Result<Json> MarkdownToAdf(std::string_view markdown, std::size_t max_adf_
     return status;
   }
   if (auto status = CheckAutolinks(markdown); !status.ok()) {
+    return status;
+  }
+  if (auto status = CheckEmphasisBeforeLinks(lines); !status.ok()) {
     return status;
   }
   if (auto status = CheckReferenceCopies(lines, markdown, max_adf_bytes); !status.ok()) {
