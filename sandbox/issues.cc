@@ -733,16 +733,27 @@ bool ParseDuration(const std::string& text, std::int64_t& seconds) {
 
 void GetWorklogs(JiraCall& call) {
   const Issue* issue = LookupIssue(call);
+  const std::int64_t start = IntParam(call.req, "startAt", 0);
+  const std::int64_t max = IntParam(call.req, "maxResults", 5000);
   if (issue == nullptr) {
     return;
   }
-  Json worklogs = Json::array();
-  for (const auto& worklog : issue->worklogs) {
-    worklogs.push_back(RenderWorklog(call, *issue, worklog));
+  if (start < 0 || max < 0) {
+    SendJiraError(call.res, 400, {"startAt and maxResults must be non-negative integers."});
+    return;
   }
-  SendJson(
-      call.res, 200,
-      {{"startAt", 0}, {"maxResults", 5000}, {"total", worklogs.size()}, {"worklogs", worklogs}});
+  Json worklogs = Json::array();
+  for (std::size_t i = static_cast<std::size_t>(start);
+       i < issue->worklogs.size() &&
+       worklogs.size() < static_cast<std::size_t>(std::min<std::int64_t>(max, 5000));
+       ++i) {
+    worklogs.push_back(RenderWorklog(call, *issue, issue->worklogs[i]));
+  }
+  SendJson(call.res, 200,
+           {{"startAt", start},
+            {"maxResults", max},
+            {"total", issue->worklogs.size()},
+            {"worklogs", worklogs}});
 }
 
 void PostWorklog(JiraCall& call) {

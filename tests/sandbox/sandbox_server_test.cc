@@ -641,6 +641,30 @@ TEST_F(SandboxServerTest, CommentAppearsOnRead) {
   EXPECT_EQ(plain.status, 400);
 }
 
+// Worklogs page with startAt and maxResults, as in Jira: a client that follows the pages sees
+// each worklog once.
+TEST_F(SandboxServerTest, WorklogsPageWithStartAt) {
+  const std::string token = JiraToken("alice");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Jira("POST", "/rest/api/3/issue/MKT-1/worklog", token, {{"timeSpent", "1h"}}).status,
+              201);
+  }
+
+  const Answer first = Jira("GET", "/rest/api/3/issue/MKT-1/worklog?startAt=0&maxResults=2", token);
+  const Answer rest = Jira("GET", "/rest/api/3/issue/MKT-1/worklog?startAt=2&maxResults=2", token);
+  const Answer bad = Jira("GET", "/rest/api/3/issue/MKT-1/worklog?startAt=-1", token);
+
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body["worklogs"].size(), 2U);
+  EXPECT_EQ(first.body["startAt"], 0);
+  EXPECT_GE(first.body["total"].get<int>(), 3);
+  ASSERT_EQ(rest.status, 200);
+  EXPECT_EQ(rest.body["startAt"], 2);
+  EXPECT_NE(rest.body["worklogs"][0]["id"], first.body["worklogs"][0]["id"]);
+  EXPECT_NE(rest.body["worklogs"][0]["id"], first.body["worklogs"][1]["id"]);
+  EXPECT_EQ(bad.status, 400);
+}
+
 TEST_F(SandboxServerTest, SearchPagesWithNextPageToken) {
   const std::string token = JiraToken("alice");
   std::set<std::string> seen;
