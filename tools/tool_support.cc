@@ -576,8 +576,9 @@ core::Status CollectUpdateSlots(Json& update, std::vector<RichTextSlot>& slots) 
             return core::Status(
                 core::Code::kInvalidArgument,
                 fmt::format("`{}` must be an object with the comment's `body` (markdown or an "
-                            "ADF document){}, such as {{\"body\": \"Fixed in **1.2**\"}}.",
-                            where, needs_id ? " and its `id`" : ""));
+                            "ADF document){}, such as {{{}\"body\": \"Fixed in **1.2**\"}}.",
+                            where, needs_id ? " and its `id`" : "",
+                            needs_id ? "\"id\": \"10001\", " : ""));
           }
           slots.push_back({field, where + ".body", &operand["body"], true});
         } else if (IsSystemRichText(field) && verb != "set") {

@@ -360,7 +360,8 @@ TEST(UpdateIssue, MisshapenRichTextOperationsSayWhatToSend) {
               HasSubstr("`update.description[0].add`: description takes only `set`"));
   EXPECT_THAT(ToolHarness::TextOf(no_id),
               HasSubstr("`update.comment[0].edit` must be an object with the comment's `body` "
-                        "(markdown or an ADF document) and its `id`"));
+                        "(markdown or an ADF document) and its `id`, such as {\"id\": \"10001\", "
+                        "\"body\": \"Fixed in **1.2**\"}."));
   EXPECT_TRUE(text.is_error && no_body.is_error && verb.is_error && no_id.is_error);
   EXPECT_TRUE(harness.env.http->requests().empty());
 }
