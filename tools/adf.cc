@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "tools/fields.h"
 #include "tools/json_read.h"
 
 namespace tools {
@@ -541,12 +542,7 @@ bool CapRendered(std::string& out) {
   if (out.size() <= kMaxRenderedBytes) {
     return false;
   }
-  std::size_t keep = kMaxRenderedBytes;
-  while (keep > 0 && (static_cast<unsigned char>(out[keep]) & 0xc0U) == 0x80U) {
-    --keep;
-  }
-  out.resize(keep);
-  out += "…";
+  out = Utf8Prefix(out, kMaxRenderedBytes) + "…";
   return true;
 }
 
