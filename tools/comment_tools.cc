@@ -119,13 +119,8 @@ core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& argum
     lines.push_back(CommentLine(summary));
     comments.push_back(std::move(summary));
   }
-  const std::size_t left_out = KeepWithinBudget(comments, lines);
-  std::string head = Count(comments.size(), "comment");
-  const std::size_t returned = comments.size();
-  Json structured = {{"comments", std::move(comments)}};
-  AddOffsetCursor(*page, *response, returned, structured, head, left_out);
-  return mcp::ToolResult::Success(head + fmt::format("{}", fmt::join(lines, "")),
-                                  std::move(structured));
+  return OffsetPageReply(*page, *response, "comments", "comment", std::move(comments),
+                         std::move(lines));
 }
 
 core::Result<mcp::ToolResult> AddComment(JiraClient& client, const Json& arguments,
@@ -226,13 +221,8 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
                                 ValueText(summary.value("timeSpent", Json()))));
     worklogs.push_back(std::move(summary));
   }
-  const std::size_t left_out = KeepWithinBudget(worklogs, lines);
-  std::string head = Count(worklogs.size(), "worklog");
-  const std::size_t returned = worklogs.size();
-  Json structured = {{"worklogs", std::move(worklogs)}};
-  AddOffsetCursor(*page, *response, returned, structured, head, left_out);
-  return mcp::ToolResult::Success(head + fmt::format("{}", fmt::join(lines, "")),
-                                  std::move(structured));
+  return OffsetPageReply(*page, *response, "worklogs", "worklog", std::move(worklogs),
+                         std::move(lines));
 }
 
 core::Result<mcp::ToolResult> AddWorklog(JiraClient& client, const Json& arguments,

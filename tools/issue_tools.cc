@@ -737,13 +737,8 @@ core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& argum
   for (const auto& change : changes) {
     lines.push_back(ChangeLines(Json::array({change}), "\n"));
   }
-  const std::size_t left_out = KeepWithinBudget(changes, lines);
-  std::string head = Count(changes.size(), "change set");
-  const std::size_t returned = changes.size();
-  Json structured = {{"histories", std::move(changes)}};
-  AddOffsetCursor(*page, *response, returned, structured, head, left_out);
-  return mcp::ToolResult::Success(head + fmt::format("{}", fmt::join(lines, "")),
-                                  std::move(structured));
+  return OffsetPageReply(*page, *response, "histories", "change set", std::move(changes),
+                         std::move(lines));
 }
 
 }  // namespace

@@ -729,23 +729,25 @@ void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::
   }
 }
 
-std::size_t KeepWithinBudget(Json& entries, std::vector<std::string>& lines) {
+mcp::ToolResult OffsetPageReply(const OffsetPage& page, const JiraResponse& response,
+                                const char* key, std::string_view noun, Json entries,
+                                std::vector<std::string> lines) {
   std::size_t used = 0;
   std::size_t kept = 0;
-  while (kept < lines.size() && entries.is_array() && kept < entries.size()) {
-    const std::size_t size = lines[kept].size() + JsonSize(entries[kept]);
-    if (kept > 0 && used + size > kReplyBudget) {
+  for (; kept < lines.size() && kept < entries.size(); ++kept) {
+    used += lines[kept].size() + JsonSize(entries[kept]);
+    if (kept > 0 && used > kReplyBudget) {
       break;
     }
-    used += size;
-    ++kept;
   }
-  const std::size_t dropped = lines.size() - kept;
+  const std::size_t left_out = lines.size() - kept;
   lines.resize(kept);
-  while (entries.is_array() && entries.size() > kept) {
-    entries.erase(entries.size() - 1);
-  }
-  return dropped;
+  entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(kept), entries.end());
+  std::string head = Count(kept, noun);
+  Json structured = {{key, std::move(entries)}};
+  AddOffsetCursor(page, response, kept, structured, head, left_out);
+  return mcp::ToolResult::Success(head + fmt::format("{}", fmt::join(lines, "")),
+                                  std::move(structured));
 }
 
 std::string OffsetCursor(std::string_view binding, long long start_at, int max_results,

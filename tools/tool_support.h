@@ -83,13 +83,16 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
                                           std::string binding, int default_max_results);
 // Sets has_more (and next_cursor when more remain) from Jira's isLast or total; appends the
 // continuation hint to `head`. The cursor is bound to the site `response` came from and continues
-// after the `returned` entries; `left_out` more of Jira's page (cut by KeepWithinBudget) make
+// after the `returned` entries; `left_out` more of Jira's page (cut by OffsetPageReply) make
 // more remain whatever Jira says, and `head` says so with BudgetMarker.
 void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::size_t returned,
                      Json& structured, std::string& head, std::size_t left_out = 0);
-// Keeps the first entries of a page, at least one, whose text `lines` and structured `entries`
-// fit kReplyBudget together, and drops the rest from both. Returns how many were dropped.
-std::size_t KeepWithinBudget(Json& entries, std::vector<std::string>& lines);
+// The reply of one page of an offset listing, one text line and one structured entry per item:
+// the first items, at least one, whose lines and entries fit kReplyBudget together, under `key`,
+// after a count of `noun`s; AddOffsetCursor continues after them.
+mcp::ToolResult OffsetPageReply(const OffsetPage& page, const JiraResponse& response,
+                                const char* key, std::string_view noun, Json entries,
+                                std::vector<std::string> lines);
 // A cursor that ReadOffsetCursor with `binding` reads as "continue at `start_at`, `max_results`
 // a page, on `site`"; for a tool that hands out the continuation of another tool's listing.
 std::string OffsetCursor(std::string_view binding, long long start_at, int max_results,
