@@ -962,6 +962,10 @@ core::Status CheckNode(const Json& node, const std::string& path, int depth) {
   return core::Status::Ok();
 }
 
+bool IsBlankLine(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
 // A blank line ends any table; so does a line with only the markers of quotes (">"), which is
 // blank inside its quote or starts a new one.
 bool EndsTables(std::string_view line) {
@@ -1065,7 +1069,7 @@ core::Status CheckReferenceCopies(const std::vector<std::string_view>& lines,
   // counts, and so it does for a line of many "]:".
   std::vector<std::size_t> to_blank(lines.size() + 1, 0);  // bytes from a line to a blank one
   for (std::size_t i = lines.size(); i-- > 0;) {
-    const bool blank = lines[i].find_first_not_of(" \t") == std::string_view::npos;
+    const bool blank = IsBlankLine(lines[i]);
     to_blank[i] = blank ? 0 : to_blank[i + 1] + lines[i].size() + 1;
   }
   constexpr std::size_t kMostLabelEnds = 8;
@@ -1196,7 +1200,7 @@ core::Status CheckEmphasisBeforeLinks(const std::vector<std::string_view>& lines
   std::size_t links = 0;
   std::size_t start = 0;  // the paragraph's first line
   for (std::size_t i = 0; i <= lines.size(); ++i) {
-    if (i == lines.size() || lines[i].find_first_not_of(" \t") == std::string_view::npos) {
+    if (i == lines.size() || IsBlankLine(lines[i])) {
       if (runs * links > kMaxWalk) {
         return {core::Code::kInvalidArgument,
                 fmt::format("the paragraph at line {} mixes {} runs of emphasis markers (*, _, ~) "
