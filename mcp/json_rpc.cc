@@ -96,10 +96,6 @@ bool NestingWithin(std::string_view text, int max_depth) {
   return !MeasureJson(text, max_depth, std::numeric_limits<std::size_t>::max()).too_deep;
 }
 
-bool ValuesWithin(std::string_view text, std::size_t max_values) {
-  return !MeasureJson(text, std::numeric_limits<int>::max(), max_values).too_many;
-}
-
 std::variant<Message, Rejection> ParseMessage(std::string_view text, int max_depth) {
   const JsonExtent extent = MeasureJson(text, max_depth, kMaxMessageValues);
   if (extent.too_deep) {

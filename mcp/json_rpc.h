@@ -69,10 +69,6 @@ struct JsonExtent {
 };
 JsonExtent MeasureJson(std::string_view text, int max_depth, std::size_t max_values);
 
-// True when the JSON `text` holds at most `max_values` values (an upper bound, counted without
-// parsing).
-bool ValuesWithin(std::string_view text, std::size_t max_values);
-
 Json MakeResult(const Json& id, Json result);
 Json MakeError(const Json& id, int code, std::string message, Json data = nullptr);
 Json MakeNotification(std::string method, Json params);

@@ -98,8 +98,9 @@ TEST(JsonRpc, RejectsAMessageOfTooManyValuesBeforeParsing) {
   ASSERT_TRUE(rejection.answer.has_value());
   EXPECT_EQ((*rejection.answer)["error"]["code"], rpc::kInvalidRequest);
   // Five values: the object, "{[,,,]}" (brackets in a string count for nothing), [1,2], 1 and 2.
-  EXPECT_TRUE(ValuesWithin(R"({"a":"{[,,,]}","b":[1,2]})", 5));
-  EXPECT_FALSE(ValuesWithin(R"({"a":"{[,,,]}","b":[1,2]})", 4));
+  constexpr int kAnyDepth = 100;
+  EXPECT_FALSE(MeasureJson(R"({"a":"{[,,,]}","b":[1,2]})", kAnyDepth, 5).too_many);
+  EXPECT_TRUE(MeasureJson(R"({"a":"{[,,,]}","b":[1,2]})", kAnyDepth, 4).too_many);
 }
 
 TEST(JsonRpc, EchoesIdOfInvalidRequest) {
