@@ -1191,7 +1191,7 @@ core::Status CheckNesting(const std::vector<std::string_view>& lines) {
 }
 
 // Refuses, without parsing, a paragraph that holds many runs of emphasis markers ("*", "_",
-// "~") before many links: the parser walks the markers before a link again for every link
+// "~") or images ("![") before many links: the parser walks them again for every link
 // ("*_" 16,384 times, then "[]()" 8,190 times, took seven seconds). Every "]" counts as a link
 // and a blank line as the end of a paragraph: an upper bound.
 core::Status CheckEmphasisBeforeLinks(const std::vector<std::string_view>& lines) {
@@ -1204,7 +1204,8 @@ core::Status CheckEmphasisBeforeLinks(const std::vector<std::string_view>& lines
       if (runs * links > kMaxWalk) {
         return {core::Code::kInvalidArgument,
                 fmt::format("the paragraph at line {} mixes {} runs of emphasis markers (*, _, ~) "
-                            "with {} links or brackets, more than the parser can take in time. "
+                            "and images (![) with {} links or brackets, more than the parser can "
+                            "take in time. "
                             "Split the paragraph, or escape the markers that are not emphasis "
                             "as \\*, \\_ or \\~",
                             start + 1, runs, links)};
@@ -1216,8 +1217,8 @@ core::Status CheckEmphasisBeforeLinks(const std::vector<std::string_view>& lines
     }
     char previous = '\0';
     for (const char c : lines[i]) {
-      if ((c == '*' || c == '_' || c == '~') && c != previous) {
-        ++runs;
+      if (((c == '*' || c == '_' || c == '~') && c != previous) || (c == '[' && previous == '!')) {
+        ++runs;  // an image inside a link is walked again for every link, as a marker is
       }
       links += c == ']' ? 1 : 0;
       previous = c;

@@ -512,6 +512,13 @@ TEST(MarkdownToAdf, RefusesManyEmphasisMarkersBeforeManyLinks) {
     ASSERT_FALSE(doc.ok());
     EXPECT_THAT(doc.status().message(), HasSubstr("mixes 32000 runs of emphasis markers"));
   }
+  std::string images;
+  while (images.size() < 60000) {
+    images += "![[]()![[]()![";  // 64 KiB of it took two seconds
+  }
+  const auto nested = MarkdownToAdf(images);
+  ASSERT_FALSE(nested.ok());
+  EXPECT_THAT(nested.status().message(), HasSubstr("and images (![) with"));
   EXPECT_TRUE(MarkdownToAdf(markers + "\n\n" + links).ok());
   const auto text = MarkdownToAdf(usual);
   EXPECT_TRUE(text.ok()) << text.status().message();
