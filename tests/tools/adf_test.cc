@@ -599,6 +599,19 @@ TEST(CheckAdfShape, RejectsHostileNesting) {
   EXPECT_THAT(status.message(), HasSubstr("nested too deeply"));
 }
 
+// Another client may have stored a link to a script: it reads back as its text only, so an agent
+// that copies the markdown into a new comment does not pass the link on.
+TEST(AdfToMarkdown, LinksThatRunContentReadAsTheirText) {
+  const auto link = [](const std::string& href) {
+    return Json::array({{{"type", "link"}, {"attrs", {{"href", href}}}}});
+  };
+  const Json doc = Doc({Para({Text("a", link("javascript:alert(1)")), Text(" "),
+                              Text("b", link(" Data:text/html,x")), Text(" "),
+                              Text("c", link("https://x.test/c"))})});
+
+  EXPECT_EQ(AdfToMarkdown(doc), "a b [c](https://x.test/c)");
+}
+
 TEST(AdfToMarkdown, RendersBlocksCompactly) {
   const Json adf = Doc({
       {{"type", "heading"}, {"attrs", {{"level", 3}}}, {"content", {Text("Title")}}},
