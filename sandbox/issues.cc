@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "sandbox/internal.h"
+#include "sandbox/search.h"
 
 namespace sandbox {
 namespace {
@@ -98,7 +99,9 @@ std::vector<ChangeItem> Diff(const JiraCall& call, const Issue& before, const Is
   }
   add("labels", "", from_labels, "", to_labels);
   if (before.description != after.description) {
-    items.push_back({"description", "", "", "", ""});
+    // Jira keeps the text of each side (not the ADF); a cleared side is empty.
+    items.push_back(
+        {"description", "", AdfPlainText(before.description), "", AdfPlainText(after.description)});
   }
   add("parent", before.parent_id, "", after.parent_id, "");
   add("Sprint", before.sprint_id == 0 ? "" : std::to_string(before.sprint_id), "",

@@ -780,6 +780,27 @@ TEST_F(SandboxServerTest, EditAssignAndDelete) {
   EXPECT_EQ(gone.status, 404);
 }
 
+// Jira's changelog keeps the text of both sides of a description edit.
+TEST_F(SandboxServerTest, ChangelogOfADescriptionEditHoldsBothTexts) {
+  const std::string token = JiraToken("alice");
+  const auto doc = [](const std::string& text) {
+    return Json{
+        {"type", "doc"},
+        {"version", 1},
+        {"content", {{{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", text}}}}}}}};
+  };
+  Jira("PUT", "/rest/api/3/issue/MOB-5", token, {{"fields", {{"description", doc("old text")}}}});
+  const Answer edit =
+      Jira("PUT", "/rest/api/3/issue/MOB-5", token, {{"fields", {{"description", doc("new")}}}});
+  const Answer read = Jira("GET", "/rest/api/3/issue/MOB-5/changelog", token);
+
+  EXPECT_EQ(edit.status, 204);
+  const Json& last = read.body["values"].back()["items"][0];
+  EXPECT_EQ(last["field"], "description");
+  EXPECT_EQ(last["fromString"], "old text");
+  EXPECT_EQ(last["toString"], "new");
+}
+
 TEST_F(SandboxServerTest, RefusesAPortAlreadyInUse) {
   SandboxServer::Options options;
   options.port = server_->port();
