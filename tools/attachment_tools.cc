@@ -28,8 +28,8 @@ core::Result<mcp::ToolResult> ListAttachments(JiraClient& client, const Json& ar
   if (!response.ok()) {
     return response.status().WithContext("Listing attachments");
   }
-  Json attachments = CompactValue(
-      response->body.value("fields", Json::object()).value("attachment", Json::array()));
+  const Json& listed = MemberOrNull(MemberOrNull(response->body, "fields"), "attachment");
+  Json attachments = listed.is_array() ? CompactValue(listed) : Json::array();
   std::string text = Count(attachments.size(), "attachment");
   for (const auto& attachment : attachments) {
     const Json size = attachment.value("size", Json());

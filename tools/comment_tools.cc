@@ -110,7 +110,7 @@ core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& argum
   if (!response.ok()) {
     return response.status().WithContext("Reading comments");
   }
-  const Json values = response->body.value("comments", Json::array());
+  const Json& values = MemberOrNull(response->body, "comments");
   Json comments = Json::array();
   std::vector<std::string> lines;
   for (const auto& comment : values) {
@@ -202,13 +202,13 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
   if (!response.ok()) {
     return response.status().WithContext("Reading worklogs");
   }
-  const Json values = response->body.value("worklogs", Json::array());
+  const Json& values = MemberOrNull(response->body, "worklogs");
   Json worklogs = Json::array();
   std::vector<std::string> lines;
   for (const auto& worklog : values) {
     Json summary = {{"id", ValueOr(worklog, "id", "")},
                     {"author", CompactValue(worklog.value("author", Json()))},
-                    {"comment", CompactValue(worklog.value("comment", Json()))}};
+                    {"comment", CompactValue(MemberOrNull(worklog, "comment"))}};
     // Like a comment's body: a missing value is left out, never a null where a string goes.
     for (const char* key : {"started", "timeSpent"}) {
       if (const Json value = worklog.value(key, Json()); value.is_string()) {

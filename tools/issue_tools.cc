@@ -210,16 +210,15 @@ void TrimIncluded(Json& issue, const Json& raw, const std::string& comment_field
                   const std::string& key, const JiraSite& site, Omissions& omitted) {
   std::size_t size = JsonSize(issue);
   if (issue.contains("changelog") && issue["changelog"].is_array()) {
-    TrimListing(issue["changelog"], raw.value("changelog", Json::object()), size, "changelog",
+    TrimListing(issue["changelog"], MemberOrNull(raw, "changelog"), size, "changelog",
                 "get_changelog", ChangelogBinding(key), kChangelogPage, site, omitted);
   }
   if (issue.contains(comment_field) && issue[comment_field].is_object() &&
       issue[comment_field].contains("comments")) {
     // Jira lists an issue's comments oldest first, as list_comments does by default.
     TrimListing(issue[comment_field]["comments"],
-                raw.value("fields", Json::object()).value("comment", Json::object()), size,
-                comment_field, "list_comments", CommentsBinding(key, "created"), kCommentPage, site,
-                omitted);
+                MemberOrNull(MemberOrNull(raw, "fields"), "comment"), size, comment_field,
+                "list_comments", CommentsBinding(key, "created"), kCommentPage, site, omitted);
   }
 }
 
@@ -323,8 +322,8 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
     issue["transitions"] = Transitions(response->body);
   }
   if (wants("changelog")) {
-    issue["changelog"] = Changes(
-        response->body.value("changelog", Json::object()).value("histories", Json::array()));
+    issue["changelog"] =
+        Changes(MemberOrNull(MemberOrNull(response->body, "changelog"), "histories"));
   }
 
   Omissions omitted;
@@ -424,7 +423,7 @@ std::string NameOf(const Json& value) {
 // Compares what was sent with what Jira stored; one warning per field that did not land.
 std::vector<std::string> CheckStored(const Json& sent, const Json& stored) {
   std::vector<std::string> warnings;
-  const Json fields = stored.value("fields", Json::object());
+  const Json& fields = MemberOrNull(stored, "fields");
   if (sent.contains("summary") && fields.value("summary", Json()) != sent["summary"]) {
     warnings.push_back(
         fmt::format("summary reads back as {}", fields.value("summary", Json()).dump()));
@@ -579,7 +578,7 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
     failed_indexes.insert(index);
     failed.push_back({{"index", index}, {"error", ItemError(error)}});
   }
-  const Json issues = response->body.value("issues", Json::array());
+  const Json& issues = MemberOrNull(response->body, "issues");
   Json created = Json::array();
   std::string text;
   std::size_t next = 0;
@@ -728,7 +727,7 @@ core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& argum
   if (!response.ok()) {
     return response.status().WithContext("Reading the changelog of " + key);
   }
-  const Json values = response->body.value("values", Json::array());
+  const Json& values = MemberOrNull(response->body, "values");
   Json changes = Changes(values);
   // A change to a description carries the whole text before and after: a long one is cut.
   constexpr std::size_t kValueCap = 2000;

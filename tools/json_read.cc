@@ -17,6 +17,12 @@ const Json* Member(const Json& object, std::string_view key) {
 
 }  // namespace
 
+const Json& MemberOrNull(const Json& object, std::string_view key) {
+  static const Json kNull;
+  const Json* member = Member(object, key);
+  return member != nullptr ? *member : kNull;
+}
+
 std::string ValueOr(const Json& object, std::string_view key, std::string_view fallback) {
   const Json* member = Member(object, key);
   return member != nullptr && member->is_string() ? member->get<std::string>()

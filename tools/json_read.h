@@ -26,4 +26,9 @@ std::int64_t ValueOr(const Json& object, std::string_view key, std::int64_t fall
 // An int member: also the fallback when the value is past int's range.
 int ValueOr(const Json& object, std::string_view key, int fallback);
 
+// object[key] by reference, or a null value when `object` is no object or has no `key`. For the
+// large parts of Jira's answers (issues, comments, histories), which value() would copy whole.
+// A null iterates as empty and has size 0.
+const Json& MemberOrNull(const Json& object, std::string_view key);
+
 }  // namespace tools

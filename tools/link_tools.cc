@@ -237,7 +237,7 @@ core::Result<mcp::ToolResult> SetParent(JiraClient& client, const Json& argument
   std::string text = parent.empty() ? "Cleared the parent of " + key
                                     : fmt::format("{} is now under {}", key, parent);
   const Json stored_parent =
-      stored.ok() ? stored->body.value("fields", Json::object()).value("parent", Json()) : Json();
+      stored.ok() ? MemberOrNull(MemberOrNull(stored->body, "fields"), "parent") : Json();
   const std::string now = stored_parent.is_object() ? ValueOr(stored_parent, "key", "") : "";
   if (!stored.ok() || now != parent) {
     structured["warnings"] = {fmt::format("the parent reads back as '{}'", now)};

@@ -65,7 +65,7 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   const Json& body = response->body;
   Json projects = Json::array();
   std::string text;
-  const Json values = body.value("values", Json::array());
+  const Json& values = MemberOrNull(body, "values");
   // Never more than asked for, even when the server sends more; the rest comes by cursor.
   const bool truncated = values.size() > static_cast<std::size_t>(max_results);
   for (const auto& project : values) {
@@ -249,7 +249,7 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
   Json values;
   auto response = client.Call(context, Request("GET", path, ReadWork(), arguments));
   if (response.ok()) {
-    values = response->body.value("values", Json::array());
+    values = MemberOrNull(response->body, "values");
   } else if (response.status().code() == core::Code::kPermissionDenied ||
              response.status().code() == core::Code::kNotFound) {
     // /field/search is for admins; every user may read /field and filter it here.

@@ -9,6 +9,7 @@
 
 #include "core/base64.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "core/url.h"
 #include "mcp/schema_profile.h"
 #include "tools/adf.h"
@@ -677,7 +678,11 @@ JiraTool MakeTool(JiraToolInfo info, std::string title, std::string description,
   tool.annotations = annotations;
   tool.scopes = std::move(scopes);
   tool.handler = [client, impl](const Json& arguments, const mcp::CallContext& context) {
-    return impl(*client, arguments, context);
+    auto result = impl(*client, arguments, context);
+    // The Jira answers the call read are gone by now; a large one leaves the allocator at its
+    // peak unless the free memory goes back to the system.
+    core::ReleaseNotedMemory();
+    return result;
   };
   return tool;
 }

@@ -167,8 +167,8 @@ core::Result<mcp::ToolResult> TransitionIssue(JiraClient& client, const Json& ar
   Json structured = {{"key", key}, {"transition_id", id}};
   std::string text = fmt::format("Transitioned {}", key);
   if (stored.ok()) {
-    const std::string status = ValueText(
-        CompactValue(stored->body.value("fields", Json::object()).value("status", Json())));
+    const std::string status =
+        ValueText(CompactValue(MemberOrNull(MemberOrNull(stored->body, "fields"), "status")));
     structured["status"] = status;
     text += " to " + status;
   } else {
