@@ -47,7 +47,7 @@ core::Result<mcp::ToolResult> ListBoards(JiraClient& client, const Json& argumen
   if (!response.ok()) {
     return response.status().WithContext("Listing boards");
   }
-  const Json values = response->body.value("values", Json::array());
+  const Json& values = MemberOrNull(response->body, "values");
   Json boards = Json::array();
   std::string text;
   for (const auto& board : values) {
@@ -86,7 +86,7 @@ core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& argume
   if (!response.ok()) {
     return response.status().WithContext("Listing sprints");
   }
-  const Json values = response->body.value("values", Json::array());
+  const Json& values = MemberOrNull(response->body, "values");
   Json sprints = Json::array();
   std::string text;
   for (const auto& sprint : values) {
@@ -110,7 +110,7 @@ core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& argume
 
 core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& arguments,
                                           const mcp::CallContext& context, const std::string& base,
-                                          const std::string& what) {
+                                          const std::string& what, const std::string& instead) {
   std::vector<std::string> fields = StringListArg(arguments, "fields");
   if (fields.empty()) {
     fields = DefaultAgileFields();
@@ -122,44 +122,64 @@ core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& argume
     return page.status();
   }
   // No `fields` parameter: Jira Software's contract types it as an array of objects, which no
-  // query string can carry (a contract checker refuses "summary,status"), so Jira returns its
-  // navigable fields and the reply keeps the asked ones.
-  std::string path =
-      fmt::format("{}?startAt={}&maxResults={}", base, page->start_at, page->max_results);
-  if (!jql.empty()) {
-    path += "&jql=" + Encode(jql);
+  // query string can carry (a contract checker refuses "summary,status"). Jira sends every
+  // navigable field, comments included; the parser keeps the asked ones, and an answer past the
+  // size cap is asked for again as a smaller page.
+  const auto send = [&] {
+    std::string path =
+        fmt::format("{}?startAt={}&maxResults={}", base, page->start_at, page->max_results);
+    if (!jql.empty()) {
+      path += "&jql=" + Encode(jql);
+    }
+    JiraRequest request = Request("GET", path, ReadSprints(), arguments);
+    if (!WantsAll(fields)) {
+      request.keep_issue_fields = fields;
+    }
+    return client.Call(context, request);
+  };
+  auto response = send();
+  while (!response.ok() && AnswerTooLarge(response.status()) && page->max_results > 1) {
+    page->max_results /= 2;
+    response = send();
   }
-  auto response = client.Call(context, Request("GET", path, ReadSprints(), arguments));
+  if (!response.ok() && AnswerTooLarge(response.status())) {
+    return core::Status(
+        core::Code::kResourceExhausted,
+        fmt::format("Listing {} issues: Jira's answer for the single issue at offset {} is "
+                    "larger than this server reads, with every field Jira sends here (comments "
+                    "included). Read it with {} and the fields you need.",
+                    what, page->start_at, instead),
+        response.status().detail());
+  }
   if (!response.ok()) {
     return response.status().WithContext("Listing " + what + " issues");
   }
-  const Json values = response->body.value("issues", Json::array());
   Json issues = Json::array();
-  std::string text;
-  for (const auto& raw : values) {
+  std::vector<std::string> lines;
+  for (const auto& raw : MemberOrNull(response->body, "issues")) {
     Json issue = FlattenIssue(raw, fields);
     CapStrings(issue, 2000);
-    text += "\n" + IssueLine(issue);
+    lines.push_back("\n" + IssueLine(issue));
     issues.push_back(std::move(issue));
   }
-  std::string head = Count(issues.size(), what + " issue");
-  Json structured = {{"issues", issues}};
-  AddOffsetCursor(*page, *response, values.size(), structured, head);
-  return mcp::ToolResult::Success(head + text, std::move(structured));
+  return OffsetPageReply(*page, *response, "issues", what + " issue", std::move(issues),
+                         std::move(lines));
 }
 
 core::Result<mcp::ToolResult> SprintIssues(JiraClient& client, const Json& arguments,
                                            const mcp::CallContext& context) {
   return AgileIssues(
       client, arguments, context,
-      fmt::format("/rest/agile/1.0/sprint/{}/issue", arguments.value("sprint_id", 0LL)), "sprint");
+      fmt::format("/rest/agile/1.0/sprint/{}/issue", arguments.value("sprint_id", 0LL)), "sprint",
+      fmt::format("search_issues (jql \"sprint = {}\")", arguments.value("sprint_id", 0LL)));
 }
 
 core::Result<mcp::ToolResult> BacklogIssues(JiraClient& client, const Json& arguments,
                                             const mcp::CallContext& context) {
   return AgileIssues(
       client, arguments, context,
-      fmt::format("/rest/agile/1.0/board/{}/backlog", arguments.value("board_id", 0LL)), "backlog");
+      fmt::format("/rest/agile/1.0/board/{}/backlog", arguments.value("board_id", 0LL)), "backlog",
+      "search_issues (jql \"sprint is EMPTY\" and the board's project)");
 }
 
 core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& arguments,
@@ -190,7 +210,7 @@ core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& argumen
   auto found = client.Call(context, check);
   std::set<std::string> landed;
   if (found.ok()) {
-    for (const auto& issue : found->body.value("issues", Json::array())) {
+    for (const auto& issue : MemberOrNull(found->body, "issues")) {
       landed.insert(ValueOr(issue, "key", ""));
     }
   }

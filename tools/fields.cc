@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "tools/adf.h"
+#include "tools/json_read.h"
 
 namespace tools {
 namespace {
@@ -37,7 +38,7 @@ Json StatusName(const Json& fields) {
 }
 
 Json IssueReference(const Json& issue) {
-  const Json fields = issue.value("fields", Json::object());
+  const Json& fields = MemberOrNull(issue, "fields");
   Json out = {{"key", issue.value("key", Json())}};
   if (fields.is_object() && fields.contains("summary")) {
     out["summary"] = fields["summary"];
@@ -146,12 +147,6 @@ Json CompactObject(const Json& object) {
   return out;
 }
 
-bool WantsAll(const std::vector<std::string>& fields) {
-  return fields.empty() || std::any_of(fields.begin(), fields.end(), [](const std::string& f) {
-           return f == "*all" || f == "*navigable";
-         });
-}
-
 std::string IdText(const Json& issue, const char* name) {
   if (!issue.is_object() || !issue.contains(name)) {
     return {};
@@ -161,6 +156,12 @@ std::string IdText(const Json& issue, const char* name) {
 }
 
 }  // namespace
+
+bool WantsAll(const std::vector<std::string>& fields) {
+  return fields.empty() || std::any_of(fields.begin(), fields.end(), [](const std::string& f) {
+           return f == "*all" || f == "*navigable";
+         });
+}
 
 Json CompactValue(const Json& value) {
   if (value.is_array()) {

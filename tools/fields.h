@@ -26,6 +26,9 @@ using Json = nlohmann::json;
 
 Json CompactValue(const Json& value);
 
+// Whether a field list asks for every field: "*all", "*navigable", or no field at all.
+bool WantsAll(const std::vector<std::string>& fields);
+
 // {id, key, <field>...}: each requested field compacted, null when Jira sent none. A request of
 // "*all" or "*navigable" (or of no field) keeps every field Jira sent.
 Json FlattenIssue(const Json& issue, const std::vector<std::string>& fields);

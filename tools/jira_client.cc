@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/log.h"
+#include "core/memory.h"
 #include "core/url.h"
 #include "mcp/json_rpc.h"
 #include "tools/adf.h"
@@ -25,6 +26,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr std::size_t kMaxErrorText = 1500;
+// How the answer to an over-large Jira answer starts; AnswerTooLarge looks for it.
+constexpr std::string_view kTooLargePrefix = "Jira's answer was larger than the";
 // How deep Jira's JSON may nest: the deepest rich text this server writes (two JSON levels per
 // ADF node) inside the answer that carries it (an issue, its fields, a page of comments), so
 // whatever it writes it can read back. The tools walk answers recursively: this bounds the stack.
@@ -311,7 +314,53 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
           detail};
 }
 
-core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
+// A parser callback that keeps, of each `issues[i].fields` object, only the members named in
+// `keep`. nlohmann reports the depth of every event but ends only of containers it keeps, so the
+// path of container names is cut back to the depth of each event.
+class IssueFieldFilter {
+ public:
+  explicit IssueFieldFilter(const std::vector<std::string>& keep) : keep_(keep) {}
+
+  bool operator()(int depth, Json::parse_event_t event, Json& parsed) {
+    const auto level = static_cast<std::size_t>(depth);
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        path_.resize(std::min(level, path_.size()));
+        path_.push_back(std::move(pending_));
+        pending_.clear();
+        return true;
+      case Json::parse_event_t::key:
+        pending_ = parsed.is_string() ? parsed.get<std::string>() : std::string();
+        return !InIssueFields(level) ||
+               std::find(keep_.begin(), keep_.end(), pending_) != keep_.end();
+      default:
+        pending_.clear();
+        return true;
+    }
+  }
+
+ private:
+  // Whether a key at `depth` is a member of {"issues": [{"fields": {…}}]}.
+  bool InIssueFields(std::size_t depth) const {
+    return depth == 4 && path_.size() >= 4 && path_[1] == "issues" && path_[2].empty() &&
+           path_[3] == "fields";
+  }
+
+  const std::vector<std::string>& keep_;
+  std::vector<std::string> path_;  // the key that opened each open container; "" in arrays
+  std::string pending_;
+};
+
+Json ParseFiltered(const std::string& text, const std::vector<std::string>* keep_issue_fields) {
+  if (keep_issue_fields == nullptr) {
+    return Json::parse(text, nullptr, false);
+  }
+  return Json::parse(text, IssueFieldFilter(*keep_issue_fields), false);
+}
+
+core::Result<Json> ParseJsonBody(const core::HttpResponse& response,
+                                 const std::vector<std::string>* keep_issue_fields = nullptr) {
   if (IsBlank(response.body)) {
     return Json();  // 204, or an empty 200/201: success without content
   }
@@ -332,11 +381,11 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response) {
                                     "fields, or read it in Jira.",
                                     kMaxAnswerNesting));
   }
-  Json body = Json::parse(response.body, nullptr, false);
+  Json body = ParseFiltered(response.body, keep_issue_fields);
   if (body.is_discarded()) {
     // Jira may cut a string inside a surrogate pair; only a body that fails pays for the repair.
     if (auto repaired = ReplaceLoneSurrogates(response.body)) {
-      body = Json::parse(*repaired, nullptr, false);
+      body = ParseFiltered(*repaired, keep_issue_fields);
     }
   }
   if (body.is_discarded()) {
@@ -352,9 +401,8 @@ core::Status TransportFailure(const core::Status& sent, const core::HttpRequest&
                               bool idempotent) {
   if (sent.code() == core::Code::kResourceExhausted) {
     return {core::Code::kResourceExhausted,
-            fmt::format("Jira's answer was larger than the {} MiB this server reads. Ask for "
-                        "fewer results or fewer fields.",
-                        request.max_response_bytes >> 20),
+            fmt::format("{} {} MiB this server reads. Ask for fewer results or fewer fields.",
+                        kTooLargePrefix, request.max_response_bytes >> 20),
             sent.message()};
   }
   const bool went_out =
@@ -727,13 +775,16 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
     return error;
   }
 
+  // Parsed, a large answer takes many times its size; the tool call ends by handing it back.
+  core::NoteBuffer(response->body.size());
   JiraResponse out;
   out.status = response->status;
   out.site = *site;
   if (request.raw_response) {
     out.raw = std::move(response->body);
   } else {
-    auto body = ParseJsonBody(*response);
+    auto body =
+        ParseJsonBody(*response, request.keep_issue_fields ? &*request.keep_issue_fields : nullptr);
     if (!body.ok()) {
       Log()->warn("jira bad_body request_id={} path={} status={}", context.request_id(), path,
                   response->status);
@@ -752,6 +803,11 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
   }
   out.headers = std::move(response->headers);
   return out;
+}
+
+bool AnswerTooLarge(const core::Status& status) {
+  return status.code() == core::Code::kResourceExhausted &&
+         status.message().starts_with(kTooLargePrefix);
 }
 
 }  // namespace tools

@@ -82,6 +82,11 @@ struct JiraRequest {
   // (the bulk create answers 400 with per-item errors).
   std::vector<int> accepted_statuses;
   std::size_t max_response_bytes = 16U << 20;
+  // Set: of each issue in the answer's `issues` array, only these members of `fields` are kept;
+  // the rest is skipped while the answer is parsed, so heavy fields nobody asked for (comments
+  // of every issue in a sprint, say) cost no memory beyond their text. For endpoints that take
+  // no field list.
+  std::optional<std::vector<std::string>> keep_issue_fields;
 };
 
 struct JiraResponse {
@@ -122,6 +127,10 @@ struct JiraClientOptions {
   Sleeper sleeper;
   std::optional<std::uint64_t> jitter_seed;
 };
+
+// Whether `status` is JiraClient's answer to a Jira answer over the request's
+// max_response_bytes, which a smaller page may avoid.
+bool AnswerTooLarge(const core::Status& status);
 
 class JiraClient {
  public:

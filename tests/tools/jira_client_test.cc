@@ -918,6 +918,40 @@ TEST(JiraClient, TooLargeAnswerSaysSoAndHowToAskForLess) {
   EXPECT_THAT(response.status().message(), HasSubstr("fewer"));
 }
 
+TEST(JiraClient, AnswerTooLargeTellsTheSizeCapFromARateLimit) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnCall("GET", kJira, [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
+    return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
+  });
+  env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/myself", 429, "{}",
+                   {{"Retry-After", "99999"}});
+
+  EXPECT_TRUE(AnswerTooLarge(env.client->Call(Context(), Get("/rest/api/3/issue/A-1")).status()));
+  const auto limited = env.client->Call(Context(), Get("/rest/api/3/myself"));
+  EXPECT_EQ(limited.status().code(), core::Code::kResourceExhausted);
+  EXPECT_FALSE(AnswerTooLarge(limited.status()));
+}
+
+// Of each issue's fields only the named ones are parsed; other parts of the answer stay whole.
+TEST(JiraClient, KeepIssueFieldsDropsTheOthersWhileParsing) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", kJira, 200, R"({"startAt":0,"fields":{"comment":1},"issues":[
+      {"id":"1","key":"A-1","fields":{"summary":"S","comment":{"comments":[{"body":{"type":"doc",
+       "content":[{"type":"text","text":"x"}]}}]},"status":{"name":"Done","fields":{"a":1}}}},
+      {"key":"A-2","fields":{"labels":["l"],"summary":"T","watches":[{"fields":{"x":1}}]}}]})");
+  JiraRequest request = Get();
+  request.keep_issue_fields = std::vector<std::string>{"summary", "status"};
+
+  const auto response = env.client->Call(Context(), request);
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->body, Json::parse(R"({"startAt":0,"fields":{"comment":1},"issues":[
+      {"id":"1","key":"A-1","fields":{"summary":"S","status":{"name":"Done","fields":{"a":1}}}},
+      {"key":"A-2","fields":{"summary":"T"}}]})"));
+}
+
 TEST(JiraClient, TimeoutSaysJiraDidNotAnswerInTime) {
   JiraEnv env(JiraClientOptions{.timeout = std::chrono::seconds(3)});
   env.OneSite();

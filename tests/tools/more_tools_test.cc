@@ -502,6 +502,51 @@ TEST(SprintIssues, AsksForNoFieldsAndKeepsTheAskedOnes) {
             (Json{{"id", "1"}, {"key", "A-1"}, {"summary", "S"}}));
 }
 
+// Jira sends every navigable field here, comments included: an answer past the size cap is
+// asked for again as smaller pages, and the cursor goes on from what was read.
+TEST(SprintIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
+  ToolHarness harness;
+  const auto too_large = [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
+    return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
+  };
+  harness.env.http->OnCall("GET", Agile("/sprint/3/issue?startAt=0&maxResults=20"), too_large);
+  harness.env.http->OnCall("GET", Agile("/sprint/3/issue?startAt=0&maxResults=10"), too_large);
+  harness.env.http->OnJson("GET", Agile("/sprint/3/issue?startAt=0&maxResults=5"), 200,
+                           R"({"issues":[{"id":"1","key":"A-1","fields":{"summary":"S"}}],
+                               "total":30})");
+
+  const auto result = harness.Call("sprint_issues", {{"sprint_id", 3}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(harness.env.http->RequestsTo("/sprint/3/issue").size(), 3U);
+  const Json& structured = ToolHarness::Structured(result);
+  EXPECT_EQ(structured["issues"][0]["key"], "A-1");
+  ASSERT_TRUE(structured.contains("next_cursor"));
+  harness.env.http->OnJson("GET", Agile("/sprint/3/issue?startAt=1&maxResults=5"), 200,
+                           R"({"issues":[],"total":30})");
+  const auto next =
+      harness.Call("sprint_issues", {{"sprint_id", 3}, {"cursor", structured["next_cursor"]}});
+  EXPECT_FALSE(next.is_error) << ToolHarness::TextOf(next);
+}
+
+// One issue alone past the cap: the advice names a way that can read it, not "fewer fields".
+TEST(BacklogIssues, OneIssueTooLargeAlonePointsToSearchWithFields) {
+  ToolHarness harness;
+  harness.env.http->OnCall("GET", Agile("/board/7/backlog"),
+                           [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
+                             return core::Status(core::Code::kResourceExhausted,
+                                                 "larger than 16777216 bytes");
+                           });
+
+  const auto result = harness.Call("backlog_issues", {{"board_id", 7}, {"max_results", 4}});
+
+  ASSERT_TRUE(result.is_error);
+  EXPECT_EQ(harness.env.http->RequestsTo("/board/7/backlog").size(), 3U);  // 4, 2, 1
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("single issue at offset 0"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("search_issues"));
+  EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("fewer fields")));
+}
+
 TEST(MoveIssues, ChecksWhereTheIssuesLanded) {
   ToolHarness harness;
   harness.env.http->OnJson("POST", Agile("/sprint/3/issue"), 204, "");
