@@ -125,9 +125,9 @@ core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& argume
   // query string can carry (a contract checker refuses "summary,status"). Jira sends every
   // navigable field, comments included; the parser keeps the asked ones, and an answer past the
   // size cap is asked for again as a smaller page.
-  const auto send = [&] {
+  const auto make = [&](const OffsetPage& at) {
     std::string path =
-        fmt::format("{}?startAt={}&maxResults={}", base, page->start_at, page->max_results);
+        fmt::format("{}?startAt={}&maxResults={}", base, at.start_at, at.max_results);
     if (!jql.empty()) {
       path += "&jql=" + Encode(jql);
     }
@@ -135,22 +135,13 @@ core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& argume
     if (!WantsAll(fields)) {
       request.keep_issue_fields = fields;
     }
-    return client.Call(context, request);
+    return request;
   };
-  auto response = send();
-  while (!response.ok() && AnswerTooLarge(response.status()) && page->max_results > 1) {
-    page->max_results /= 2;
-    response = send();
-  }
-  if (!response.ok() && AnswerTooLarge(response.status())) {
-    return core::Status(
-        core::Code::kResourceExhausted,
-        fmt::format("Listing {} issues: Jira's answer for the single issue at offset {} is "
-                    "larger than this server reads, with every field Jira sends here (comments "
-                    "included). Read it with {} and the fields you need.",
-                    what, page->start_at, instead),
-        response.status().detail());
-  }
+  auto response = CallShrinkingPage(
+      client, context, *page, make,
+      fmt::format("Jira sends every field here, comments included: read it with {} and the "
+                  "fields you need.",
+                  instead));
   if (!response.ok()) {
     return response.status().WithContext("Listing " + what + " issues");
   }

@@ -102,11 +102,15 @@ core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& argum
   if (!page.ok()) {
     return page.status();
   }
-  auto response = client.Call(
-      context, Request("GET",
+  auto response = CallShrinkingPage(
+      client, context, *page,
+      [&](const OffsetPage& at) {
+        return Request("GET",
                        fmt::format("{}?startAt={}&maxResults={}&orderBy={}", CommentPath(arguments),
-                                   page->start_at, page->max_results, Encode(order)),
-                       ReadWork(), arguments));
+                                   at.start_at, at.max_results, Encode(order)),
+                       ReadWork(), arguments);
+      },
+      "Open that comment in Jira.");
   if (!response.ok()) {
     return response.status().WithContext("Reading comments");
   }
@@ -194,11 +198,15 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
   if (!page.ok()) {
     return page.status();
   }
-  auto response = client.Call(
-      context, Request("GET",
+  auto response = CallShrinkingPage(
+      client, context, *page,
+      [&](const OffsetPage& at) {
+        return Request("GET",
                        fmt::format("{}?startAt={}&maxResults={}", WorklogPath(arguments),
-                                   page->start_at, page->max_results),
-                       ReadWork(), arguments));
+                                   at.start_at, at.max_results),
+                       ReadWork(), arguments);
+      },
+      "Open that worklog in Jira.");
   if (!response.ok()) {
     return response.status().WithContext("Reading worklogs");
   }

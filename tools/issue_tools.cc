@@ -307,6 +307,16 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   }
 
   auto response = client.Call(context, Request("GET", path, ReadWork(), arguments));
+  const bool listings =
+      std::find(asked.begin(), asked.end(), "comment") != asked.end() || wants("changelog");
+  if (!response.ok() && AnswerTooLarge(response.status()) && listings) {
+    return core::Status(core::Code::kResourceExhausted,
+                        fmt::format("Reading {}: Jira's answer with its comments or changelog is "
+                                    "larger than this server reads. Read the issue without them, "
+                                    "and page through them with list_comments and get_changelog.",
+                                    key),
+                        response.status().detail());
+  }
   if (!response.ok()) {
     return response.status().WithContext("Reading " + key);
   }
@@ -719,11 +729,15 @@ core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& argum
   if (!page.ok()) {
     return page.status();
   }
-  auto response = client.Call(
-      context, Request("GET",
+  auto response = CallShrinkingPage(
+      client, context, *page,
+      [&](const OffsetPage& at) {
+        return Request("GET",
                        fmt::format("/rest/api/3/issue/{}/changelog?startAt={}&maxResults={}",
-                                   Encode(key), page->start_at, page->max_results),
-                       ReadWork(), arguments));
+                                   Encode(key), at.start_at, at.max_results),
+                       ReadWork(), arguments);
+      },
+      "Open the issue's history in Jira.");
   if (!response.ok()) {
     return response.status().WithContext("Reading the changelog of " + key);
   }

@@ -711,6 +711,24 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
   return page;
 }
 
+core::Result<JiraResponse> CallShrinkingPage(
+    JiraClient& client, const mcp::CallContext& context, OffsetPage& page,
+    const std::function<JiraRequest(const OffsetPage&)>& make, std::string_view one_too_large) {
+  auto response = client.Call(context, make(page));
+  while (!response.ok() && AnswerTooLarge(response.status()) && page.max_results > 1) {
+    page.max_results = std::max(1, page.max_results / 4);
+    response = client.Call(context, make(page));
+  }
+  if (!response.ok() && AnswerTooLarge(response.status())) {
+    return core::Status(core::Code::kResourceExhausted,
+                        fmt::format("Jira's answer for the single entry at offset {} alone is "
+                                    "larger than this server reads. {}",
+                                    page.start_at, one_too_large),
+                        response.status().detail());
+  }
+  return response;
+}
+
 void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::size_t returned,
                      Json& structured, std::string& head, std::size_t left_out) {
   const Json& body = response.body;

@@ -81,6 +81,13 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
                                           const Json& arguments,
                                           const std::vector<std::string>& scopes,
                                           std::string binding, int default_max_results);
+// Sends the request `make` builds for `page`. While Jira's answer is past the size cap
+// (AnswerTooLarge), asks again for a quarter of the page, down to one entry, so that a page with
+// a few heavy entries still reads; `page.max_results` ends as the size read. One entry alone past
+// the cap is told as such, with `one_too_large` (what to do instead) after it.
+core::Result<JiraResponse> CallShrinkingPage(
+    JiraClient& client, const mcp::CallContext& context, OffsetPage& page,
+    const std::function<JiraRequest(const OffsetPage&)>& make, std::string_view one_too_large);
 // Sets has_more (and next_cursor when more remain) from Jira's isLast or total; appends the
 // continuation hint to `head`. The cursor is bound to the site `response` came from and continues
 // after the `returned` entries; `left_out` more of Jira's page (cut by OffsetPageReply) make

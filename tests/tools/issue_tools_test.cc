@@ -37,6 +37,21 @@ TEST(GetIssue, AnAnswerThatIsNotAnIssueObjectIsAnError) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("not an issue object"));
 }
 
+// An issue whose comments make Jira's answer too large is still readable: the advice says how.
+TEST(GetIssue, TooLargeWithCommentsPointsToReadingThemApart) {
+  ToolHarness harness;
+  harness.env.http->OnCall(
+      "GET", IssueUrl() + "/A-1", [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
+        return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
+      });
+
+  const auto result = harness.Call("get_issue", {{"issue_key", "A-1"}, {"include", {"comments"}}});
+
+  ASSERT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("without them"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("list_comments"));
+}
+
 // C6
 TEST(GetIssue, AsksForAndReturnsExactlyTheAskedFields) {
   ToolHarness harness;

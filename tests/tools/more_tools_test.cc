@@ -212,6 +212,29 @@ TEST(ListComments, CutsAPageToTheReplyBudgetAndContinuesAfterIt) {
               HasSubstr(fmt::format("startAt={}&maxResults=50", kept)));
 }
 
+// A page of heavy comments is asked for again, smaller; the cursor keeps the smaller page.
+TEST(ListComments, AnswerTooLargeShrinksThePage) {
+  ToolHarness harness;
+  harness.env.http->OnCall("GET", Api("/issue/A-1/comment?startAt=0&maxResults=20"),
+                           [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
+                             return core::Status(core::Code::kResourceExhausted,
+                                                 "larger than 16777216 bytes");
+                           });
+  harness.env.http->OnJson("GET", Api("/issue/A-1/comment?startAt=0&maxResults=5"), 200,
+                           R"({"comments":[{"id":"1","body":null}],"startAt":0,"total":9})");
+
+  const auto result = harness.Call("list_comments", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json& structured = ToolHarness::Structured(result);
+  EXPECT_EQ(structured["comments"].size(), 1U);
+  harness.env.http->OnJson("GET", Api("/issue/A-1/comment?startAt=1&maxResults=5"), 200,
+                           R"({"comments":[],"startAt":1,"total":9})");
+  EXPECT_FALSE(
+      harness.Call("list_comments", {{"issue_key", "A-1"}, {"cursor", structured["next_cursor"]}})
+          .is_error);
+}
+
 TEST(ListComments, RendersBodiesAsMarkdownAndPages) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Api("/issue/A-1/comment"), 200, R"({"startAt":0,"total":3,
@@ -510,7 +533,6 @@ TEST(SprintIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
     return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
   };
   harness.env.http->OnCall("GET", Agile("/sprint/3/issue?startAt=0&maxResults=20"), too_large);
-  harness.env.http->OnCall("GET", Agile("/sprint/3/issue?startAt=0&maxResults=10"), too_large);
   harness.env.http->OnJson("GET", Agile("/sprint/3/issue?startAt=0&maxResults=5"), 200,
                            R"({"issues":[{"id":"1","key":"A-1","fields":{"summary":"S"}}],
                                "total":30})");
@@ -518,7 +540,7 @@ TEST(SprintIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
   const auto result = harness.Call("sprint_issues", {{"sprint_id", 3}});
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
-  EXPECT_EQ(harness.env.http->RequestsTo("/sprint/3/issue").size(), 3U);
+  EXPECT_EQ(harness.env.http->RequestsTo("/sprint/3/issue").size(), 2U);  // 20, then 5
   const Json& structured = ToolHarness::Structured(result);
   EXPECT_EQ(structured["issues"][0]["key"], "A-1");
   ASSERT_TRUE(structured.contains("next_cursor"));
@@ -541,8 +563,8 @@ TEST(BacklogIssues, OneIssueTooLargeAlonePointsToSearchWithFields) {
   const auto result = harness.Call("backlog_issues", {{"board_id", 7}, {"max_results", 4}});
 
   ASSERT_TRUE(result.is_error);
-  EXPECT_EQ(harness.env.http->RequestsTo("/board/7/backlog").size(), 3U);  // 4, 2, 1
-  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("single issue at offset 0"));
+  EXPECT_EQ(harness.env.http->RequestsTo("/board/7/backlog").size(), 2U);  // 4, then 1
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("single entry at offset 0"));
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("search_issues"));
   EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("fewer fields")));
 }
