@@ -110,15 +110,17 @@ bool TextMatches(const std::string& haystack, const std::string& query) {
   });
 }
 
+// The text of ADF: the text nodes of a block run together, as they read; blocks are parted by a
+// space.
 void CollectText(const Json& node, std::string& out) {
   if (node.is_object()) {
     if (node.value("type", "") == "text" && node.contains("text") && node["text"].is_string()) {
-      if (!out.empty()) {
-        out += ' ';
-      }
       out += node["text"].get<std::string>();
     }
     if (node.contains("content")) {
+      if (!out.empty() && out.back() != ' ') {
+        out += ' ';
+      }
       CollectText(node["content"], out);
     }
   } else if (node.is_array()) {

@@ -789,7 +789,11 @@ TEST_F(SandboxServerTest, ChangelogOfADescriptionEditHoldsBothTexts) {
         {"version", 1},
         {"content", {{{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", text}}}}}}}};
   };
-  Jira("PUT", "/rest/api/3/issue/MOB-5", token, {{"fields", {{"description", doc("old text")}}}});
+  Json old_text = doc("old ");
+  old_text["content"][0]["content"].push_back(
+      {{"type", "text"}, {"text", "text"}, {"marks", {{{"type", "strong"}}}}});
+  old_text["content"].push_back(old_text["content"][0]);
+  Jira("PUT", "/rest/api/3/issue/MOB-5", token, {{"fields", {{"description", old_text}}}});
   const Answer edit =
       Jira("PUT", "/rest/api/3/issue/MOB-5", token, {{"fields", {{"description", doc("new")}}}});
   const Answer read = Jira("GET", "/rest/api/3/issue/MOB-5/changelog", token);
@@ -797,7 +801,7 @@ TEST_F(SandboxServerTest, ChangelogOfADescriptionEditHoldsBothTexts) {
   EXPECT_EQ(edit.status, 204);
   const Json& last = read.body["values"].back()["items"][0];
   EXPECT_EQ(last["field"], "description");
-  EXPECT_EQ(last["fromString"], "old text");
+  EXPECT_EQ(last["fromString"], "old text old text");
   EXPECT_EQ(last["toString"], "new");
 }
 
