@@ -556,6 +556,58 @@ std::string Indent(const std::string& text, const std::string& first, const std:
   return out;
 }
 
+// Text from ADF as markdown that cannot make a link, whatever text or markup stands next to it:
+// a backslash goes before `]` that ends the text or comes before `(`, `[` or `:` (inline link,
+// full reference, definition), before `!` that ends the text (an image), before `(` or `:` that
+// starts the text (after a `]` of the markup before it), and before `<` that ends the text or
+// comes before a letter (an autolink or HTML). Other text reads as written.
+std::string NoLinkSyntax(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    const bool escape =
+        (c == ']' && (next == '\0' || next == '(' || next == '[' || next == ':')) ||
+        (c == '!' && next == '\0') || (i == 0 && (c == '(' || c == ':')) ||
+        (c == '<' && (next == '\0' || std::isalpha(static_cast<unsigned char>(next)) != 0));
+    if (escape) {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+// Text inside a link's brackets: every bracket, backslash and `<` escaped, so that the link ends
+// where it should and holds no other link.
+std::string LinkText(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '[' || c == ']' || c == '\\' || c == '<') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+// An address as a markdown link destination: the characters that would end it or open other
+// syntax (space, parentheses, angle brackets, backslash, controls) percent-encoded.
+std::string LinkDestination(std::string_view href) {
+  std::string out;
+  for (const char c : href) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7F || c == '(' || c == ')' || c == '<' || c == '>' || c == '\\' ||
+        c == '`') {
+      out += fmt::format("%{:02X}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string CodeSpan(const std::string& text) {
   std::size_t longest = 0;
   std::size_t run = 0;
@@ -720,18 +772,18 @@ class MarkdownRenderer {
     if (type == "expand" || type == "nestedExpand") {
       const std::string title = StringAttr(node, "title");
       const std::string body = Blocks(content, "\n\n", depth);
-      return title.empty() ? body : "**" + title + "**\n" + body;
+      return title.empty() ? body : "**" + NoLinkSyntax(title) + "**\n" + body;
     }
     if (type == "media") {
       const std::string alt = StringAttr(node, "alt");
-      return "[media: " + (alt.empty() ? StringAttr(node, "id") : alt) + "]";
+      return "[media: " + NoLinkSyntax(alt.empty() ? StringAttr(node, "id") : alt) + "]";
     }
     if (type == "blockCard" || type == "embedCard") {
-      return StringAttr(node, "url");
+      return NoLinkSyntax(StringAttr(node, "url"));
     }
     // Unknown (or container-like: mediaSingle, mediaGroup, layouts, extensions): keep the text.
     if (node.contains("text") && node["text"].is_string()) {
-      return node["text"].get<std::string>();
+      return NoLinkSyntax(node["text"].get<std::string>());
     }
     return Blocks(content, "\n\n", depth);
   }
@@ -833,14 +885,24 @@ class MarkdownRenderer {
 
   static std::string ApplyMarks(std::string text, const Json& marks) {
     if (!marks.is_array()) {
-      return text;
+      return NoLinkSyntax(text);
     }
     auto has = [&marks](std::string_view type) {
       return std::any_of(marks.begin(), marks.end(),
                          [type](const Json& mark) { return ValueOr(mark, "type", "") == type; });
     };
+    // A link another client wrote to a script or an embedded document reads as its text.
+    std::string href;
+    for (const auto& mark : marks) {
+      if (ValueOr(mark, "type", "") == "link") {
+        href = StringAttr(mark, "href");
+      }
+    }
+    const bool linked = !href.empty() && href != text && !RunsContent(href);
     if (has("code")) {
       text = CodeSpan(text);
+    } else {
+      text = linked ? LinkText(text) : NoLinkSyntax(text);
     }
     if (has("strike")) {
       text = "~~" + text + "~~";
@@ -851,16 +913,7 @@ class MarkdownRenderer {
     if (has("strong")) {
       text = "**" + text + "**";
     }
-    for (const auto& mark : marks) {
-      if (ValueOr(mark, "type", "") == "link") {
-        const std::string href = StringAttr(mark, "href");
-        // A link another client wrote to a script or an embedded document reads as its text.
-        if (!href.empty() && href != text && !RunsContent(href)) {
-          text = fmt::format("[{}]({})", text, href);
-        }
-      }
-    }
-    return text;
+    return linked ? fmt::format("[{}]({})", text, LinkDestination(href)) : text;
   }
 
   std::string Inline(const Json& node, int depth) {
@@ -882,29 +935,29 @@ class MarkdownRenderer {
       if (!name.empty() && name.front() == '@') {
         name.erase(0, 1);
       }
-      return "@" + (name.empty() ? StringAttr(node, "id") : name);
+      return "@" + NoLinkSyntax(name.empty() ? StringAttr(node, "id") : name);
     }
     if (type == "emoji") {
       const std::string text = StringAttr(node, "text");
-      return text.empty() ? StringAttr(node, "shortName") : text;
+      return NoLinkSyntax(text.empty() ? StringAttr(node, "shortName") : text);
     }
     if (type == "inlineCard") {
-      return StringAttr(node, "url");
+      return NoLinkSyntax(StringAttr(node, "url"));
     }
     if (type == "date") {
       return IsoDate(StringAttr(node, "timestamp"));
     }
     if (type == "status") {
-      return "[" + StringAttr(node, "text") + "]";
+      return "[" + NoLinkSyntax(StringAttr(node, "text")) + "]";
     }
     if (type == "placeholder") {
-      return StringAttr(node, "text");
+      return NoLinkSyntax(StringAttr(node, "text"));
     }
     if (type == "mediaInline") {
       return "[attachment]";
     }
     if (node.contains("text") && node["text"].is_string()) {
-      return node["text"].get<std::string>();
+      return NoLinkSyntax(node["text"].get<std::string>());
     }
     return Inlines(Content(node), depth);
   }

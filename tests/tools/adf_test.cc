@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
 namespace tools {
@@ -610,6 +611,67 @@ TEST(AdfToMarkdown, LinksThatRunContentReadAsTheirText) {
                               Text("c", link("https://x.test/c"))})});
 
   EXPECT_EQ(AdfToMarkdown(doc), "a b [c](https://x.test/c)");
+}
+
+// Stored text or addresses that hold markdown link syntax cannot make a link when read back:
+// not by breaking out of a link's address or text, nor by text next to other markup.
+TEST(AdfToMarkdown, StoredTextCannotBreakOutIntoALink) {
+  const Json breakout =
+      Text("safe", Json::array({{{"type", "link"},
+                                 {"attrs", {{"href", "https://ok.test/) [x](javascript:1"}}}}}));
+  EXPECT_EQ(AdfToMarkdown(Doc({Para({breakout})})),
+            "[safe](https://ok.test/%29%20[x]%28javascript:1)");
+  const Json text_breakout =
+      Text("a](javascript:1) [b",
+           Json::array({{{"type", "link"}, {"attrs", {{"href", "https://ok"}}}}}));
+  EXPECT_EQ(AdfToMarkdown(Doc({Para({text_breakout})})), "[a\\](javascript:1) \\[b](https://ok)");
+
+  const Json mention = {{"type", "mention"},
+                        {"attrs", {{"id", "1"}, {"text", "[a](javascript:1)"}}}};
+  const Json status = {{"type", "status"}, {"attrs", {{"text", "s"}}}};
+  EXPECT_EQ(
+      AdfToMarkdown(Doc({Para({mention, Text(" "), status, Text("(javascript:1)"),
+                               Text(" <javascript:2> [d]: javascript:3 !"), Text("[e](f)")})})),
+      "@[a\\](javascript:1) [s]\\(javascript:1) \\<javascript:2> [d\\]: javascript:3 "
+      "\\![e\\](f)");
+}
+
+// What the reads above render, parsed as markdown again (cmark-gfm, as a host would), holds
+// only the one link each document had.
+TEST(AdfToMarkdown, EscapedReadsParseToNoOtherLink) {
+  const auto links = [](const std::string& markdown) {
+    std::vector<std::string> hrefs;
+    const auto adf = MarkdownToAdf(markdown);
+    EXPECT_TRUE(adf.ok()) << markdown;
+    std::function<void(const Json&)> walk = [&](const Json& node) {
+      if (node.is_object() && node.contains("marks")) {
+        for (const auto& mark : node["marks"]) {
+          if (mark.value("type", "") == "link") {
+            hrefs.push_back(mark["attrs"]["href"].get<std::string>());
+          }
+        }
+      }
+      if (node.is_object() && node.contains("content")) {
+        for (const auto& child : node["content"]) {
+          walk(child);
+        }
+      }
+    };
+    walk(*adf);
+    return hrefs;
+  };
+  EXPECT_EQ(links("[safe](https://ok.test/%29%20[x]%28javascript:1)"),
+            std::vector<std::string>{"https://ok.test/%29%20[x]%28javascript:1"});
+  EXPECT_EQ(links("[a\\](javascript:1) \\[b](https://ok)"), std::vector<std::string>{"https://ok"});
+  EXPECT_TRUE(links("@[a\\](javascript:1) [s]\\(javascript:1) \\<javascript:2> [d\\]: "
+                    "javascript:3 \\![e\\](f)")
+                  .empty());
+}
+
+// Ordinary text reads as written.
+TEST(AdfToMarkdown, OrdinaryBracketsAndComparisonsReadAsWritten) {
+  EXPECT_EQ(AdfToMarkdown(Doc({Para({Text("[WIP] a < b, x [1] y (z)")})})),
+            "[WIP] a < b, x [1] y (z)");
 }
 
 TEST(AdfToMarkdown, RendersBlocksCompactly) {
