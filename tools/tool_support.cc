@@ -714,16 +714,24 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
 core::Result<JiraResponse> CallShrinkingPage(
     JiraClient& client, const mcp::CallContext& context, OffsetPage& page,
     const std::function<JiraRequest(const OffsetPage&)>& make, std::string_view one_too_large) {
+  const int asked = page.max_results;
   auto response = client.Call(context, make(page));
   while (!response.ok() && AnswerTooLarge(response.status()) && page.max_results > 1) {
     page.max_results = std::max(1, page.max_results / 4);
+    page.next_max_results = asked;
     response = client.Call(context, make(page));
   }
   if (!response.ok() && AnswerTooLarge(response.status())) {
+    std::string past;
+    const JiraRequest request = make(page);
+    if (auto site = client.ResolveSite(context, request.scopes, request.site); site.ok()) {
+      past = fmt::format(" To list what comes after it, pass cursor \"{}\".",
+                         OffsetCursor(page.binding, page.start_at + 1, asked, *site));
+    }
     return core::Status(core::Code::kResourceExhausted,
                         fmt::format("Jira's answer for the single entry at offset {} alone is "
-                                    "larger than this server reads. {}",
-                                    page.start_at, one_too_large),
+                                    "larger than this server reads. {}{}",
+                                    page.start_at, one_too_large, past),
                         response.status().detail());
   }
   return response;
@@ -744,7 +752,9 @@ void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::
   has_more = (has_more || left_out > 0) && returned > 0;
   structured["has_more"] = has_more;
   if (has_more) {
-    structured["next_cursor"] = OffsetCursor(page.binding, next, page.max_results, response.site);
+    structured["next_cursor"] = OffsetCursor(
+        page.binding, next, page.next_max_results > 0 ? page.next_max_results : page.max_results,
+        response.site);
     head += " (more: pass next_cursor as cursor)";
   }
   if (left_out > 0) {

@@ -76,6 +76,9 @@ struct OffsetPage {
   long long start_at = 0;
   int max_results = 0;
   std::string binding;
+  // The page size the next cursor keeps when this page was read smaller (CallShrinkingPage);
+  // 0: max_results.
+  int next_max_results = 0;
 };
 core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallContext& context,
                                           const Json& arguments,
@@ -83,8 +86,9 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
                                           std::string binding, int default_max_results);
 // Sends the request `make` builds for `page`. While Jira's answer is past the size cap
 // (AnswerTooLarge), asks again for a quarter of the page, down to one entry, so that a page with
-// a few heavy entries still reads; `page.max_results` ends as the size read. One entry alone past
-// the cap is told as such, with `one_too_large` (what to do instead) after it.
+// a few heavy entries still reads; `page.max_results` ends as the size read, and the next cursor
+// goes back to the size asked for. One entry alone past the cap is told as such, with
+// `one_too_large` (what to do instead) and a cursor that goes on after it.
 core::Result<JiraResponse> CallShrinkingPage(
     JiraClient& client, const mcp::CallContext& context, OffsetPage& page,
     const std::function<JiraRequest(const OffsetPage&)>& make, std::string_view one_too_large);

@@ -228,7 +228,7 @@ TEST(ListComments, AnswerTooLargeShrinksThePage) {
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const Json& structured = ToolHarness::Structured(result);
   EXPECT_EQ(structured["comments"].size(), 1U);
-  harness.env.http->OnJson("GET", Api("/issue/A-1/comment?startAt=1&maxResults=5"), 200,
+  harness.env.http->OnJson("GET", Api("/issue/A-1/comment?startAt=1&maxResults=20"), 200,
                            R"({"comments":[],"startAt":1,"total":9})");
   EXPECT_FALSE(
       harness.Call("list_comments", {{"issue_key", "A-1"}, {"cursor", structured["next_cursor"]}})
@@ -544,7 +544,8 @@ TEST(SprintIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
   const Json& structured = ToolHarness::Structured(result);
   EXPECT_EQ(structured["issues"][0]["key"], "A-1");
   ASSERT_TRUE(structured.contains("next_cursor"));
-  harness.env.http->OnJson("GET", Agile("/sprint/3/issue?startAt=1&maxResults=5"), 200,
+  // The next page asks for the size asked for first, not the smaller one read.
+  harness.env.http->OnJson("GET", Agile("/sprint/3/issue?startAt=1&maxResults=20"), 200,
                            R"({"issues":[],"total":30})");
   const auto next =
       harness.Call("sprint_issues", {{"sprint_id", 3}, {"cursor", structured["next_cursor"]}});
@@ -567,6 +568,18 @@ TEST(BacklogIssues, OneIssueTooLargeAlonePointsToSearchWithFields) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("single entry at offset 0"));
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("search_issues"));
   EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("fewer fields")));
+
+  // The error hands out a cursor that goes on after the entry, at the page size asked for.
+  const std::string text = ToolHarness::TextOf(result);
+  const auto quote = text.find("cursor \"");
+  ASSERT_NE(quote, std::string::npos) << text;
+  const std::string cursor = text.substr(quote + 8, text.find('"', quote + 8) - quote - 8);
+  harness.env.http->OnJson("GET", Agile("/board/7/backlog?startAt=1&maxResults=4"), 200,
+                           R"({"issues":[{"id":"2","key":"A-2","fields":{"summary":"T"}}],
+                               "total":2})");
+  const auto next = harness.Call("backlog_issues", {{"board_id", 7}, {"cursor", cursor}});
+  ASSERT_FALSE(next.is_error) << ToolHarness::TextOf(next);
+  EXPECT_EQ(ToolHarness::Structured(next)["issues"][0]["key"], "A-2");
 }
 
 TEST(MoveIssues, ChecksWhereTheIssuesLanded) {
