@@ -122,16 +122,16 @@ TEST(IdentifierArguments, WellFormedKeysAndIdsReachJira) {
   EXPECT_EQ(harness.env.http->RequestsTo("/ex/jira/").size(), 9U);
 }
 
-// An optional key left empty means "none" (set_parent clears the parent with it).
-TEST(IdentifierArguments, AnEmptyOptionalKeyIsNotChecked) {
+// An empty parent_key is refused, not read as "clear the parent": an agent that lost a value
+// on the way would remove the parent without meaning to. Leaving it out clears it.
+TEST(IdentifierArguments, AnEmptyParentKeyIsRefused) {
   ToolHarness harness;
-  harness.env.http->OnJson("PUT", std::string(kJira) + "/rest/api/3/issue/A-2", 204, "");
-  harness.env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/issue/A-2?fields=parent", 200,
-                           R"({"fields":{"parent":null}})");
 
   const auto result = harness.Call("set_parent", {{"issue_key", "A-2"}, {"parent_key", ""}});
 
-  EXPECT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("parent_key"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/ex/jira/").empty());
 }
 
 TEST(JiraClient, RefusesAPathWithAnEmptyOrDotSegment) {
