@@ -1,6 +1,9 @@
-// Handing memory back to the system after a large request or a large answer.
+// Handing memory back to the system after a large request or a large answer, and a bound on how
+// many calls at once hold a large answer.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 
 namespace core {
@@ -19,8 +22,20 @@ void ReleaseFreeMemory();
 // kLargeRequestBytes makes the next ReleaseNotedMemory on this thread release free memory.
 void NoteBuffer(std::size_t bytes);
 
-// Releases free memory if a large buffer was noted on this thread since the last call. Called
-// when the work that held the buffer (a tool call) has ended and dropped it.
+// A buffer this large is admitted (AdmitLargeBuffer) before it is parsed: parsed JSON takes about
+// twelve times its text, so a Jira answer at the 16 MiB cap holds some 200 MiB.
+inline constexpr std::size_t kLargeBufferBytes = std::size_t{1} << 20;
+// How many threads at once may hold large buffers; the others wait for a place.
+inline constexpr int kLargeBufferHolders = 4;
+
+// Gives the calling thread one of the kLargeBufferHolders places, which it keeps until its next
+// ReleaseNotedMemory (the end of its tool call); a thread that holds one already keeps it. Waits
+// up to `wait` for a place while `cancelled` (may be null) stays false; false if none came.
+bool AdmitLargeBuffer(const std::atomic<bool>* cancelled, std::chrono::milliseconds wait);
+
+// Called when the work that held the buffers (a tool call) has ended and dropped them: gives back
+// the thread's place, if it holds one, and releases free memory if a large buffer was noted on
+// this thread since the last call.
 void ReleaseNotedMemory();
 
 }  // namespace core

@@ -26,6 +26,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr std::size_t kMaxErrorText = 1500;
+// How long a large answer waits for a place to be parsed in (core::AdmitLargeBuffer): well
+// inside an MCP client's usual 60 s request timeout.
+constexpr milliseconds kLargeAnswerWait{20000};
 // How the answer to an over-large Jira answer starts; AnswerTooLarge looks for it.
 constexpr std::string_view kTooLargePrefix = "Jira's answer was larger than the";
 // How deep Jira's JSON may nest: the deepest rich text this server writes (two JSON levels per
@@ -775,7 +778,18 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
     return error;
   }
 
-  // Parsed, a large answer takes many times its size; the tool call ends by handing it back.
+  // Parsed, a large answer takes many times its size: a few calls at once may hold one, and the
+  // tool call ends by handing the memory back.
+  if (!request.raw_response && response->body.size() >= core::kLargeBufferBytes &&
+      !core::AdmitLargeBuffer(context.cancel_flag(), kLargeAnswerWait)) {
+    if (context.cancelled()) {
+      return core::Status(core::Code::kCancelled, "The call was cancelled.");
+    }
+    return core::Status(core::Code::kUnavailable,
+                        fmt::format("The server is busy reading other large Jira answers ({} at "
+                                    "once); try again in a minute, or ask for less.",
+                                    core::kLargeBufferHolders));
+  }
   core::NoteBuffer(response->body.size());
   JiraResponse out;
   out.status = response->status;

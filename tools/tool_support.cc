@@ -678,11 +678,15 @@ JiraTool MakeTool(JiraToolInfo info, std::string title, std::string description,
   tool.annotations = annotations;
   tool.scopes = std::move(scopes);
   tool.handler = [client, impl](const Json& arguments, const mcp::CallContext& context) {
-    auto result = impl(*client, arguments, context);
-    // The Jira answers the call read are gone by now; a large one leaves the allocator at its
-    // peak unless the free memory goes back to the system.
-    core::ReleaseNotedMemory();
-    return result;
+    // When the call ends, also by an exception, the Jira answers it read are gone: its place for
+    // large answers goes back, and so does the free memory a large one leaves behind.
+    struct EndOfCall {
+      EndOfCall() = default;
+      EndOfCall(const EndOfCall&) = delete;
+      EndOfCall& operator=(const EndOfCall&) = delete;
+      ~EndOfCall() { core::ReleaseNotedMemory(); }
+    } end_of_call;
+    return impl(*client, arguments, context);
   };
   return tool;
 }
