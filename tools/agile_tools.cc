@@ -47,7 +47,11 @@ core::Result<mcp::ToolResult> ListBoards(JiraClient& client, const Json& argumen
   if (!response.ok()) {
     return response.status().WithContext("Listing boards");
   }
-  const Json& values = MemberOrNull(response->body, "values");
+  auto entries = PageEntries(*response, "values");
+  if (!entries.ok()) {
+    return entries.status().WithContext("Listing boards");
+  }
+  const Json& values = **entries;
   Json boards = Json::array();
   std::string text;
   for (const auto& board : values) {
@@ -86,7 +90,11 @@ core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& argume
   if (!response.ok()) {
     return response.status().WithContext("Listing sprints");
   }
-  const Json& values = MemberOrNull(response->body, "values");
+  auto entries = PageEntries(*response, "values");
+  if (!entries.ok()) {
+    return entries.status().WithContext("Listing sprints");
+  }
+  const Json& values = **entries;
   Json sprints = Json::array();
   std::string text;
   for (const auto& sprint : values) {
@@ -145,9 +153,13 @@ core::Result<mcp::ToolResult> AgileIssues(JiraClient& client, const Json& argume
   if (!response.ok()) {
     return response.status().WithContext("Listing " + what + " issues");
   }
+  auto entries = PageEntries(*response, "issues");
+  if (!entries.ok()) {
+    return entries.status().WithContext("Listing " + what + " issues");
+  }
   Json issues = Json::array();
   std::vector<std::string> lines;
-  for (const auto& raw : MemberOrNull(response->body, "issues")) {
+  for (const auto& raw : **entries) {
     Json issue = FlattenIssue(raw, fields);
     CapStrings(issue, 2000);
     lines.push_back("\n" + IssueLine(issue));

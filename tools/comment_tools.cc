@@ -114,7 +114,11 @@ core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& argum
   if (!response.ok()) {
     return response.status().WithContext("Reading comments");
   }
-  const Json& values = MemberOrNull(response->body, "comments");
+  auto entries = PageEntries(*response, "comments");
+  if (!entries.ok()) {
+    return entries.status().WithContext("Reading comments");
+  }
+  const Json& values = **entries;
   Json comments = Json::array();
   std::vector<std::string> lines;
   for (const auto& comment : values) {
@@ -210,7 +214,11 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
   if (!response.ok()) {
     return response.status().WithContext("Reading worklogs");
   }
-  const Json& values = MemberOrNull(response->body, "worklogs");
+  auto entries = PageEntries(*response, "worklogs");
+  if (!entries.ok()) {
+    return entries.status().WithContext("Reading worklogs");
+  }
+  const Json& values = **entries;
   Json worklogs = Json::array();
   std::vector<std::string> lines;
   for (const auto& worklog : values) {

@@ -320,7 +320,7 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   if (!response.ok()) {
     return response.status().WithContext("Reading " + key);
   }
-  if (!response->body.is_object()) {
+  if (!response->body.is_object() || !MemberOrNull(response->body, "key").is_string()) {
     // A proxy or a broken answer: read as an issue, it would be an empty success.
     return core::Status(
         core::Code::kUnavailable,
@@ -741,8 +741,11 @@ core::Result<mcp::ToolResult> GetChangelog(JiraClient& client, const Json& argum
   if (!response.ok()) {
     return response.status().WithContext("Reading the changelog of " + key);
   }
-  const Json& values = MemberOrNull(response->body, "values");
-  Json changes = Changes(values);
+  auto entries = PageEntries(*response, "values");
+  if (!entries.ok()) {
+    return entries.status().WithContext("Reading the changelog of " + key);
+  }
+  Json changes = Changes(**entries);
   // A change to a description carries the whole text before and after: a long one is cut.
   constexpr std::size_t kValueCap = 2000;
   CapStrings(changes, kValueCap);

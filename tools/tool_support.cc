@@ -741,6 +741,18 @@ core::Result<JiraResponse> CallShrinkingPage(
   return response;
 }
 
+core::Result<const Json*> PageEntries(const JiraResponse& response, const char* key) {
+  const Json& entries = MemberOrNull(response.body, key);
+  if (!entries.is_array()) {
+    return core::Status(core::Code::kUnavailable,
+                        fmt::format("Jira's answer has no \"{}\" list where this tool reads one; "
+                                    "the site or a proxy answered in another shape. Try again "
+                                    "later.",
+                                    key));
+  }
+  return &entries;
+}
+
 void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::size_t returned,
                      Json& structured, std::string& head, std::size_t left_out) {
   const Json& body = response.body;

@@ -92,6 +92,9 @@ core::Result<OffsetPage> ReadOffsetCursor(JiraClient& client, const mcp::CallCon
 core::Result<JiraResponse> CallShrinkingPage(
     JiraClient& client, const mcp::CallContext& context, OffsetPage& page,
     const std::function<JiraRequest(const OffsetPage&)>& make, std::string_view one_too_large);
+// The entries of a page that Jira answered (`key`, an array), or kUnavailable saying the answer
+// is not such a page: a proxy or a changed API, which an empty success would hide.
+core::Result<const Json*> PageEntries(const JiraResponse& response, const char* key);
 // Sets has_more (and next_cursor when more remain) from Jira's isLast or total; appends the
 // continuation hint to `head`. The cursor is bound to the site `response` came from and continues
 // after the `returned` entries; `left_out` more of Jira's page (cut by OffsetPageReply) make

@@ -37,6 +37,17 @@ TEST(GetIssue, AnAnswerThatIsNotAnIssueObjectIsAnError) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("not an issue object"));
 }
 
+// An object that is no issue (no string key), from a proxy say, is not read as one.
+TEST(GetIssue, AnObjectWithoutAKeyIsNotAnIssue) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, R"({"fields":[1,2,3],"key":5})");
+
+  const auto result = harness.Call("get_issue", {{"issue_key", "A-1"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("not an issue object"));
+}
+
 // An issue whose comments make Jira's answer too large is still readable: the advice says how.
 TEST(GetIssue, TooLargeWithCommentsPointsToReadingThemApart) {
   ToolHarness harness;

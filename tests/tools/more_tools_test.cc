@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "core/base64.h"
 #include "mcp/json_rpc.h"
 #include "tests/tools/tool_harness.h"
@@ -233,6 +235,28 @@ TEST(ListComments, AnswerTooLargeShrinksThePage) {
   EXPECT_FALSE(
       harness.Call("list_comments", {{"issue_key", "A-1"}, {"cursor", structured["next_cursor"]}})
           .is_error);
+}
+
+// A page without its list is an error, not "0 comments": every paged listing checks it.
+TEST(PagedListings, AnAnswerWithoutItsListIsAnError) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1/comment"), 200, R"({"startAt":0})");
+  harness.env.http->OnJson("GET", Api("/issue/A-1/worklog"), 200, R"({"worklogs":{}})");
+  harness.env.http->OnJson("GET", Api("/issue/A-1/changelog"), 200, R"({"values":null})");
+  harness.env.http->OnJson("GET", Agile("/sprint/3/issue"), 200, R"({"issues":"none"})");
+  harness.env.http->OnJson("GET", Agile("/board?"), 200, R"([])");
+
+  for (const auto& [tool, arguments, list] :
+       std::vector<std::tuple<std::string, Json, std::string>>{
+           {"list_comments", {{"issue_key", "A-1"}}, "comments"},
+           {"list_worklogs", {{"issue_key", "A-1"}}, "worklogs"},
+           {"get_changelog", {{"issue_key", "A-1"}}, "values"},
+           {"sprint_issues", {{"sprint_id", 3}}, "issues"},
+           {"list_boards", Json::object(), "values"}}) {
+    const auto result = harness.Call(tool, arguments);
+    EXPECT_TRUE(result.is_error) << tool;
+    EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("no \"" + list + "\" list")) << tool;
+  }
 }
 
 TEST(ListComments, RendersBodiesAsMarkdownAndPages) {
