@@ -14,7 +14,7 @@ namespace {
 using std::chrono::milliseconds;
 
 // Holds a place from its own thread until `done` is set.
-std::thread Holder(std::promise<void>& admitted, std::shared_future<void> done) {
+std::thread Holder(std::promise<void>& admitted, const std::shared_future<void>& done) {
   return std::thread([&admitted, done] {
     EXPECT_TRUE(AdmitLargeBuffer(nullptr, milliseconds(1000)));
     admitted.set_value();
@@ -28,6 +28,7 @@ TEST(LargeBuffers, AtMostTheHoldersAtOnceAndAPlaceComesBackAtTheEndOfTheCall) {
   const std::shared_future<void> done = finish.get_future().share();
   std::vector<std::promise<void>> admitted(kLargeBufferHolders);
   std::vector<std::thread> holders;
+  holders.reserve(admitted.size());
   for (auto& promise : admitted) {
     holders.push_back(Holder(promise, done));
     promise.get_future().wait();
@@ -65,6 +66,7 @@ TEST(LargeBuffers, AThreadThatHoldsAPlaceIsAdmittedAgainWithoutTakingAnother) {
   ReleaseNotedMemory();
   // All places are free again: as many other threads as there are places get one at once.
   std::vector<std::future<bool>> others;
+  others.reserve(kLargeBufferHolders);
   std::promise<void> finish;
   const std::shared_future<void> done = finish.get_future().share();
   for (int i = 0; i < kLargeBufferHolders; ++i) {
