@@ -218,8 +218,20 @@ core::Status CheckIdentifiers(const std::vector<IdentifierArgument>& identifiers
   return {};
 }
 
+// Ends every tool call, also one that throws: the Jira answers it read are gone by then, so its
+// place for large answers goes back, and so does the free memory a large one leaves behind.
+struct EndOfCall {
+  EndOfCall() = default;
+  EndOfCall(const EndOfCall&) = delete;
+  EndOfCall& operator=(const EndOfCall&) = delete;
+  EndOfCall(EndOfCall&&) = delete;
+  EndOfCall& operator=(EndOfCall&&) = delete;
+  ~EndOfCall() { core::ReleaseNotedMemory(); }
+};
+
 mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArgument>& identifiers,
                            const Json& arguments, const mcp::CallContext& context) {
+  const EndOfCall end_of_call;
   if (auto status = CheckIdentifiers(identifiers, arguments); !status.ok()) {
     return mcp::ToolResult::FromStatus(status);
   }
@@ -678,14 +690,6 @@ JiraTool MakeTool(JiraToolInfo info, std::string title, std::string description,
   tool.annotations = annotations;
   tool.scopes = std::move(scopes);
   tool.handler = [client, impl](const Json& arguments, const mcp::CallContext& context) {
-    // When the call ends, also by an exception, the Jira answers it read are gone: its place for
-    // large answers goes back, and so does the free memory a large one leaves behind.
-    struct EndOfCall {
-      EndOfCall() = default;
-      EndOfCall(const EndOfCall&) = delete;
-      EndOfCall& operator=(const EndOfCall&) = delete;
-      ~EndOfCall() { core::ReleaseNotedMemory(); }
-    } end_of_call;
     return impl(*client, arguments, context);
   };
   return tool;

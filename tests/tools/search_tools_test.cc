@@ -1,9 +1,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/base64.h"
+#include "core/memory.h"
 #include "tests/tools/tool_harness.h"
 
 namespace tools {
@@ -50,6 +53,28 @@ void ServeMatches(ToolHarness& harness, int total, std::vector<Json>* bodies) {
 }
 
 // C1
+// Every tool call gives back its place for large answers when it ends, whichever thread ran it:
+// more calls than there are places, one after another on new threads, each read at once.
+TEST(LargeAnswers, EveryToolCallGivesItsPlaceBack) {
+  ToolHarness harness;
+  const Json issue = {
+      {"id", "1"}, {"key", "A-1"}, {"fields", {{"summary", std::string(2 << 20, 's')}}}};
+  for (int i = 0; i < core::kLargeBufferHolders + 2; ++i) {
+    harness.env.http->OnJson("POST", SearchUrl(), 200,
+                             Json{{"issues", {issue}}, {"isLast", true}}.dump());
+  }
+
+  for (int i = 0; i < core::kLargeBufferHolders + 2; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    // search_issues is registered without MakeTool: the end of the call is not the handler's.
+    std::thread([&harness] {
+      const auto found = harness.Call("search_issues", {{"jql", "project = A"}});
+      EXPECT_FALSE(found.is_error) << ToolHarness::TextOf(found);
+    }).join();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10)) << i;
+  }
+}
+
 TEST(SearchIssues, CarriesJiras410InsteadOfAnEmptyList) {
   ToolHarness harness;
   harness.env.http->OnJson(
