@@ -556,27 +556,61 @@ std::string Indent(const std::string& text, const std::string& first, const std:
   return out;
 }
 
-// Text from ADF as markdown that cannot make a link, whatever text or markup stands next to it:
-// a backslash goes before `]` that ends the text or comes before `(`, `[` or `:` (inline link,
-// full reference, definition), before `!` that ends the text (an image), before `(` or `:` that
-// starts the text (after a `]` of the markup before it), and before `<` that ends the text or
-// comes before a letter (an autolink or HTML). Other text reads as written.
+bool IsAsciiPunctuation(char c) { return std::ispunct(static_cast<unsigned char>(c)) != 0; }
+
+// Text from ADF as markdown that cannot make a link, an image, HTML or a code span: a backslash
+// goes before a backslash that would escape what follows it, a `]` before `(`, `[` or `:` (inline
+// link, full reference, definition), a `<` before a letter, a digit, `?`, `!` or `/` (autolink or
+// HTML), and every backtick. Where the text meets other markup, JoinInline does the same. Other
+// text reads as written.
 std::string NoLinkSyntax(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const char next = i + 1 < text.size() ? text[i + 1] : '\0';
-    const bool escape =
-        (c == ']' && (next == '\0' || next == '(' || next == '[' || next == ':')) ||
-        (c == '!' && next == '\0') || (i == 0 && (c == '(' || c == ':')) ||
-        (c == '<' && (next == '\0' || std::isalpha(static_cast<unsigned char>(next)) != 0));
+    const bool escape = (c == '\\' && (next == '\0' || IsAsciiPunctuation(next))) ||
+                        (c == ']' && (next == '(' || next == '[' || next == ':')) ||
+                        (c == '<' && (std::isalnum(static_cast<unsigned char>(next)) != 0 ||
+                                      next == '?' || next == '!' || next == '/')) ||
+                        c == '`';
     if (escape) {
       out += '\\';
     }
     out += c;
   }
   return out;
+}
+
+// Whether the last character of `text` is `c` and not escaped by an odd run of backslashes.
+bool EndsUnescaped(const std::string& text, char c) {
+  if (text.empty() || text.back() != c) {
+    return false;
+  }
+  std::size_t slashes = 0;
+  for (std::size_t i = text.size() - 1; i > 0 && text[i - 1] == '\\'; --i) {
+    ++slashes;
+  }
+  return slashes % 2 == 0;
+}
+
+// Appends the markdown of one inline node to what its paragraph has so far, escaping where the
+// two meet what would make a link, an image or HTML neither had: `]` then `(`, `[` or `:`; `!`
+// then `[`; `<` then a letter, digit, `?`, `!` or `/`.
+void JoinInline(std::string& out, std::string next) {
+  if (next.empty()) {
+    return;
+  }
+  const char first = next.front();
+  if (EndsUnescaped(out, ']') && (first == '(' || first == '[' || first == ':')) {
+    next.insert(0, 1, '\\');
+  } else if (EndsUnescaped(out, '!') && first == '[') {
+    out.insert(out.size() - 1, 1, '\\');
+  } else if (EndsUnescaped(out, '<') && (std::isalnum(static_cast<unsigned char>(first)) != 0 ||
+                                         first == '?' || first == '!' || first == '/')) {
+    out.insert(out.size() - 1, 1, '\\');
+  }
+  out += next;
 }
 
 // Text inside a link's brackets: every bracket, backslash and `<` escaped, so that the link ends
@@ -596,8 +630,19 @@ std::string LinkText(std::string_view text) {
 // syntax (space, parentheses, angle brackets, backslash, controls) percent-encoded.
 std::string LinkDestination(std::string_view href) {
   std::string out;
-  for (const char c : href) {
+  for (std::size_t i = 0; i < href.size(); ++i) {
+    const char c = href[i];
     const auto byte = static_cast<unsigned char>(c);
+    // `&` that starts an entity (`&colon;`, `&#106;`) is percent-encoded: a parser would decode
+    // the entity (a backslash does not stop cmark-gfm), and `javascript&colon;` run as script.
+    if (c == '&') {
+      const std::size_t end = href.find_first_not_of(
+          "#0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", i + 1);
+      if (end != std::string_view::npos && end > i + 1 && href[end] == ';') {
+        out += "%26";
+        continue;
+      }
+    }
     if (byte <= 0x20 || byte == 0x7F || c == '(' || c == ')' || c == '<' || c == '>' || c == '\\' ||
         c == '`') {
       out += fmt::format("%{:02X}", byte);
@@ -701,7 +746,7 @@ class MarkdownRenderer {
     std::string out;
     for (const auto& node : nodes) {
       if (node.is_object()) {
-        out += Inline(node, depth + 1);
+        JoinInline(out, Inline(node, depth + 1));
         if (CapRendered(out)) {
           break;
         }
@@ -760,8 +805,9 @@ class MarkdownRenderer {
     }
     if (type == "panel") {
       const std::string label = StringAttr(node, "panelType");
-      return Indent((label.empty() ? "" : "[" + label + "] ") + Blocks(content, "\n\n", depth),
-                    "> ", "> ");
+      return Indent(
+          (label.empty() ? "" : "[" + NoLinkSyntax(label) + "] ") + Blocks(content, "\n\n", depth),
+          "> ", "> ");
     }
     if (type == "rule") {
       return "---";
@@ -847,7 +893,27 @@ class MarkdownRenderer {
   }
 
   std::string Cell(const Json& cell, int depth) {
-    std::string text = OneLine(Blocks(Content(cell), " ", depth));
+    // A cell is one line: a code block in it becomes a code span, whose fence its code cannot
+    // close (a fenced block made one line would be a span that text before it could close).
+    std::string text;
+    for (const auto& node : Content(cell)) {
+      if (!node.is_object()) {
+        continue;
+      }
+      std::string part;
+      if (ValueOr(node, "type", "") == "codeBlock") {
+        std::string code;
+        for (const auto& child : Content(node)) {
+          code += ValueOr(child, "text", "");
+        }
+        part = CodeSpan(OneLine(code));
+      } else {
+        part = OneLine(IsInline(node) ? Inline(node, depth) : Block(node, depth + 1));
+      }
+      if (!part.empty()) {
+        text += (text.empty() ? "" : " ") + part;
+      }
+    }
     std::string out;
     for (const char c : text) {
       if (c == '|') {
@@ -945,7 +1011,7 @@ class MarkdownRenderer {
       return NoLinkSyntax(StringAttr(node, "url"));
     }
     if (type == "date") {
-      return IsoDate(StringAttr(node, "timestamp"));
+      return NoLinkSyntax(IsoDate(StringAttr(node, "timestamp")));
     }
     if (type == "status") {
       return "[" + NoLinkSyntax(StringAttr(node, "text")) + "]";

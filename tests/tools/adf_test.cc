@@ -668,10 +668,82 @@ TEST(AdfToMarkdown, EscapedReadsParseToNoOtherLink) {
                   .empty());
 }
 
+// Backslashes, dates, panels, code in table cells, HTML and entities cannot be used to make a
+// link either: each document below, read and parsed again, has only the links it had.
+TEST(AdfToMarkdown, NoOtherWayMakesALink) {
+  const auto hrefs = [](const std::string& markdown) {
+    std::vector<std::string> found;
+    const auto adf = MarkdownToAdf(markdown);
+    EXPECT_TRUE(adf.ok()) << markdown;
+    std::function<void(const Json&)> walk = [&](const Json& node) {
+      if (node.is_object()) {
+        for (const auto& mark : node.value("marks", Json::array())) {
+          if (mark.value("type", "") == "link") {
+            found.push_back(mark["attrs"]["href"].get<std::string>());
+          }
+        }
+        for (const auto& child : node.value("content", Json::array())) {
+          walk(child);
+        }
+      }
+    };
+    walk(*adf);
+    return found;
+  };
+  const Json status = {{"type", "status"}, {"attrs", {{"text", "x"}}}};
+  const Json date = {{"type", "date"}, {"attrs", {{"timestamp", "(//evil.test/d)"}}}};
+  const Json linked =
+      Text("p", Json::array({{{"type", "link"}, {"attrs", {{"href", "https://ok.test/p.png"}}}}}));
+  const Json cell_code = {
+      {"type", "table"},
+      {"content",
+       {{{"type", "tableRow"},
+         {"content",
+          {{{"type", "tableCell"},
+            {"content",
+             {Para({Text("```")}),
+              {{"type", "codeBlock"}, {"content", {Text("[x](http://evil.test/cell)")}}}}}}}}}}}};
+  const Json panel = {{"type", "panel"},
+                      {"attrs", {{"panelType", "x](http://evil.test/panel) [y"}}},
+                      {"content", {Para({Text("body")})}}};
+  const std::vector<Json> documents = {
+      Doc({Para({Text("[click\\](http://evil.test/x)")})}),
+      Doc({Para({Text("x\\"), linked})}),
+      Doc({Para({Text("see \\<javascript:alert(1)>")})}),
+      Doc({Para({Text("[ok\\]: http://evil.test/def")}), Para({status, Text("[ok]")})}),
+      Doc({Para({status, date})}),
+      Doc({cell_code}),
+      Doc({panel}),
+      Doc({Para({Text("mail <1x> here <?x?> </p> <a href=//evil.test>")})}),
+  };
+  for (const auto& document : documents) {
+    const std::string markdown = AdfToMarkdown(document);
+    const auto found = hrefs(markdown);
+    EXPECT_TRUE(found.empty() || found == std::vector<std::string>{"https://ok.test/p.png"})
+        << markdown;
+    // No HTML: every `<` is escaped or stands before what cannot open a tag.
+    for (std::size_t at = markdown.find('<'); at != std::string::npos;
+         at = markdown.find('<', at + 1)) {
+      EXPECT_TRUE(at > 0 && markdown[at - 1] == '\\') << markdown;
+    }
+  }
+  // An image needs a `!` right before a link: one ending the text before it is escaped.
+  EXPECT_EQ(AdfToMarkdown(Doc({Para({Text("x!"), linked})})), "x\\![p](https://ok.test/p.png)");
+  // An entity in an address stays as written instead of being decoded into `javascript:`.
+  const Json entity = Text(
+      "c", Json::array({{{"type", "link"}, {"attrs", {{"href", "javascript&colon;alert(1)"}}}}}));
+  EXPECT_EQ(AdfToMarkdown(Doc({Para({entity})})), "[c](javascript%26colon;alert%281%29)");
+  EXPECT_EQ(hrefs("[c](javascript%26colon;alert%281%29)"),
+            std::vector<std::string>{"javascript%26colon;alert%281%29"});
+}
+
 // Ordinary text reads as written.
 TEST(AdfToMarkdown, OrdinaryBracketsAndComparisonsReadAsWritten) {
   EXPECT_EQ(AdfToMarkdown(Doc({Para({Text("[WIP] a < b, x [1] y (z)")})})),
             "[WIP] a < b, x [1] y (z)");
+  EXPECT_EQ(AdfToMarkdown(Doc({Para({Text("Thanks!"), Text(" Fixed [WIP]"),
+                                     Text("(optional) step", {{{"type", "strong"}}})})})),
+            "Thanks! Fixed [WIP]**(optional) step**");
 }
 
 TEST(AdfToMarkdown, RendersBlocksCompactly) {
