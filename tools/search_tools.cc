@@ -55,9 +55,15 @@ core::Result<JqlCheck> CheckJql(JiraClient& client, const mcp::CallContext& cont
       }
     }
   };
-  add_texts(response->body.value("errorMessages", Json()), check.errors);
-  const Json queries = response->body.value("queries", Json());
-  for (const auto& query : queries.is_array() ? queries : Json::array()) {
+  add_texts(MemberOrNull(response->body, "errorMessages"), check.errors);
+  const Json& queries = MemberOrNull(response->body, "queries");
+  if (check.errors.empty() && (!queries.is_array() || queries.empty())) {
+    // No verdict is not "valid": a proxy or a changed API answered in another shape.
+    return core::Status(core::Code::kUnavailable,
+                        "Validating the JQL: Jira's answer holds no parsed query, so the JQL "
+                        "could not be checked. Try again later.");
+  }
+  for (const auto& query : queries) {
     add_texts(query.value("errors", Json()), check.errors);
     add_texts(query.value("warnings", Json()), check.warnings);
   }
@@ -158,9 +164,11 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     return response.status().WithContext("Searching issues");
   }
 
-  const auto found = response->body.find("issues");
-  static const Json kNoIssues = Json::array();
-  const Json& page = found != response->body.end() && found->is_array() ? *found : kNoIssues;
+  auto entries = PageEntries(*response, "issues");
+  if (!entries.ok()) {
+    return entries.status().WithContext("Searching issues");
+  }
+  const Json& page = **entries;
   Json issues = Json::array();
   std::string text;
   std::size_t used = 0;

@@ -259,6 +259,22 @@ TEST(PagedListings, AnAnswerWithoutItsListIsAnError) {
   }
 }
 
+// A search answer without its issues is no "no match", and a JQL check without a verdict is no
+// "valid" (C15).
+TEST(PagedListings, SearchAndJqlCheckWithoutTheirAnswerAreErrors) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/search/jql"), 200, "{}");
+  harness.env.http->OnJson("POST", Api("/jql/parse"), 200, "{}");
+
+  const auto searched = harness.Call("search_issues", {{"jql", "project = A"}});
+  const auto validated = harness.Call("validate_jql", {{"jql", "project = A"}});
+
+  EXPECT_TRUE(searched.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(searched), HasSubstr("no \"issues\" list"));
+  EXPECT_TRUE(validated.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(validated), HasSubstr("could not be checked"));
+}
+
 TEST(ListComments, RendersBodiesAsMarkdownAndPages) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Api("/issue/A-1/comment"), 200, R"({"startAt":0,"total":3,
