@@ -604,10 +604,9 @@ void JoinInline(std::string& out, std::string next) {
   const char first = next.front();
   if (EndsUnescaped(out, ']') && (first == '(' || first == '[' || first == ':')) {
     next.insert(0, 1, '\\');
-  } else if (EndsUnescaped(out, '!') && first == '[') {
-    out.insert(out.size() - 1, 1, '\\');
-  } else if (EndsUnescaped(out, '<') && (std::isalnum(static_cast<unsigned char>(first)) != 0 ||
-                                         first == '?' || first == '!' || first == '/')) {
+  } else if ((EndsUnescaped(out, '!') && first == '[') ||
+             (EndsUnescaped(out, '<') && (std::isalnum(static_cast<unsigned char>(first)) != 0 ||
+                                          first == '?' || first == '!' || first == '/'))) {
     out.insert(out.size() - 1, 1, '\\');
   }
   out += next;
