@@ -19,8 +19,12 @@ core::Result<Json> LinkTypes(JiraClient& client, const mcp::CallContext& context
   if (!response.ok()) {
     return response.status().WithContext("Reading the link types");
   }
+  auto types = PageEntries(*response, "issueLinkTypes");
+  if (!types.ok()) {
+    return types.status().WithContext("Reading the link types");
+  }
   Json out = Json::array();
-  for (const auto& type : response->body.value("issueLinkTypes", Json::array())) {
+  for (const auto& type : **types) {
     out.push_back({{"id", ValueOr(type, "id", "")},
                    {"name", ValueOr(type, "name", "")},
                    {"inward", ValueOr(type, "inward", "")},

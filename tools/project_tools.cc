@@ -63,9 +63,13 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   }
 
   const Json& body = response->body;
+  auto entries = PageEntries(*response, "values");
+  if (!entries.ok()) {
+    return entries.status().WithContext("Listing projects");
+  }
   Json projects = Json::array();
   std::string text;
-  const Json& values = MemberOrNull(body, "values");
+  const Json& values = **entries;
   // Never more than asked for, even when the server sends more; the rest comes by cursor.
   const bool truncated = values.size() > static_cast<std::size_t>(max_results);
   for (const auto& project : values) {

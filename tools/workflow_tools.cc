@@ -38,8 +38,13 @@ core::Result<Json> ReadTransitions(JiraClient& client, const mcp::CallContext& c
     return response.status().WithContext("Reading the transitions of " +
                                          StringArg(arguments, "issue_key"));
   }
+  auto transitions = PageEntries(*response, "transitions");
+  if (!transitions.ok()) {
+    return transitions.status().WithContext("Reading the transitions of " +
+                                            StringArg(arguments, "issue_key"));
+  }
   Json out = Json::array();
-  for (const auto& transition : response->body.value("transitions", Json::array())) {
+  for (const auto& transition : **transitions) {
     out.push_back(DescribeTransition(transition));
   }
   return out;

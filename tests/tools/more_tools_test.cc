@@ -245,6 +245,9 @@ TEST(PagedListings, AnAnswerWithoutItsListIsAnError) {
   harness.env.http->OnJson("GET", Api("/issue/A-1/changelog"), 200, R"({"values":null})");
   harness.env.http->OnJson("GET", Agile("/sprint/3/issue"), 200, R"({"issues":"none"})");
   harness.env.http->OnJson("GET", Agile("/board?"), 200, R"([])");
+  harness.env.http->OnJson("GET", Api("/issue/A-1/transitions"), 200, "{}");
+  harness.env.http->OnJson("GET", Api("/issueLinkType"), 200, "null");
+  harness.env.http->OnJson("GET", Api("/project/search"), 200, "[]");
 
   for (const auto& [tool, arguments, list] :
        std::vector<std::tuple<std::string, Json, std::string>>{
@@ -252,7 +255,10 @@ TEST(PagedListings, AnAnswerWithoutItsListIsAnError) {
            {"list_worklogs", {{"issue_key", "A-1"}}, "worklogs"},
            {"get_changelog", {{"issue_key", "A-1"}}, "values"},
            {"sprint_issues", {{"sprint_id", 3}}, "issues"},
-           {"list_boards", Json::object(), "values"}}) {
+           {"list_boards", Json::object(), "values"},
+           {"list_transitions", {{"issue_key", "A-1"}}, "transitions"},
+           {"list_link_types", Json::object(), "issueLinkTypes"},
+           {"list_projects", Json::object(), "values"}}) {
     const auto result = harness.Call(tool, arguments);
     EXPECT_TRUE(result.is_error) << tool;
     EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("no \"" + list + "\" list")) << tool;
