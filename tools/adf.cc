@@ -558,11 +558,74 @@ std::string Indent(const std::string& text, const std::string& first, const std:
 
 bool IsAsciiPunctuation(char c) { return std::ispunct(static_cast<unsigned char>(c)) != 0; }
 
+// Whether the text from `at` on opens a block when it starts a line inside a paragraph (or the
+// paragraph): a heading, quote, list item, thematic break, setext underline, table row or code
+// fence. `*` and `~` open one only as `* ` or `~~~`, which the markup this renderer writes (`*em*`,
+// `~~strike~~`) is not.
+bool OpensBlock(std::string_view text, std::size_t at) {
+  const char c = at < text.size() ? text[at] : '\0';
+  const char next = at + 1 < text.size() ? text[at + 1] : '\0';
+  switch (c) {
+    case '#':
+    case '>':
+    case '-':
+    case '+':
+    case '=':
+    case '_':
+    case '|':
+      return true;
+    case '*':
+      return next == ' ' || next == '\t' || next == '\0';
+    case '~':
+      return text.substr(at, 3) == "~~~";
+    default:
+      break;
+  }
+  std::size_t digits = at;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
+    ++digits;
+  }
+  return digits > at && digits < text.size() && (text[digits] == '.' || text[digits] == ')');
+}
+
+// Makes every line start of `text` (its first character when `at_line_start`, and each one after a
+// line break) read as paragraph text: leading blanks, which a paragraph drops anyway and four of
+// which would start an indented code block, go; a start that OpensBlock gets a backslash (after the
+// digits of a list number).
+std::string GuardLineStarts(std::string_view text, bool at_line_start) {
+  std::string out;
+  out.reserve(text.size());
+  bool line_start = at_line_start;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (line_start) {
+      while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) {
+        ++i;
+      }
+      if (OpensBlock(text, i)) {
+        std::size_t digits = i;
+        while (std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
+          ++digits;
+        }
+        out.append(text.substr(i, digits - i));
+        i = digits;
+        out += '\\';
+      }
+      line_start = false;
+      if (i >= text.size()) {
+        break;
+      }
+    }
+    out += text[i];
+    line_start = text[i] == '\n';
+  }
+  return out;
+}
+
 // Text from ADF as markdown that cannot make a link, an image, HTML or a code span: a backslash
 // goes before a backslash that would escape what follows it, a `]` before `(`, `[` or `:` (inline
 // link, full reference, definition), a `<` before a letter, a digit, `?`, `!` or `/` (autolink or
-// HTML), and every backtick. Where the text meets other markup, JoinInline does the same. Other
-// text reads as written.
+// HTML), and every backtick; a line inside it cannot open a block (GuardLineStarts). Where the
+// text meets other markup, JoinInline does the same. Other text reads as written.
 std::string NoLinkSyntax(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -579,7 +642,8 @@ std::string NoLinkSyntax(std::string_view text) {
     }
     out += c;
   }
-  return out;
+  // A line break inside (an attribute written by another client) starts a line of its own.
+  return out.find('\n') == std::string::npos ? out : GuardLineStarts(out, false);
 }
 
 // Whether the last character of `text` is `c` and not escaped by an odd run of backslashes.
@@ -594,10 +658,22 @@ bool EndsUnescaped(const std::string& text, char c) {
   return slashes % 2 == 0;
 }
 
+// Whether `text` ends in what GFM makes a link without brackets (a URL, a `www.` address or an
+// e-mail address), which would take in a backtick that follows it.
+bool EndsInBareLink(const std::string& text) {
+  const std::size_t space = text.find_last_of(" \t\n");
+  const std::string_view word =
+      std::string_view(text).substr(space == std::string::npos ? 0 : space + 1);
+  return word.find("://") != std::string_view::npos || word.starts_with("www.") ||
+         word.find('@') != std::string_view::npos;
+}
+
 // Appends the markdown of one inline node to what its paragraph has so far, escaping where the
 // two meet what would make a link, an image or HTML neither had: `]` then `(`, `[` or `:`; `!`
-// then `[`; `<` then a letter, digit, `?`, `!` or `/`.
+// then `[`; `<` then a letter, digit, `?`, `!` or `/`. A node that starts a line cannot open a
+// block (GuardLineStarts), and a code span keeps apart from a bare link before it.
 void JoinInline(std::string& out, std::string next) {
+  next = GuardLineStarts(next, out.empty() || out.back() == '\n');
   if (next.empty()) {
     return;
   }
@@ -608,16 +684,18 @@ void JoinInline(std::string& out, std::string next) {
              (EndsUnescaped(out, '<') && (std::isalnum(static_cast<unsigned char>(first)) != 0 ||
                                           first == '?' || first == '!' || first == '/'))) {
     out.insert(out.size() - 1, 1, '\\');
+  } else if (first == '`' && EndsInBareLink(out)) {
+    out += ' ';
   }
   out += next;
 }
 
-// Text inside a link's brackets: every bracket, backslash and `<` escaped, so that the link ends
-// where it should and holds no other link.
+// Text inside a link's brackets: every bracket, backslash, `<` and backtick escaped, so that the
+// link ends where it should and holds no other link or code span.
 std::string LinkText(std::string_view text) {
   std::string out;
   for (const char c : text) {
-    if (c == '[' || c == ']' || c == '\\' || c == '<') {
+    if (c == '[' || c == ']' || c == '\\' || c == '<' || c == '`') {
       out += '\\';
     }
     out += c;
@@ -824,11 +902,11 @@ class MarkdownRenderer {
       return "[media: " + NoLinkSyntax(alt.empty() ? StringAttr(node, "id") : alt) + "]";
     }
     if (type == "blockCard" || type == "embedCard") {
-      return NoLinkSyntax(StringAttr(node, "url"));
+      return GuardLineStarts(NoLinkSyntax(StringAttr(node, "url")), true);
     }
     // Unknown (or container-like: mediaSingle, mediaGroup, layouts, extensions): keep the text.
     if (node.contains("text") && node["text"].is_string()) {
-      return NoLinkSyntax(node["text"].get<std::string>());
+      return GuardLineStarts(NoLinkSyntax(node["text"].get<std::string>()), true);
     }
     return Blocks(content, "\n\n", depth);
   }

@@ -1,5 +1,7 @@
 #include "tools/adf.h"
 
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -735,6 +737,69 @@ TEST(AdfToMarkdown, NoOtherWayMakesALink) {
   EXPECT_EQ(AdfToMarkdown(Doc({Para({entity})})), "[c](javascript%26colon;alert%281%29)");
   EXPECT_EQ(hrefs("[c](javascript%26colon;alert%281%29)"),
             std::vector<std::string>{"javascript%26colon;alert%281%29"});
+}
+
+// HTML as a GFM renderer that passes HTML through makes it (autolinks and tables on).
+std::string RenderGfmUnsafe(const std::string& markdown) {
+  cmark_gfm_core_extensions_ensure_registered();
+  cmark_parser* parser = cmark_parser_new(CMARK_OPT_UNSAFE);
+  for (const char* name : {"autolink", "table", "strikethrough"}) {
+    cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(name));
+  }
+  cmark_parser_feed(parser, markdown.data(), markdown.size());
+  cmark_node* document = cmark_parser_finish(parser);
+  char* html =
+      cmark_render_html(document, CMARK_OPT_UNSAFE, cmark_parser_get_syntax_extensions(parser));
+  std::string out(html);
+  free(html);  // NOLINT(cppcoreguidelines-no-malloc): cmark's allocation
+  cmark_node_free(document);
+  cmark_parser_free(parser);
+  return out;
+}
+
+std::size_t Count(const std::string& text, std::string_view what) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+// Stored documents that try to leave a code span, a code block or a paragraph: rendered by GFM
+// with HTML passed through, none makes an element, link or block it did not have.
+TEST(AdfToMarkdown, NothingLeavesItsCodeSpanBlockOrParagraph) {
+  const auto link = [](const std::string& href) {
+    return Json::array({{{"type", "link"}, {"attrs", {{"href", href}}}}});
+  };
+  const Json code = Json::array({{{"type", "code"}}});
+  const Json hard_break = {{"type", "hardBreak"}};
+  const Json code_block = {
+      {"type", "codeBlock"},
+      {"content", {Text("~~~\n<img src=x onerror=alert(5)>\n[x](http://evil.test/)")}}};
+  const Json expand = {
+      {"type", "expand"}, {"attrs", {{"title", "T\n~~~"}}}, {"content", {Para({Text("body")})}}};
+  const std::vector<std::pair<Json, std::size_t>> documents = {
+      {Doc({Para(
+           {Text("`", link("http://ok.test/")), Text("<img src=x onerror=alert(9)>", code)})}),
+       1},
+      {Doc({Para(
+           {Text("[a"), Text("`", link("http://ok.test/")), Text("](http://evil.test/)", code)})}),
+       1},
+      {Doc({Para({Text("note"), hard_break, Text("~~~")}), code_block}), 0},
+      {Doc({expand, code_block}), 0},
+      {Doc({Para({Text("a"), hard_break, Text("# b"), hard_break, Text("    c")})}), 0},
+      {Doc({Para({Text("see http://e.test/a"), Text("<img src=x onerror=alert(3)>", code)})}), 1},
+      {Doc({Para({Text("1. x\n- y\n> z\n| a |\n|---|")})}), 0},
+  };
+  for (const auto& [document, links] : documents) {
+    const std::string markdown = AdfToMarkdown(document);
+    const std::string html = RenderGfmUnsafe(markdown);
+    EXPECT_EQ(Count(html, "<a "), links) << markdown << "\n" << html;
+    for (const char* element : {"<img", "<svg", "<h1", "<ol", "<ul", "<blockquote", "<table"}) {
+      EXPECT_EQ(Count(html, element), 0U) << element << "\n" << markdown << "\n" << html;
+    }
+    EXPECT_LE(Count(html, "<pre"), document["content"].size() > 1 ? 1U : 0U) << markdown << html;
+  }
 }
 
 // Ordinary text reads as written.
