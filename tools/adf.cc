@@ -610,7 +610,6 @@ std::string GuardLineStarts(std::string_view text, bool at_line_start) {
         i = digits;
         out += '\\';
       }
-      line_start = false;
       if (i >= text.size()) {
         break;
       }
@@ -662,8 +661,8 @@ bool EndsUnescaped(const std::string& text, char c) {
 // e-mail address), which would take in a backtick that follows it.
 bool EndsInBareLink(const std::string& text) {
   const std::size_t space = text.find_last_of(" \t\n");
-  const std::string_view word =
-      std::string_view(text).substr(space == std::string::npos ? 0 : space + 1);
+  const std::string_view whole = text;
+  const std::string_view word = whole.substr(space == std::string::npos ? 0 : space + 1);
   return word.find("://") != std::string_view::npos || word.starts_with("www.") ||
          word.find('@') != std::string_view::npos;
 }
