@@ -558,10 +558,28 @@ std::string Indent(const std::string& text, const std::string& first, const std:
 
 bool IsAsciiPunctuation(char c) { return std::ispunct(static_cast<unsigned char>(c)) != 0; }
 
+// Text with every line ending (CR LF, a lone CR) as LF: a markdown reader ends lines at each,
+// and the guards of line starts here look for LF.
+std::string Newlines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r') {
+      out += '\n';
+      if (i + 1 < text.size() && text[i + 1] == '\n') {
+        ++i;
+      }
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 // Whether the text from `at` on opens a block when it starts a line inside a paragraph (or the
 // paragraph): a heading, quote, list item, thematic break, setext underline, table row or code
-// fence. `*` and `~` open one only as `* ` or `~~~`, which the markup this renderer writes (`*em*`,
-// `~~strike~~`) is not.
+// fence. `*` and `~` open one only as `* `, a line of stars or `~~~`, which the markup this
+// renderer writes (`*em*`, `~~strike~~`) is not.
 bool OpensBlock(std::string_view text, std::size_t at) {
   const char c = at < text.size() ? text[at] : '\0';
   const char next = at + 1 < text.size() ? text[at + 1] : '\0';
@@ -573,9 +591,18 @@ bool OpensBlock(std::string_view text, std::size_t at) {
     case '=':
     case '_':
     case '|':
+    case ':':  // a table's delimiter row (`:--`)
       return true;
-    case '*':
-      return next == ' ' || next == '\t' || next == '\0';
+    case '*': {
+      if (next == ' ' || next == '\t' || next == '\0') {
+        return true;
+      }
+      // `***`, `* * *`: a thematic break is a line of three or more stars and blanks only.
+      const std::size_t end = std::min(text.find('\n', at), text.size());
+      const std::string_view line = text.substr(at, end - at);
+      return line.find_first_not_of("* \t") == std::string_view::npos &&
+             std::count(line.begin(), line.end(), '*') >= 3;
+    }
     case '~':
       return text.substr(at, 3) == "~~~";
     default:
@@ -625,17 +652,20 @@ std::string GuardLineStarts(std::string_view text, bool at_line_start) {
 // link, full reference, definition), a `<` before a letter, a digit, `?`, `!` or `/` (autolink or
 // HTML), and every backtick; a line inside it cannot open a block (GuardLineStarts). Where the
 // text meets other markup, JoinInline does the same. Other text reads as written.
-std::string NoLinkSyntax(std::string_view text) {
+std::string NoLinkSyntax(std::string_view raw) {
+  const std::string text = Newlines(raw);
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (c == '<' && (std::isalnum(static_cast<unsigned char>(next)) != 0 || next == '?' ||
+                     next == '!' || next == '/')) {
+      out += "&lt;";  // an entity, which no autolink before it takes in as a backslash would be
+      continue;
+    }
     const bool escape = (c == '\\' && (next == '\0' || IsAsciiPunctuation(next))) ||
-                        (c == ']' && (next == '(' || next == '[' || next == ':')) ||
-                        (c == '<' && (std::isalnum(static_cast<unsigned char>(next)) != 0 ||
-                                      next == '?' || next == '!' || next == '/')) ||
-                        c == '`';
+                        (c == ']' && (next == '(' || next == '[' || next == ':')) || c == '`';
     if (escape) {
       out += '\\';
     }
@@ -679,12 +709,13 @@ void JoinInline(std::string& out, std::string next) {
   const char first = next.front();
   if (EndsUnescaped(out, ']') && (first == '(' || first == '[' || first == ':')) {
     next.insert(0, 1, '\\');
-  } else if ((EndsUnescaped(out, '!') && first == '[') ||
-             (EndsUnescaped(out, '<') && (std::isalnum(static_cast<unsigned char>(first)) != 0 ||
-                                          first == '?' || first == '!' || first == '/'))) {
+  } else if (EndsUnescaped(out, '!') && first == '[') {
     out.insert(out.size() - 1, 1, '\\');
-  } else if (first == '`' && EndsInBareLink(out)) {
-    out += ' ';
+  } else if (EndsUnescaped(out, '<') && (std::isalnum(static_cast<unsigned char>(first)) != 0 ||
+                                         first == '?' || first == '!' || first == '/')) {
+    out.replace(out.size() - 1, 1, "&lt;");
+  } else if (first == '`' && (EndsInBareLink(out) || EndsUnescaped(out, '`'))) {
+    out += ' ';  // a code span apart from a bare link or another code span before it
   }
   out += next;
 }
@@ -694,7 +725,11 @@ void JoinInline(std::string& out, std::string next) {
 std::string LinkText(std::string_view text) {
   std::string out;
   for (const char c : text) {
-    if (c == '[' || c == ']' || c == '\\' || c == '<' || c == '`') {
+    if (c == '<') {
+      out += "&lt;";
+      continue;
+    }
+    if (c == '[' || c == ']' || c == '\\' || c == '`') {
       out += '\\';
     }
     out += c;
@@ -729,7 +764,11 @@ std::string LinkDestination(std::string_view href) {
   return out;
 }
 
-std::string CodeSpan(const std::string& text) {
+// Code as a code span on one line (a reader turns its line endings into spaces anyway; one at the
+// start of a line could open a fence).
+std::string CodeSpan(std::string text) {
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  std::replace(text.begin(), text.end(), '\n', ' ');
   std::size_t longest = 0;
   std::size_t run = 0;
   for (const char c : text) {
@@ -748,7 +787,7 @@ std::string StringAttr(const Json& node, const char* name) {
   }
   const Json& value = attrs[name];
   if (value.is_string()) {
-    return value.get<std::string>();
+    return Newlines(value.get_ref<const std::string&>());
   }
   return value.is_number() ? value.dump() : std::string();
 }
@@ -861,7 +900,7 @@ class MarkdownRenderer {
     if (type == "codeBlock") {
       std::string text;
       for (const auto& child : content) {
-        text += ValueOr(child, "text", "");
+        text += Newlines(ValueOr(child, "text", ""));
       }
       // The fence is longer than any run of backticks inside, so the code cannot close it.
       std::size_t longest = 0;
@@ -882,11 +921,11 @@ class MarkdownRenderer {
     if (type == "panel") {
       const std::string label = StringAttr(node, "panelType");
       return Indent(
-          (label.empty() ? "" : "[" + NoLinkSyntax(label) + "] ") + Blocks(content, "\n\n", depth),
+          (label.empty() ? "" : "[" + NoLinkSyntax(label) + "]\n") + Blocks(content, "\n\n", depth),
           "> ", "> ");
     }
     if (type == "rule") {
-      return "---";
+      return "***";  // `---` under a line of text would make that line a heading
     }
     if (type == "table") {
       return Table(node, depth);
@@ -894,7 +933,7 @@ class MarkdownRenderer {
     if (type == "expand" || type == "nestedExpand") {
       const std::string title = StringAttr(node, "title");
       const std::string body = Blocks(content, "\n\n", depth);
-      return title.empty() ? body : "**" + NoLinkSyntax(title) + "**\n" + body;
+      return title.empty() ? body : "**" + NoLinkSyntax(title) + "**\n\n" + body;
     }
     if (type == "media") {
       const std::string alt = StringAttr(node, "alt");
@@ -980,7 +1019,7 @@ class MarkdownRenderer {
       if (ValueOr(node, "type", "") == "codeBlock") {
         std::string code;
         for (const auto& child : Content(node)) {
-          code += ValueOr(child, "text", "");
+          code += ValueOr(child, "text", "");  // CodeSpan puts it on one line
         }
         part = CodeSpan(OneLine(code));
       } else {
@@ -1029,6 +1068,7 @@ class MarkdownRenderer {
     if (!marks.is_array()) {
       return NoLinkSyntax(text);
     }
+    text = Newlines(text);
     auto has = [&marks](std::string_view type) {
       return std::any_of(marks.begin(), marks.end(),
                          [type](const Json& mark) { return ValueOr(mark, "type", "") == type; });
@@ -1041,6 +1081,10 @@ class MarkdownRenderer {
       }
     }
     const bool linked = !href.empty() && href != text && !RunsContent(href);
+    if (linked || has("strike") || has("em") || has("strong")) {
+      // Markup around the text stays on the lines it opens and closes on.
+      std::replace(text.begin(), text.end(), '\n', ' ');
+    }
     if (has("code")) {
       text = CodeSpan(text);
     } else {

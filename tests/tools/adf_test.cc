@@ -634,7 +634,7 @@ TEST(AdfToMarkdown, StoredTextCannotBreakOutIntoALink) {
   EXPECT_EQ(
       AdfToMarkdown(Doc({Para({mention, Text(" "), status, Text("(javascript:1)"),
                                Text(" <javascript:2> [d]: javascript:3 !"), Text("[e](f)")})})),
-      "@[a\\](javascript:1) [s]\\(javascript:1) \\<javascript:2> [d\\]: javascript:3 "
+      "@[a\\](javascript:1) [s]\\(javascript:1) &lt;javascript:2> [d\\]: javascript:3 "
       "\\![e\\](f)");
 }
 
@@ -790,15 +790,45 @@ TEST(AdfToMarkdown, NothingLeavesItsCodeSpanBlockOrParagraph) {
       {Doc({Para({Text("a"), hard_break, Text("# b"), hard_break, Text("    c")})}), 0},
       {Doc({Para({Text("see http://e.test/a"), Text("<img src=x onerror=alert(3)>", code)})}), 1},
       {Doc({Para({Text("1. x\n- y\n> z\n| a |\n|---|")})}), 0},
+      {Doc({Para({Text("a", code), Text("`<img src=x onerror=alert(1)>`", code)})}), 0},
+      {Doc({Para({Text("see http://e.test/<img src=x onerror=alert(1)>")})}), 1},
+      {Doc({{{"type", "panel"},
+             {"attrs", {{"panelType", "info"}}},
+             {"content", {{{"type", "codeBlock"}, {"content", {Text("<img src=x>")}}}}}}}),
+       0},
+      {Doc({{{"type", "blockquote"},
+             {"content", {{{"type", "codeBlock"}, {"content", {Text("x\r<img src=x>")}}}}}}}),
+       0},
+      {Doc({Para({Text("a\r# h\rb\r- item\r> quote\r***")})}), 0},
+      {Doc({Para({Text("a | b"), hard_break, Text(":-: | :-:")})}), 0},
+      {Doc({Para({Text("ls\n``y", code)}), Para({Text("<img src=x>")})}), 0},
+      {Doc({Para({Text("ba|\n", Json::array({{{"type", "strike"}}})),
+                  Text("#1.", Json::array({{{"type", "strike"}}}))}),
+            Para({Text("<img src=x>")})}),
+       0},
   };
   for (const auto& [document, links] : documents) {
     const std::string markdown = AdfToMarkdown(document);
     const std::string html = RenderGfmUnsafe(markdown);
     EXPECT_EQ(Count(html, "<a "), links) << markdown << "\n" << html;
-    for (const char* element : {"<img", "<svg", "<h1", "<ol", "<ul", "<blockquote", "<table"}) {
+    std::size_t blocks = 0;  // code blocks the document has
+    std::size_t quotes = 0;  // quotes and panels (read as quotes)
+    std::function<void(const Json&)> walk = [&](const Json& node) {
+      if (node.is_object()) {
+        const std::string type = node.value("type", "");
+        blocks += type == "codeBlock" ? 1 : 0;
+        quotes += type == "blockquote" || type == "panel" ? 1 : 0;
+        for (const auto& child : node.value("content", Json::array())) {
+          walk(child);
+        }
+      }
+    };
+    walk(document);
+    for (const char* element : {"<img", "<svg", "<h1", "<h2", "<ol", "<ul", "<table", "<hr"}) {
       EXPECT_EQ(Count(html, element), 0U) << element << "\n" << markdown << "\n" << html;
     }
-    EXPECT_LE(Count(html, "<pre"), document["content"].size() > 1 ? 1U : 0U) << markdown << html;
+    EXPECT_EQ(Count(html, "<blockquote"), quotes) << markdown << html;
+    EXPECT_LE(Count(html, "<pre"), blocks) << markdown << html;
   }
 }
 
@@ -828,7 +858,7 @@ TEST(AdfToMarkdown, RendersBlocksCompactly) {
             "plain **bold** *it* ~~gone~~ ``a`b`` [site](https://x.test)\n\n"
             "```cpp\nint x;\n```\n\n"
             "> q1\n> \n> q2\n\n"
-            "---");
+            "***");
 }
 
 // ADF from Jira is upstream input: members of the wrong type are skipped, never thrown on
@@ -908,7 +938,7 @@ TEST(AdfToMarkdown, UnknownNodesKeepTheirText) {
   });
 
   EXPECT_EQ(AdfToMarkdown(adf),
-            "> [warning] careful\n\ninside\n\nkept\n\n[media: shot.png]\n\n**More**\nhidden");
+            "> [warning]\n> careful\n\ninside\n\nkept\n\n[media: shot.png]\n\n**More**\n\nhidden");
 }
 
 TEST(AdfToMarkdown, IgnoresGarbageWithoutFailing) {
@@ -992,7 +1022,7 @@ TEST(AdfRoundTrip, MarkdownComesBackAsItWasWritten) {
       "> quoted\n\n"
       "first line\\\nsecond line\n\n"
       "| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
-      "---";
+      "***";
 
   EXPECT_EQ(AdfToMarkdown(Converted(markdown)), markdown);
 }
