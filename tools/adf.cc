@@ -558,6 +558,16 @@ std::string Indent(const std::string& text, const std::string& first, const std:
 
 bool IsAsciiPunctuation(char c) { return std::ispunct(static_cast<unsigned char>(c)) != 0; }
 
+// Whether `<` followed by `next` may open HTML or an autolink.
+bool OpensTag(char next) {
+  return std::isalnum(static_cast<unsigned char>(next)) != 0 || next == '?' || next == '!' ||
+         next == '/';
+}
+
+// Whether `]` followed by `next` may end a link's text: an inline link, a full reference or a
+// reference definition.
+bool ClosesLinkText(char next) { return next == '(' || next == '[' || next == ':'; }
+
 // Text with every line ending (CR LF, a lone CR) as LF: a markdown reader ends lines at each,
 // and the guards of line starts here look for LF.
 std::string Newlines(std::string_view text) {
@@ -576,11 +586,12 @@ std::string Newlines(std::string_view text) {
   return out;
 }
 
-// Whether the text from `at` on opens a block when it starts a line inside a paragraph (or the
-// paragraph): a heading, quote, list item, thematic break, setext underline, table row or code
-// fence. `*` and `~` open one only as `* `, a line of stars or `~~~`, which the markup this
-// renderer writes (`*em*`, `~~strike~~`) is not.
-bool OpensBlock(std::string_view text, std::size_t at) {
+// Where a backslash keeps the line starting at `at` from opening a block inside a paragraph (or
+// the paragraph): a heading, quote, list item, thematic break, setext underline, table row or
+// code fence; npos when it opens none. That is `at` itself, or after the digits of a list number.
+// `*` and `~` open one only as `* `, a line of stars or `~~~`, which the markup this renderer
+// writes (`*em*`, `~~strike~~`) is not.
+std::size_t BlockOpenerAt(std::string_view text, std::size_t at) {
   const char c = at < text.size() ? text[at] : '\0';
   const char next = at + 1 < text.size() ? text[at + 1] : '\0';
   switch (c) {
@@ -592,19 +603,20 @@ bool OpensBlock(std::string_view text, std::size_t at) {
     case '_':
     case '|':
     case ':':  // a table's delimiter row (`:--`)
-      return true;
+      return at;
     case '*': {
       if (next == ' ' || next == '\t' || next == '\0') {
-        return true;
+        return at;
       }
       // `***`, `* * *`: a thematic break is a line of three or more stars and blanks only.
       const std::size_t end = std::min(text.find('\n', at), text.size());
       const std::string_view line = text.substr(at, end - at);
-      return line.find_first_not_of("* \t") == std::string_view::npos &&
-             std::count(line.begin(), line.end(), '*') >= 3;
+      const bool rule = line.find_first_not_of("* \t") == std::string_view::npos &&
+                        std::count(line.begin(), line.end(), '*') >= 3;
+      return rule ? at : std::string_view::npos;
     }
     case '~':
-      return text.substr(at, 3) == "~~~";
+      return text.substr(at, 3) == "~~~" ? at : std::string_view::npos;
     default:
       break;
   }
@@ -612,13 +624,15 @@ bool OpensBlock(std::string_view text, std::size_t at) {
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
     ++digits;
   }
-  return digits > at && digits < text.size() && (text[digits] == '.' || text[digits] == ')');
+  const bool numbered =
+      digits > at && digits < text.size() && (text[digits] == '.' || text[digits] == ')');
+  return numbered ? digits : std::string_view::npos;
 }
 
 // Makes every line start of `text` (its first character when `at_line_start`, and each one after a
 // line break) read as paragraph text: leading blanks, which a paragraph drops anyway and four of
-// which would start an indented code block, go; a start that OpensBlock gets a backslash (after the
-// digits of a list number).
+// which would start an indented code block, go; a start that would open a block gets a backslash
+// (BlockOpenerAt).
 std::string GuardLineStarts(std::string_view text, bool at_line_start) {
   std::string out;
   out.reserve(text.size());
@@ -628,14 +642,10 @@ std::string GuardLineStarts(std::string_view text, bool at_line_start) {
       while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) {
         ++i;
       }
-      if (OpensBlock(text, i)) {
-        std::size_t digits = i;
-        while (std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
-          ++digits;
-        }
-        out.append(text.substr(i, digits - i));
-        i = digits;
+      if (const std::size_t escape = BlockOpenerAt(text, i); escape != std::string_view::npos) {
+        out.append(text.substr(i, escape - i));
         out += '\\';
+        i = escape;
       }
       if (i >= text.size()) {
         break;
@@ -659,13 +669,12 @@ std::string NoLinkSyntax(std::string_view raw) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const char next = i + 1 < text.size() ? text[i + 1] : '\0';
-    if (c == '<' && (std::isalnum(static_cast<unsigned char>(next)) != 0 || next == '?' ||
-                     next == '!' || next == '/')) {
+    if (c == '<' && OpensTag(next)) {
       out += "&lt;";  // an entity, which no autolink before it takes in as a backslash would be
       continue;
     }
     const bool escape = (c == '\\' && (next == '\0' || IsAsciiPunctuation(next))) ||
-                        (c == ']' && (next == '(' || next == '[' || next == ':')) || c == '`';
+                        (c == ']' && ClosesLinkText(next)) || c == '`';
     if (escape) {
       out += '\\';
     }
@@ -707,12 +716,11 @@ void JoinInline(std::string& out, std::string next) {
     return;
   }
   const char first = next.front();
-  if (EndsUnescaped(out, ']') && (first == '(' || first == '[' || first == ':')) {
+  if (EndsUnescaped(out, ']') && ClosesLinkText(first)) {
     next.insert(0, 1, '\\');
   } else if (EndsUnescaped(out, '!') && first == '[') {
     out.insert(out.size() - 1, 1, '\\');
-  } else if (EndsUnescaped(out, '<') && (std::isalnum(static_cast<unsigned char>(first)) != 0 ||
-                                         first == '?' || first == '!' || first == '/')) {
+  } else if (EndsUnescaped(out, '<') && OpensTag(first)) {
     out.replace(out.size() - 1, 1, "&lt;");
   } else if (first == '`' && (EndsInBareLink(out) || EndsUnescaped(out, '`'))) {
     out += ' ';  // a code span apart from a bare link or another code span before it
@@ -836,6 +844,15 @@ class MarkdownRenderer {
     return it != node.end() && it->is_array() ? *it : kEmpty;
   }
 
+  // The text of a code block, line endings as LF.
+  static std::string CodeText(const Json& code_block) {
+    std::string text;
+    for (const auto& child : Content(code_block)) {
+      text += Newlines(ValueOr(child, "text", ""));
+    }
+    return text;
+  }
+
   std::string Blocks(const Json& nodes, const std::string& separator, int depth) {
     std::string out;
     for (const auto& node : nodes) {
@@ -898,10 +915,7 @@ class MarkdownRenderer {
       return TaskList(node, depth);
     }
     if (type == "codeBlock") {
-      std::string text;
-      for (const auto& child : content) {
-        text += Newlines(ValueOr(child, "text", ""));
-      }
+      const std::string text = CodeText(node);
       // The fence is longer than any run of backticks inside, so the code cannot close it.
       std::size_t longest = 0;
       for (std::size_t run = 0; const char c : text) {
@@ -1017,11 +1031,7 @@ class MarkdownRenderer {
       }
       std::string part;
       if (ValueOr(node, "type", "") == "codeBlock") {
-        std::string code;
-        for (const auto& child : Content(node)) {
-          code += ValueOr(child, "text", "");  // CodeSpan puts it on one line
-        }
-        part = CodeSpan(OneLine(code));
+        part = CodeSpan(CodeText(node));  // on one line
       } else {
         part = OneLine(IsInline(node) ? Inline(node, depth) : Block(node, depth + 1));
       }
