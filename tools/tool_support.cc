@@ -723,15 +723,16 @@ core::Result<JiraResponse> CallShrinkingPage(
     JiraClient& client, const mcp::CallContext& context, OffsetPage& page,
     const std::function<JiraRequest(const OffsetPage&)>& make, std::string_view one_too_large) {
   const int asked = page.max_results;
-  auto response = client.Call(context, make(page));
+  JiraRequest request = make(page);
+  auto response = client.Call(context, request);
   while (!response.ok() && AnswerTooLarge(response.status()) && page.max_results > 1) {
     page.max_results = std::max(1, page.max_results / 4);
     page.next_max_results = asked;
-    response = client.Call(context, make(page));
+    request = make(page);
+    response = client.Call(context, request);
   }
   if (!response.ok() && AnswerTooLarge(response.status())) {
     std::string past;
-    const JiraRequest request = make(page);
     if (auto site = client.ResolveSite(context, request.scopes, request.site); site.ok()) {
       past = fmt::format(" To list what comes after it, pass cursor \"{}\".",
                          OffsetCursor(page.binding, page.start_at + 1, asked, *site));
