@@ -638,60 +638,50 @@ TEST(AdfToMarkdown, StoredTextCannotBreakOutIntoALink) {
       "\\![e\\](f)");
 }
 
+// Calls `visit` with every node of an ADF document, the document first.
+void VisitNodes(const Json& node, const std::function<void(const Json&)>& visit) {
+  if (!node.is_object()) {
+    return;
+  }
+  visit(node);
+  for (const auto& child : node.value("content", Json::array())) {
+    VisitNodes(child, visit);
+  }
+}
+
+// The addresses of the links in `markdown`, as MarkdownToAdf (cmark-gfm) parses it.
+std::vector<std::string> LinkHrefs(const std::string& markdown) {
+  std::vector<std::string> hrefs;
+  const auto adf = MarkdownToAdf(markdown);
+  EXPECT_TRUE(adf.ok()) << markdown;
+  if (!adf.ok()) {
+    return hrefs;
+  }
+  VisitNodes(*adf, [&](const Json& node) {
+    for (const auto& mark : node.value("marks", Json::array())) {
+      if (mark.value("type", "") == "link") {
+        hrefs.push_back(mark["attrs"]["href"].get<std::string>());
+      }
+    }
+  });
+  return hrefs;
+}
+
 // What the reads above render, parsed as markdown again (cmark-gfm, as a host would), holds
 // only the one link each document had.
 TEST(AdfToMarkdown, EscapedReadsParseToNoOtherLink) {
-  const auto links = [](const std::string& markdown) {
-    std::vector<std::string> hrefs;
-    const auto adf = MarkdownToAdf(markdown);
-    EXPECT_TRUE(adf.ok()) << markdown;
-    std::function<void(const Json&)> walk = [&](const Json& node) {
-      if (node.is_object() && node.contains("marks")) {
-        for (const auto& mark : node["marks"]) {
-          if (mark.value("type", "") == "link") {
-            hrefs.push_back(mark["attrs"]["href"].get<std::string>());
-          }
-        }
-      }
-      if (node.is_object() && node.contains("content")) {
-        for (const auto& child : node["content"]) {
-          walk(child);
-        }
-      }
-    };
-    walk(*adf);
-    return hrefs;
-  };
-  EXPECT_EQ(links("[safe](https://ok.test/%29%20[x]%28javascript:1)"),
+  EXPECT_EQ(LinkHrefs("[safe](https://ok.test/%29%20[x]%28javascript:1)"),
             std::vector<std::string>{"https://ok.test/%29%20[x]%28javascript:1"});
-  EXPECT_EQ(links("[a\\](javascript:1) \\[b](https://ok)"), std::vector<std::string>{"https://ok"});
-  EXPECT_TRUE(links("@[a\\](javascript:1) [s]\\(javascript:1) \\<javascript:2> [d\\]: "
-                    "javascript:3 \\![e\\](f)")
+  EXPECT_EQ(LinkHrefs("[a\\](javascript:1) \\[b](https://ok)"),
+            std::vector<std::string>{"https://ok"});
+  EXPECT_TRUE(LinkHrefs("@[a\\](javascript:1) [s]\\(javascript:1) \\<javascript:2> [d\\]: "
+                        "javascript:3 \\![e\\](f)")
                   .empty());
 }
 
 // Backslashes, dates, panels, code in table cells, HTML and entities cannot be used to make a
 // link either: each document below, read and parsed again, has only the links it had.
 TEST(AdfToMarkdown, NoOtherWayMakesALink) {
-  const auto hrefs = [](const std::string& markdown) {
-    std::vector<std::string> found;
-    const auto adf = MarkdownToAdf(markdown);
-    EXPECT_TRUE(adf.ok()) << markdown;
-    std::function<void(const Json&)> walk = [&](const Json& node) {
-      if (node.is_object()) {
-        for (const auto& mark : node.value("marks", Json::array())) {
-          if (mark.value("type", "") == "link") {
-            found.push_back(mark["attrs"]["href"].get<std::string>());
-          }
-        }
-        for (const auto& child : node.value("content", Json::array())) {
-          walk(child);
-        }
-      }
-    };
-    walk(*adf);
-    return found;
-  };
   const Json status = {{"type", "status"}, {"attrs", {{"text", "x"}}}};
   const Json date = {{"type", "date"}, {"attrs", {{"timestamp", "(//evil.test/d)"}}}};
   const Json linked =
@@ -720,7 +710,7 @@ TEST(AdfToMarkdown, NoOtherWayMakesALink) {
   };
   for (const auto& document : documents) {
     const std::string markdown = AdfToMarkdown(document);
-    const auto found = hrefs(markdown);
+    const auto found = LinkHrefs(markdown);
     EXPECT_TRUE(found.empty() || found == std::vector<std::string>{"https://ok.test/p.png"})
         << markdown;
     // No HTML: every `<` is escaped or stands before what cannot open a tag.
@@ -735,7 +725,7 @@ TEST(AdfToMarkdown, NoOtherWayMakesALink) {
   const Json entity = Text(
       "c", Json::array({{{"type", "link"}, {"attrs", {{"href", "javascript&colon;alert(1)"}}}}}));
   EXPECT_EQ(AdfToMarkdown(Doc({Para({entity})})), "[c](javascript%26colon;alert%281%29)");
-  EXPECT_EQ(hrefs("[c](javascript%26colon;alert%281%29)"),
+  EXPECT_EQ(LinkHrefs("[c](javascript%26colon;alert%281%29)"),
             std::vector<std::string>{"javascript%26colon;alert%281%29"});
 }
 
@@ -813,17 +803,11 @@ TEST(AdfToMarkdown, NothingLeavesItsCodeSpanBlockOrParagraph) {
     EXPECT_EQ(Count(html, "<a "), links) << markdown << "\n" << html;
     std::size_t blocks = 0;  // code blocks the document has
     std::size_t quotes = 0;  // quotes and panels (read as quotes)
-    std::function<void(const Json&)> walk = [&](const Json& node) {
-      if (node.is_object()) {
-        const std::string type = node.value("type", "");
-        blocks += type == "codeBlock" ? 1 : 0;
-        quotes += type == "blockquote" || type == "panel" ? 1 : 0;
-        for (const auto& child : node.value("content", Json::array())) {
-          walk(child);
-        }
-      }
-    };
-    walk(document);
+    VisitNodes(document, [&](const Json& node) {
+      const std::string type = node.value("type", "");
+      blocks += type == "codeBlock" ? 1 : 0;
+      quotes += type == "blockquote" || type == "panel" ? 1 : 0;
+    });
     for (const char* element : {"<img", "<svg", "<h1", "<h2", "<ol", "<ul", "<table", "<hr"}) {
       EXPECT_EQ(Count(html, element), 0U) << element << "\n" << markdown << "\n" << html;
     }
