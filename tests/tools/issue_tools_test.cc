@@ -51,10 +51,7 @@ TEST(GetIssue, AnObjectWithoutAKeyIsNotAnIssue) {
 // An issue whose comments make Jira's answer too large is still readable: the advice says how.
 TEST(GetIssue, TooLargeWithCommentsPointsToReadingThemApart) {
   ToolHarness harness;
-  harness.env.http->OnCall(
-      "GET", IssueUrl() + "/A-1", [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
-        return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
-      });
+  harness.env.http->OnCall("GET", IssueUrl() + "/A-1", PastSizeCap);
 
   const auto result = harness.Call("get_issue", {{"issue_key", "A-1"}, {"include", {"comments"}}});
 

@@ -906,9 +906,7 @@ TEST(JiraClient, TransportFailureIsUnavailable) {
 TEST(JiraClient, TooLargeAnswerSaysSoAndHowToAskForLess) {
   JiraEnv env;
   env.OneSite();
-  env.http->OnCall("GET", kJira, [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
-    return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
-  });
+  env.http->OnCall("GET", kJira, PastSizeCap);
 
   auto response = env.client->Call(Context(), Get());
 
@@ -921,9 +919,7 @@ TEST(JiraClient, TooLargeAnswerSaysSoAndHowToAskForLess) {
 TEST(JiraClient, AnswerTooLargeTellsTheSizeCapFromARateLimit) {
   JiraEnv env;
   env.OneSite();
-  env.http->OnCall("GET", kJira, [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
-    return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
-  });
+  env.http->OnCall("GET", kJira, PastSizeCap);
   env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/myself", 429, "{}",
                    {{"Retry-After", "99999"}});
 

@@ -59,6 +59,12 @@ struct JiraEnv {
   }
 };
 
+// What the HTTP client answers for an answer past the request's max_response_bytes (16 MiB), as
+// a FakeHttpClient handler.
+inline core::Result<core::HttpResponse> PastSizeCap(const core::HttpRequest& /*request*/) {
+  return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
+}
+
 inline mcp::CallContext Context(const std::atomic<bool>* cancelled = nullptr) {
   return mcp::CallContext("req-1", core::Principal{.subject = "user-1"}, cancelled);
 }

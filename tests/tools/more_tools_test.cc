@@ -217,11 +217,7 @@ TEST(ListComments, CutsAPageToTheReplyBudgetAndContinuesAfterIt) {
 // A page of heavy comments is asked for again, smaller; the cursor keeps the smaller page.
 TEST(ListComments, AnswerTooLargeShrinksThePage) {
   ToolHarness harness;
-  harness.env.http->OnCall("GET", Api("/issue/A-1/comment?startAt=0&maxResults=20"),
-                           [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
-                             return core::Status(core::Code::kResourceExhausted,
-                                                 "larger than 16777216 bytes");
-                           });
+  harness.env.http->OnCall("GET", Api("/issue/A-1/comment?startAt=0&maxResults=20"), PastSizeCap);
   harness.env.http->OnJson("GET", Api("/issue/A-1/comment?startAt=0&maxResults=5"), 200,
                            R"({"comments":[{"id":"1","body":null}],"startAt":0,"total":9})");
 
@@ -575,10 +571,7 @@ TEST(SprintIssues, AsksForNoFieldsAndKeepsTheAskedOnes) {
 // asked for again as smaller pages, and the cursor goes on from what was read.
 TEST(SprintIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
   ToolHarness harness;
-  const auto too_large = [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
-    return core::Status(core::Code::kResourceExhausted, "larger than 16777216 bytes");
-  };
-  harness.env.http->OnCall("GET", Agile("/sprint/3/issue?startAt=0&maxResults=20"), too_large);
+  harness.env.http->OnCall("GET", Agile("/sprint/3/issue?startAt=0&maxResults=20"), PastSizeCap);
   harness.env.http->OnJson("GET", Agile("/sprint/3/issue?startAt=0&maxResults=5"), 200,
                            R"({"issues":[{"id":"1","key":"A-1","fields":{"summary":"S"}}],
                                "total":30})");
@@ -601,11 +594,7 @@ TEST(SprintIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
 // One issue alone past the cap: the advice names a way that can read it, not "fewer fields".
 TEST(BacklogIssues, OneIssueTooLargeAlonePointsToSearchWithFields) {
   ToolHarness harness;
-  harness.env.http->OnCall("GET", Agile("/board/7/backlog"),
-                           [](const core::HttpRequest&) -> core::Result<core::HttpResponse> {
-                             return core::Status(core::Code::kResourceExhausted,
-                                                 "larger than 16777216 bytes");
-                           });
+  harness.env.http->OnCall("GET", Agile("/board/7/backlog"), PastSizeCap);
 
   const auto result = harness.Call("backlog_issues", {{"board_id", 7}, {"max_results", 4}});
 
