@@ -46,14 +46,44 @@ export function sendJson(res, status, body, headers = {}) {
   res.end(text);
 }
 
+// Every exchange opens its own connection. Node's shared agent keeps idle connections, and a
+// server closes an idle one after its keep-alive timeout (5 s for Node's, Prism's included): a
+// request sent on such a connection just as it closes fails with ECONNRESET. Under a loaded
+// machine that race is real, so no connection is reused.
+const kNoPooling = { agent: false };
+
+function assertLoopback(target) {
+  if (target.hostname !== kLoopback && target.hostname !== 'localhost') {
+    throw new Error(`refusing a request to ${target.hostname}: loopback only`);
+  }
+}
+
+// Sends an incoming request on to `base` (a loopback URL) as it came; resolves to the upstream
+// response and its whole body.
+export function forwardRequest(base, req, body) {
+  const target = new URL(req.url, base);
+  assertLoopback(target);
+  const headers = { ...req.headers };
+  delete headers.host;
+  delete headers.connection;
+  return new Promise((resolve, reject) => {
+    const upstream = http.request(target, { method: req.method, headers, ...kNoPooling },
+      (res) => readBody(res).then((buf) => resolve({ res, buf }), reject));
+    upstream.on('error', reject);
+    upstream.end(body);
+  });
+}
+
 // One HTTP exchange with a loopback server; resolves to {status, headers, body: Buffer}.
 export function request(url, { method = 'GET', headers = {}, body } = {}) {
   const target = new URL(url);
-  if (target.hostname !== kLoopback && target.hostname !== 'localhost') {
-    return Promise.reject(new Error(`refusing a request to ${target.hostname}: loopback only`));
+  try {
+    assertLoopback(target);
+  } catch (e) {
+    return Promise.reject(e);
   }
   return new Promise((resolve, reject) => {
-    const req = http.request(target, { method, headers }, (res) => {
+    const req = http.request(target, { method, headers, ...kNoPooling }, (res) => {
       readBody(res).then(
         (buf) => resolve({ status: res.statusCode, headers: res.headers, body: buf }),
         reject,

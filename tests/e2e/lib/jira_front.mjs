@@ -7,7 +7,9 @@
 //   `sl-violations` header by which Prism reports a contract violation.
 import http from 'node:http';
 
-import { bearerOf, closeServer, listenOnLoopback, readBody, sendJson } from './http_util.mjs';
+import {
+  bearerOf, closeServer, forwardRequest, listenOnLoopback, readBody, sendJson,
+} from './http_util.mjs';
 
 export const kAccessibleResources = '/oauth/token/accessible-resources';
 const kMaxRecordedBody = 256 * 1024;
@@ -42,21 +44,6 @@ export function prismProblem(res, buf) {
   return [];
 }
 
-function forward(prismUrl, req, body) {
-  const headers = { ...req.headers };
-  delete headers.host;
-  delete headers.connection;
-  return new Promise((resolve, reject) => {
-    const upstream = http.request(
-      new URL(req.url, prismUrl),
-      { method: req.method, headers },
-      (res) => readBody(res).then((buf) => resolve({ res, buf }), reject),
-    );
-    upstream.on('error', reject);
-    upstream.end(body);
-  });
-}
-
 function answerSites(req, sitesFor) {
   if (req.method !== 'GET') {
     return { status: 405, json: { code: 405, message: 'Method Not Allowed' } };
@@ -69,7 +56,7 @@ function answerSites(req, sitesFor) {
 }
 
 async function answerFromPrism(prismUrl, req, body) {
-  const { res, buf } = await forward(prismUrl, req, body);
+  const { res, buf } = await forwardRequest(prismUrl, req, body);
   const headers = { ...res.headers };
   delete headers.connection;
   delete headers['transfer-encoding'];

@@ -12,7 +12,9 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 
-import { closeServer, kLoopback, listenOnLoopback, readBody, request } from './http_util.mjs';
+import {
+  closeServer, forwardRequest, kLoopback, listenOnLoopback, readBody, request,
+} from './http_util.mjs';
 import { kAccessibleResources, parseViolations, prismProblem } from './jira_front.mjs';
 
 export const kSandboxClientId = 'jira-mcp-sandbox';
@@ -105,18 +107,6 @@ export async function userToken(tokenEndpoint, login) {
   return res.json.access_token;
 }
 
-function forward(target, req, body) {
-  const headers = { ...req.headers };
-  delete headers.host;
-  delete headers.connection;
-  return new Promise((resolve, reject) => {
-    const upstream = http.request(new URL(req.url, target), { method: req.method, headers },
-      (res) => readBody(res).then((buf) => resolve({ res, buf }), reject));
-    upstream.on('error', reject);
-    upstream.end(body);
-  });
-}
-
 function routeOf(pathname) {
   if (pathname === kAccessibleResources) {
     return 'sandbox';
@@ -137,7 +127,7 @@ async function answer({ prismUrl, sandboxUrl }, req, body) {
       violations: [{ code: 'NOT_ATLASSIAN', message: `${req.method} ${pathname} is not routed` }],
     };
   }
-  const { res, buf } = await forward(route === 'prism' ? prismUrl : sandboxUrl, req, body);
+  const { res, buf } = await forwardRequest(route === 'prism' ? prismUrl : sandboxUrl, req, body);
   const headers = { ...res.headers };
   delete headers.connection;
   delete headers['transfer-encoding'];

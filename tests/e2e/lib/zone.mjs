@@ -210,7 +210,8 @@ export async function startZone({ clientId, clientSecret, record, recordRequest,
     return new Promise((resolve) => {
       const headers = { ...req.headers };
       delete headers.host;
-      const upstream = http.request(new URL(req.url, mockUrl), { method: req.method, headers },
+      const upstream = http.request(new URL(req.url, mockUrl),
+        { method: req.method, headers, agent: false },
         (up) => {
           res.writeHead(up.statusCode, up.headers);
           up.pipe(res).on('finish', resolve);
