@@ -541,7 +541,7 @@ bool CapRendered(std::string& out) {
   if (out.size() <= kMaxRenderedBytes) {
     return false;
   }
-  out = Utf8Prefix(out, kMaxRenderedBytes) + "…";
+  out = MarkdownPrefix(out, kMaxRenderedBytes) + "…";
   return true;
 }
 

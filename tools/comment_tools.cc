@@ -43,7 +43,7 @@ std::string CommentText(const Json& summary) {
     return "(no body)";
   }
   const auto& text = body->get_ref<const std::string&>();
-  return text.size() <= kCommentCap ? text : Utf8Prefix(text, kCommentCap) + "…";
+  return text.size() <= kCommentCap ? text : MarkdownPrefix(text, kCommentCap) + "…";
 }
 
 std::string CommentLine(const Json& summary) {

@@ -211,13 +211,72 @@ std::string Utf8Prefix(const std::string& text, std::size_t max_bytes) {
   return text.substr(0, end);
 }
 
+namespace {
+
+// The length of the run of backticks at `at`.
+std::size_t BacktickRun(std::string_view text, std::size_t at) {
+  std::size_t end = at;
+  while (end < text.size() && text[end] == '`') {
+    ++end;
+  }
+  return end - at;
+}
+
+// Where the first run of backticks that nothing closes starts, or npos. A run opens a code span
+// (or a fence) closed by the next run of the same length; a backslash before a run outside code
+// makes it text. Inside code, backslashes are text.
+std::size_t FirstUnclosedBackticks(std::string_view text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    if (text[at] == '\\') {
+      at += 2;
+      continue;
+    }
+    if (text[at] != '`') {
+      ++at;
+      continue;
+    }
+    const std::size_t run = BacktickRun(text, at);
+    std::size_t close = at + run;
+    while (close < text.size()) {
+      close = text.find('`', close);
+      if (close == std::string_view::npos) {
+        return at;
+      }
+      const std::size_t length = BacktickRun(text, close);
+      if (length == run) {
+        break;
+      }
+      close += length;
+    }
+    if (close >= text.size()) {
+      return at;
+    }
+    at = close + run;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes) {
+  std::string cut = Utf8Prefix(text, max_bytes);
+  if (cut.size() < text.size()) {
+    const std::size_t open = FirstUnclosedBackticks(cut);
+    if (open != std::string::npos) {
+      cut.resize(open);
+    }
+  }
+  return cut;
+}
+
 bool CapStrings(Json& value, std::size_t max_bytes) {
   if (value.is_string()) {
     const auto& text = value.get_ref<const std::string&>();
     if (text.size() <= max_bytes) {
       return false;
     }
-    std::string cut = Utf8Prefix(text, max_bytes);
+    std::string cut = MarkdownPrefix(text, max_bytes);
     const std::size_t rest = text.size() - cut.size();
     value = fmt::format("{}… [truncated, {} more {}]", cut, rest, rest == 1 ? "byte" : "bytes");
     return true;

@@ -33,11 +33,16 @@ bool WantsAll(const std::vector<std::string>& fields);
 // "*all" or "*navigable" (or of no field) keeps every field Jira sent.
 Json FlattenIssue(const Json& issue, const std::vector<std::string>& fields);
 
-// Cuts every string in `value` longer than `max_bytes` at a UTF-8 boundary and marks the cut
+// Cuts every string in `value` longer than `max_bytes` (MarkdownPrefix) and marks the cut
 // ("… [truncated, N more bytes]"). Returns true when something was cut.
 bool CapStrings(Json& value, std::size_t max_bytes);
 
 // The longest prefix of `text` of at most `max_bytes` that ends on a UTF-8 character boundary.
 std::string Utf8Prefix(const std::string& text, std::size_t max_bytes);
+
+// Utf8Prefix for text that may be read as markdown: it also ends before a code span or fenced
+// code block the cut would leave open. An open one would read as text, and code is not escaped
+// the way text is (a link written in code would be live). Only shorter, never longer.
+std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes);
 
 }  // namespace tools

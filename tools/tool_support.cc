@@ -470,6 +470,14 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
       items.push_back(ValueText(item, max_bytes));
     }
     text = fmt::format("{}", fmt::join(items, ", "));
+  } else if (value.is_object()) {
+    // "(total: 1; comments: (id: 7; body: text))". Not JSON: JSON would double the backslash of
+    // every markdown escape in a read-back text, and the escaped link would be live again.
+    std::vector<std::string> members;
+    for (const auto& [name, member] : value.items()) {
+      members.push_back(fmt::format("{}: {}", name, ValueText(member, max_bytes)));
+    }
+    text = fmt::format("({})", fmt::join(members, "; "));
   } else {
     text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
@@ -479,7 +487,7 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
     }
   }
   if (text.size() > max_bytes) {
-    text = Utf8Prefix(text, max_bytes) + "…";
+    text = MarkdownPrefix(text, max_bytes) + "…";
   }
   return text;
 }

@@ -1,12 +1,12 @@
 #include "tools/adf.h"
 
-#include <cmark-gfm-core-extensions.h>
-#include <cmark-gfm.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <set>
+
+#include "tests/tools/gfm_render.h"
 
 namespace tools {
 namespace {
@@ -729,32 +729,6 @@ TEST(AdfToMarkdown, NoOtherWayMakesALink) {
             std::vector<std::string>{"javascript%26colon;alert%281%29"});
 }
 
-// HTML as a GFM renderer that passes HTML through makes it (autolinks and tables on).
-std::string RenderGfmUnsafe(const std::string& markdown) {
-  cmark_gfm_core_extensions_ensure_registered();
-  cmark_parser* parser = cmark_parser_new(CMARK_OPT_UNSAFE);
-  for (const char* name : {"autolink", "table", "strikethrough"}) {
-    cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(name));
-  }
-  cmark_parser_feed(parser, markdown.data(), markdown.size());
-  cmark_node* document = cmark_parser_finish(parser);
-  char* html =
-      cmark_render_html(document, CMARK_OPT_UNSAFE, cmark_parser_get_syntax_extensions(parser));
-  std::string out(html);
-  free(html);  // NOLINT(cppcoreguidelines-no-malloc): cmark's allocation
-  cmark_node_free(document);
-  cmark_parser_free(parser);
-  return out;
-}
-
-std::size_t Count(const std::string& text, std::string_view what) {
-  std::size_t count = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
-    ++count;
-  }
-  return count;
-}
-
 // Stored documents that try to leave a code span, a code block or a paragraph: rendered by GFM
 // with HTML passed through, none makes an element, link or block it did not have.
 TEST(AdfToMarkdown, NothingLeavesItsCodeSpanBlockOrParagraph) {
@@ -800,7 +774,7 @@ TEST(AdfToMarkdown, NothingLeavesItsCodeSpanBlockOrParagraph) {
   for (const auto& [document, links] : documents) {
     const std::string markdown = AdfToMarkdown(document);
     const std::string html = RenderGfmUnsafe(markdown);
-    EXPECT_EQ(Count(html, "<a "), links) << markdown << "\n" << html;
+    EXPECT_EQ(CountOf(html, "<a "), links) << markdown << "\n" << html;
     std::size_t blocks = 0;  // code blocks the document has
     std::size_t quotes = 0;  // quotes and panels (read as quotes)
     VisitNodes(document, [&](const Json& node) {
@@ -809,10 +783,10 @@ TEST(AdfToMarkdown, NothingLeavesItsCodeSpanBlockOrParagraph) {
       quotes += type == "blockquote" || type == "panel" ? 1 : 0;
     });
     for (const char* element : {"<img", "<svg", "<h1", "<h2", "<ol", "<ul", "<table", "<hr"}) {
-      EXPECT_EQ(Count(html, element), 0U) << element << "\n" << markdown << "\n" << html;
+      EXPECT_EQ(CountOf(html, element), 0U) << element << "\n" << markdown << "\n" << html;
     }
-    EXPECT_EQ(Count(html, "<blockquote"), quotes) << markdown << html;
-    EXPECT_LE(Count(html, "<pre"), blocks) << markdown << html;
+    EXPECT_EQ(CountOf(html, "<blockquote"), quotes) << markdown << html;
+    EXPECT_LE(CountOf(html, "<pre"), blocks) << markdown << html;
   }
 }
 

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/tools/gfm_render.h"
+#include "tools/adf.h"
 #include "tools/tool_support.h"
 
 namespace tools {
@@ -130,6 +132,53 @@ TEST(Utf8Prefix, NeverSplitsACharacter) {
   EXPECT_EQ(Utf8Prefix(text, 3), "a");
   EXPECT_EQ(Utf8Prefix(text, 5), "a😀");
   EXPECT_EQ(Utf8Prefix(text, 99), text);
+}
+
+// A cut inside code ends before the code: left open, the code would read as text, unescaped.
+TEST(MarkdownPrefix, EndsBeforeCodeTheCutWouldLeaveOpen) {
+  const std::string span = "see `[x](/evil/s)` and more";
+  EXPECT_EQ(MarkdownPrefix(span, 14), "see ");
+  EXPECT_EQ(MarkdownPrefix(span, 22), "see `[x](/evil/s)` and");
+  EXPECT_EQ(MarkdownPrefix(span, 99), span);
+  // An escaped backtick is text; a backslash inside code is not an escape.
+  EXPECT_EQ(MarkdownPrefix("a \\` b `c\\` d `e f", 16), "a \\` b `c\\` d ");
+  // A run closes only a run of its own length.
+  EXPECT_EQ(MarkdownPrefix("``a`b`` c ``d``", 12), "``a`b`` c ");
+  const std::string fenced = "text\n```\n[x](/evil/f)\n```\nafter";
+  EXPECT_EQ(MarkdownPrefix(fenced, 15), "text\n");
+  // A text with backticks it never closes keeps them when it is not cut.
+  EXPECT_EQ(MarkdownPrefix("a ` b", 99), "a ` b");
+}
+
+// Wherever a read-back text with code in it is cut, the markdown makes only the links stored.
+TEST(MarkdownPrefix, NoCutOfAReadBackTextMakesALink) {
+  const Json code = {{"type", "text"}, {"text", "[x](/evil/c)"}, {"marks", {{{"type", "code"}}}}};
+  const Json block = {{"type", "codeBlock"},
+                      {"content", {{{"type", "text"}, {"text", "[y](/evil/b)"}}}}};
+  const Json doc = {
+      {"type", "doc"},
+      {"version", 1},
+      {"content",
+       {{{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", "a "}}, code}}}, block}}};
+  const std::string markdown = AdfToMarkdown(doc);
+  for (std::size_t max = 0; max <= markdown.size(); ++max) {
+    const std::string cut = MarkdownPrefix(markdown, max) + "… more";
+    EXPECT_EQ(CountOf(RenderGfmUnsafe(cut), "<a "), 0U) << cut;
+    EXPECT_EQ(CountOf(RenderGfmUnsafe(ValueText(markdown, max)), "<a "), 0U) << max;
+  }
+}
+
+// An object with no name of its own reads as "(name: value; …)", never as JSON: JSON doubles
+// the backslash of each markdown escape in it, and an escaped link would be live again.
+TEST(ValueText, ObjectsReadAsNamesAndValues) {
+  const Json page = {{"total", 1},
+                     {"comments",
+                      {{{"id", "7"},
+                        {"author", {{"accountId", "a"}, {"displayName", "Ann"}}},
+                        {"body", "\\[x\\](/evil/v)"}}}}};
+  const std::string text = ValueText(page, 1000);
+  EXPECT_EQ(text, "(comments: (author: Ann; body: \\[x\\](/evil/v); id: 7); total: 1)");
+  EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "core/base64.h"
 #include "mcp/json_rpc.h"
+#include "tests/tools/gfm_render.h"
 #include "tests/tools/tool_harness.h"
 #include "tools/adf.h"
 #include "tools/tool_support.h"
@@ -565,6 +566,24 @@ TEST(SprintIssues, AsksForNoFieldsAndKeepsTheAskedOnes) {
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   EXPECT_EQ(ToolHarness::Structured(result)["issues"][0],
             (Json{{"id", "1"}, {"key", "A-1"}, {"summary", "S"}}));
+}
+
+// An issue line shows a comment page as names and values: the body's escapes stay single and
+// its link written as text is not a link in the text.
+TEST(SprintIssues, CommentsReadAsTextWithNoLinkTheyLacked) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Agile("/sprint/3/issue?startAt=0&maxResults=20"), 200,
+                           R"json({"issues":[{"id":"1","key":"A-1","fields":{"comment":{"total":1,
+                               "comments":[{"id":"7","body":{"type":"doc","version":1,
+                               "content":[{"type":"paragraph","content":[{"type":"text",
+                               "text":"[x](/evil/s)"}]}]}}]}}}],"total":1})json");
+
+  const auto result = harness.Call("sprint_issues", {{"sprint_id", 3}, {"fields", {"comment"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("body: [x\\](/evil/s)"));
+  EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
 
 // Jira sends every navigable field here, comments included: an answer past the size cap is

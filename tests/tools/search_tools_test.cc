@@ -7,6 +7,7 @@
 
 #include "core/base64.h"
 #include "core/memory.h"
+#include "tests/tools/gfm_render.h"
 #include "tests/tools/tool_harness.h"
 
 namespace tools {
@@ -73,6 +74,41 @@ TEST(LargeAnswers, EveryToolCallGivesItsPlaceBack) {
     }).join();
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10)) << i;
   }
+}
+
+// A comment page Jira sends for the `comment` field: one comment whose body holds a link written
+// as text and a link written as code, neither of them a link in Jira.
+Json CommentField() {
+  const Json body = {
+      {"type", "doc"},
+      {"version", 1},
+      {"content",
+       {{{"type", "paragraph"},
+         {"content",
+          {{{"type", "text"}, {"text", "[x](/evil/t) "}},
+           {{"type", "text"}, {"text", "[y](/evil/c)"}, {"marks", {{{"type", "code"}}}}}}}}}}};
+  return {
+      {"total", 1},
+      {"comments",
+       {{{"id", "7"}, {"author", {{"displayName", "Ann"}}}, {"created", "2026"}, {"body", body}}}}};
+}
+
+// The text column shows an object-valued field as names and values, not as JSON (which doubles
+// each escape's backslash), and cut short it never leaves code open: as markdown it has no link.
+TEST(SearchIssues, ObjectValuedFieldsReadAsTextWithNoLinkTheyLacked) {
+  ToolHarness harness;
+  const Json issue = {{"id", "1"}, {"key", "A-1"}, {"fields", {{"comment", CommentField()}}}};
+  harness.env.http->OnJson("POST", SearchUrl(), 200,
+                           Json{{"issues", {issue}}, {"isLast", true}}.dump());
+
+  const auto result =
+      harness.Call("search_issues", {{"jql", "project = A"}, {"fields", {"comment"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("body: [x\\](/evil/t)"));
+  EXPECT_THAT(text, Not(HasSubstr("{\"")));
+  EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
 
 TEST(SearchIssues, CarriesJiras410InsteadOfAnEmptyList) {
