@@ -631,15 +631,15 @@ std::size_t BlockOpenerAt(std::string_view text, std::size_t at) {
 
 // Makes every line start of `text` (its first character when `at_line_start`, and each one after a
 // line break) read as paragraph text: leading blanks, which a paragraph drops anyway and four of
-// which would start an indented code block, go; a start that would open a block gets a backslash
-// (BlockOpenerAt).
+// which would start an indented code block, go, and so do blank lines, which would end the
+// paragraph; a start that would open a block gets a backslash (BlockOpenerAt).
 std::string GuardLineStarts(std::string_view text, bool at_line_start) {
   std::string out;
   out.reserve(text.size());
   bool line_start = at_line_start;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (line_start) {
-      while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) {
+      while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) {
         ++i;
       }
       if (const std::size_t escape = BlockOpenerAt(text, i); escape != std::string_view::npos) {

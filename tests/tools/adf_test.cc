@@ -790,6 +790,28 @@ TEST(AdfToMarkdown, NothingLeavesItsCodeSpanBlockOrParagraph) {
   }
 }
 
+// Line breaks inside a text or an attribute (which other clients write) keep their paragraph
+// one paragraph: blank lines in them would end it.
+TEST(AdfToMarkdown, LineBreaksInTextKeepTheParagraphWhole) {
+  const Json hard_break = {{"type", "hardBreak"}};
+  const Json date = {{"type", "date"}, {"attrs", {{"timestamp", "\n|"}}}};
+  const Json status = {{"type", "status"}, {"attrs", {{"text", "x\n\ny"}}}};
+  const Json mention = {{"type", "mention"}, {"attrs", {{"id", "1"}, {"text", "@a\r\n\r\nb"}}}};
+  const std::vector<Json> paragraphs = {
+      Para({Text("a\n\nb")}),
+      Para({Text("a\r\n\r\nb\r\rc")}),
+      Para({Text("a\n  \t\nb")}),
+      Para({Text("a\n"), Text("\nb")}),
+      Para({Text("a"), hard_break, Text("\n\nb")}),
+      Para({Text("a"), date, Text("b")}),
+      Para({Text("a"), status, mention, Text("\n")}),
+  };
+  for (const auto& paragraph : paragraphs) {
+    const std::string markdown = AdfToMarkdown(Doc({paragraph}));
+    EXPECT_EQ(CountOf(RenderGfmUnsafe(markdown), "<p>"), 1U) << markdown;
+  }
+}
+
 // Ordinary text reads as written.
 TEST(AdfToMarkdown, OrdinaryBracketsAndComparisonsReadAsWritten) {
   EXPECT_EQ(AdfToMarkdown(Doc({Para({Text("[WIP] a < b, x [1] y (z)")})})),
