@@ -160,6 +160,22 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   request.body = std::move(body);
   request.idempotent = true;
   auto response = client.Call(context, request);
+  // Heavy fields (comments, descriptions) can take an answer past the size cap: ask for a quarter
+  // of the page from the same place, down to the issue the reply starts at. The cursor keeps the
+  // size read while it stays in this page; the next page has the size asked for again.
+  while (!response.ok() && AnswerTooLarge(response.status()) &&
+         position.page_size > static_cast<int>(position.offset) + 1) {
+    position.page_size = std::max(static_cast<int>(position.offset) + 1, position.page_size / 4);
+    request.body->at("maxResults") = position.page_size;
+    response = client.Call(context, request);
+  }
+  if (!response.ok() && AnswerTooLarge(response.status())) {
+    return core::Status(core::Code::kResourceExhausted,
+                        "Searching issues: Jira's answer for a single issue is larger than this "
+                        "server reads. Ask for fewer or lighter fields (leave out comment, "
+                        "description or \"*all\"), or read that issue with get_issue.",
+                        response.status().detail());
+  }
   if (!response.ok()) {
     return response.status().WithContext("Searching issues");
   }

@@ -111,6 +111,55 @@ TEST(SearchIssues, ObjectValuedFieldsReadAsTextWithNoLinkTheyLacked) {
   EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
 
+// Heavy fields can take Jira's answer past the size cap: the same place is asked for again as a
+// quarter of the page, and the next page has the size asked for.
+TEST(SearchIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
+  ToolHarness harness;
+  std::vector<int> sizes;
+  harness.env.http->OnCall("POST", SearchUrl(), [&sizes](const core::HttpRequest& request) {
+    const Json body = Json::parse(request.body);
+    const int size = body["maxResults"].get<int>();
+    sizes.push_back(size);
+    if (size > 5) {
+      return PastSizeCap(request);
+    }
+    Json page = {{"issues", Json::array()}, {"isLast", false}, {"nextPageToken", "p"}};
+    for (int i = 0; i < size; ++i) {
+      page["issues"].push_back(IssueJson(i));
+    }
+    return core::Result<core::HttpResponse>(
+        core::HttpResponse{200, {{"Content-Type", "application/json"}}, page.dump()});
+  });
+
+  const auto first = harness.Call("search_issues", {{"jql", "project = A"}});
+
+  ASSERT_FALSE(first.is_error) << ToolHarness::TextOf(first);
+  EXPECT_EQ(sizes, (std::vector<int>{20, 5}));
+  const Json& structured = ToolHarness::Structured(first);
+  EXPECT_EQ(structured["issues"].size(), 5U);
+  ASSERT_TRUE(structured.contains("next_cursor"));
+  const auto next = harness.Call("search_issues",
+                                 {{"jql", "project = A"}, {"cursor", structured["next_cursor"]}});
+  EXPECT_FALSE(next.is_error) << ToolHarness::TextOf(next);
+  EXPECT_EQ(sizes, (std::vector<int>{20, 5, 20, 5}));
+}
+
+// One issue alone past the cap: the advice names what can read it.
+TEST(SearchIssues, OneIssueTooLargeAloneSaysWhatReadsIt) {
+  ToolHarness harness;
+  std::vector<int> sizes;
+  harness.env.http->OnCall("POST", SearchUrl(), [&sizes](const core::HttpRequest& request) {
+    sizes.push_back(Json::parse(request.body)["maxResults"].get<int>());
+    return PastSizeCap(request);
+  });
+
+  const auto alone = harness.Call("search_issues", {{"jql", "project = A"}, {"max_results", 8}});
+
+  ASSERT_TRUE(alone.is_error);
+  EXPECT_EQ(sizes, (std::vector<int>{8, 2, 1}));
+  EXPECT_THAT(ToolHarness::TextOf(alone), HasSubstr("get_issue"));
+}
+
 TEST(SearchIssues, CarriesJiras410InsteadOfAnEmptyList) {
   ToolHarness harness;
   harness.env.http->OnJson(
