@@ -979,9 +979,22 @@ class MarkdownRenderer {
       if (!out.empty()) {
         out += "\n";
       }
-      out += Indent(Blocks(Content(item), "\n", depth), marker, std::string(marker.size(), ' '));
+      out += Indent(NoTaskBox(Blocks(Content(item), "\n", depth)), marker,
+                    std::string(marker.size(), ' '));
     }
     return out;
+  }
+
+  // A list item's text that starts like a task box (`[ ]`, `[x]`) would read as a task: the
+  // bracket gets a backslash.
+  static std::string NoTaskBox(std::string text) {
+    const bool box = text.size() >= 3 && text[0] == '[' &&
+                     (text[1] == ' ' || text[1] == 'x' || text[1] == 'X') && text[2] == ']' &&
+                     (text.size() == 3 || text[3] == ' ' || text[3] == '\t' || text[3] == '\n');
+    if (box) {
+      text.insert(0, 1, '\\');
+    }
+    return text;
   }
 
   std::string TaskList(const Json& node, int depth) {
@@ -997,7 +1010,8 @@ class MarkdownRenderer {
       } else {
         const std::string state = StringAttr(item, "state");
         const std::string box = type == "taskItem" ? (state == "DONE" ? "[x] " : "[ ] ") : "";
-        line = Indent(Inlines(Content(item), depth), "- " + box, "  ");
+        std::string text = Inlines(Content(item), depth);
+        line = Indent(box.empty() ? NoTaskBox(std::move(text)) : text, "- " + box, "  ");
       }
       if (!out.empty()) {
         out += "\n";

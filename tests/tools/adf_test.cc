@@ -812,6 +812,28 @@ TEST(AdfToMarkdown, LineBreaksInTextKeepTheParagraphWhole) {
   }
 }
 
+// Only a task item reads as a task: an item of another list whose text starts like a box keeps
+// its brackets as text.
+TEST(AdfToMarkdown, OnlyTaskItemsReadAsTasks) {
+  const auto item = [](const std::string& text) {
+    return Json{{"type", "listItem"}, {"content", {Para({Text(text)})}}};
+  };
+  const Json bullets = {{"type", "bulletList"}, {"content", {item("[ ] x"), item("[x]")}}};
+  const Json numbered = {{"type", "orderedList"}, {"content", {item("[X]\ty")}}};
+  const Json decisions = {{"type", "decisionList"},
+                          {"content", {{{"type", "decisionItem"}, {"content", {Text("[ ] z")}}}}}};
+  const Json tasks = {
+      {"type", "taskList"},
+      {"content",
+       {{{"type", "taskItem"}, {"attrs", {{"state", "TODO"}}}, {"content", {Text("[x] t")}}}}}};
+  const std::string markdown = AdfToMarkdown(Doc({bullets, numbered, decisions, tasks}));
+  EXPECT_THAT(markdown, HasSubstr("- \\[ ] x"));
+  EXPECT_EQ(CountOf(RenderGfmUnsafe(markdown), "<input"), 1U) << markdown;
+  // Read back as markdown, the brackets are the items' text again.
+  const Json again = Converted(markdown);
+  EXPECT_EQ(again["content"][0]["content"][0]["content"][0]["content"][0]["text"], "[ ] x");
+}
+
 // Ordinary text reads as written.
 TEST(AdfToMarkdown, OrdinaryBracketsAndComparisonsReadAsWritten) {
   EXPECT_EQ(AdfToMarkdown(Doc({Para({Text("[WIP] a < b, x [1] y (z)")})})),

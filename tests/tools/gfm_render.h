@@ -9,12 +9,12 @@
 
 namespace tools {
 
-// HTML as a GFM renderer that passes HTML through makes it (autolinks and tables on): what a
-// host showing a tool's text as markdown could make of it.
+// HTML as a GFM renderer that passes HTML through makes it (autolinks, tables and task lists
+// on): what a host showing a tool's text as markdown could make of it.
 inline std::string RenderGfmUnsafe(const std::string& markdown) {
   cmark_gfm_core_extensions_ensure_registered();
   cmark_parser* parser = cmark_parser_new(CMARK_OPT_UNSAFE);
-  for (const char* name : {"autolink", "table", "strikethrough"}) {
+  for (const char* name : {"autolink", "table", "strikethrough", "tasklist"}) {
     cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(name));
   }
   cmark_parser_feed(parser, markdown.data(), markdown.size());
