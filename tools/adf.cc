@@ -906,7 +906,7 @@ class MarkdownRenderer {
         level = std::clamp(attrs["level"].get<int>(), 1, 6);
       }
       return std::string(static_cast<std::size_t>(level), '#') + " " +
-             OneLine(Inlines(content, depth));
+             NoClosingHashes(OneLine(Inlines(content, depth)));
     }
     if (type == "bulletList" || type == "orderedList") {
       return List(node, type == "orderedList", depth);
@@ -983,6 +983,20 @@ class MarkdownRenderer {
                     std::string(marker.size(), ' '));
     }
     return out;
+  }
+
+  // A heading's text that ends in `#`s after a blank (or is only `#`s) would lose them as the
+  // heading's closing sequence: the run gets a backslash.
+  static std::string NoClosingHashes(std::string text) {
+    const std::size_t end = text.find_last_not_of(" \t");
+    if (end == std::string::npos || text[end] != '#') {
+      return text;
+    }
+    const std::size_t before = text.find_last_not_of('#', end);
+    if (before == std::string::npos || text[before] == ' ' || text[before] == '\t') {
+      text.insert(before == std::string::npos ? 0 : before + 1, 1, '\\');
+    }
+    return text;
   }
 
   // A list item's text that starts like a task box (`[ ]`, `[x]`) would read as a task: the

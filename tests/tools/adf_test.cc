@@ -834,6 +834,19 @@ TEST(AdfToMarkdown, OnlyTaskItemsReadAsTasks) {
   EXPECT_EQ(again["content"][0]["content"][0]["content"][0]["content"][0]["text"], "[ ] x");
 }
 
+// A heading keeps the `#`s its text ends in: unescaped, markdown reads them as closing marks.
+TEST(AdfToMarkdown, HeadingsKeepTrailingHashes) {
+  const auto heading = [](const std::string& text) {
+    return Doc({{{"type", "heading"}, {"attrs", {{"level", 2}}}, {"content", {Text(text)}}}});
+  };
+  for (const std::string text : {"Issue #", "Issue ##  ", "#", "C#", "a # b"}) {
+    const std::string markdown = AdfToMarkdown(heading(text));
+    const Json again = Converted(markdown);
+    const std::string trimmed = text.substr(0, text.find_last_not_of(' ') + 1);
+    EXPECT_EQ(again["content"][0]["content"][0]["text"], trimmed) << markdown;
+  }
+}
+
 // Ordinary text reads as written.
 TEST(AdfToMarkdown, OrdinaryBracketsAndComparisonsReadAsWritten) {
   EXPECT_EQ(AdfToMarkdown(Doc({Para({Text("[WIP] a < b, x [1] y (z)")})})),
