@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -801,10 +802,13 @@ std::string StringAttr(const Json& node, const char* name) {
 }
 
 std::string IsoDate(const std::string& timestamp_ms) {
+  // Years 0000 to 9999, the ones a four-digit date can show; any other text is shown as it is.
+  constexpr long long kFirstMs = -62167219200000;  // 0000-01-01T00:00:00Z
+  constexpr long long kLastMs = 253402300799999;   // 9999-12-31T23:59:59.999Z
   long long ms = 0;
-  try {
-    ms = std::stoll(timestamp_ms);
-  } catch (const std::exception&) {
+  const char* const end = timestamp_ms.data() + timestamp_ms.size();
+  const auto [stop, error] = std::from_chars(timestamp_ms.data(), end, ms);
+  if (error != std::errc() || stop != end || ms < kFirstMs || ms > kLastMs) {
     return timestamp_ms;
   }
   const auto days = std::chrono::floor<std::chrono::days>(

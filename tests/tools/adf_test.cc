@@ -940,6 +940,22 @@ TEST(AdfToMarkdown, RendersTablesTaskListsAndInlineNodes) {
             "@Dana Scully 😄 https://x.test/card 2026-01-01 [IN REVIEW]");
 }
 
+// A date is shown as a day of years 0000 to 9999; any other timestamp as it was stored.
+TEST(AdfToMarkdown, DatesOutsideFourDigitYearsShowAsStored) {
+  const auto date = [](const std::string& timestamp) {
+    return AdfToMarkdown(Doc({Para({{{"type", "date"}, {"attrs", {{"timestamp", timestamp}}}}})}));
+  };
+  EXPECT_EQ(date("1767225600000"), "2026-01-01");
+  EXPECT_EQ(date("-62167219200000"), "0000-01-01");
+  EXPECT_EQ(date("253402300799999"), "9999-12-31");
+  EXPECT_EQ(date("253402300800000"), "253402300800000");
+  EXPECT_EQ(date("9223372036854775807"), "9223372036854775807");
+  EXPECT_EQ(date("-9223372036854775808"), "\\-9223372036854775808");  // not a list item
+  EXPECT_EQ(date("99999999999999999999"), "99999999999999999999");
+  EXPECT_EQ(date("12abc"), "12abc");
+  EXPECT_EQ(date(" 12"), "12");  // a paragraph drops its leading blanks
+}
+
 TEST(AdfToMarkdown, UnknownNodesKeepTheirText) {
   const Json adf = Doc({
       {{"type", "panel"},
