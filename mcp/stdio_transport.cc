@@ -189,9 +189,15 @@ void StdioTransport::Dispatch(Message message, std::size_t bytes) {
 
 void StdioTransport::StartCall(Message message, std::size_t bytes) {
   Queued call{Serialize(message.id), std::make_shared<InFlight>(), std::move(message), bytes};
+  bool id_in_use = false;
   {
     std::lock_guard lock(calls_mutex_);
-    if (running_ >= options_.max_concurrent_calls) {
+    // A second request with the id of one still running or queued: its answer and a cancellation
+    // by that id could mean either, so it is refused and the first one goes on.
+    id_in_use = calls_.contains(call.key);
+    if (id_in_use) {
+      // Refused below, outside the lock.
+    } else if (running_ >= options_.max_concurrent_calls) {
       if (queue_.size() < options_.max_queued_calls) {
         calls_[call.key] = call.flight;
         Log()->debug("call_queued id={} queued={}", IdForLog(call.message.id), queue_.size() + 1);
@@ -206,6 +212,13 @@ void StdioTransport::StartCall(Message message, std::size_t bytes) {
       }).detach();
       return;
     }
+  }
+  if (id_in_use) {
+    Log()->warn("call_refused reason=id_in_use id={}", IdForLog(call.message.id));
+    Write(MakeError(call.message.id, rpc::kInvalidRequest,
+                    "this request's id is already used by a request that has not been answered "
+                    "yet; send each request with an id of its own"));
+    return;
   }
   Log()->warn("call_refused reason=queue_full running={} queued={}", options_.max_concurrent_calls,
               options_.max_queued_calls);

@@ -177,6 +177,34 @@ TEST(StdioTransport, CancelledCallGetsNoAnswerAndOthersContinue) {
   EXPECT_EQ(harness.ReadLine(300), "");
 }
 
+// A request with the id of one still running is refused; the first goes on and can still be
+// cancelled by that id.
+TEST(StdioTransport, SecondRequestWithARunningIdIsRefused) {
+  StdioHarness harness;
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+  const std::string slow = R"({"jsonrpc":"2.0","id":"dup","method":"tools/call","params":{)"
+                           R"("name":"slow","arguments":{},"_meta":{"progressToken":"p1"}}})"
+                           "\n";
+  harness.Send(slow);
+  EXPECT_EQ(Json::parse(harness.ReadLine())["method"], "notifications/progress");
+
+  harness.Send(R"({"jsonrpc":"2.0","id":"dup","method":"tools/call","params":{"name":"echo",)"
+               R"("arguments":{"text":"x"}}})"
+               "\n");
+  const Json refused = Json::parse(harness.ReadLine());
+  EXPECT_EQ(refused["id"], "dup");
+  EXPECT_EQ(refused["error"]["code"], rpc::kInvalidRequest);
+
+  harness.Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled",)"
+               R"("params":{"requestId":"dup","reason":"user"}})"
+               "\n");
+  EXPECT_EQ(harness.ReadLine(300), "");
+  // Other requests go on.
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}\n");
+  EXPECT_EQ(Json::parse(harness.ReadLine())["id"], 9);
+}
+
 TEST(StdioTransport, EndOfInputFinishesRunningCallsThenExits) {
   StdioHarness harness;
   harness.Send(std::string(kInitialize) + "\n");
