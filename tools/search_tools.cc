@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "tools/fields.h"
+#include "tools/json_read.h"
 #include "tools/tool_support.h"
 
 namespace tools {
@@ -93,6 +94,33 @@ core::Result<std::vector<std::string>> CheckAfterEmptyAnswer(JiraClient& client,
             fmt::format(" Fix it (validate_jql checks it) and {}.", retry));
   }
   return std::move(check->warnings);
+}
+
+// A note naming the asked fields that none of the issues [begin, end) of `page` has: Jira leaves
+// out a field it does not know (or the caller cannot see), which would otherwise read as a field
+// that is empty everywhere. Empty when each was there, or with no issue to tell by.
+std::string FieldsNoIssueHad(const Json& page, std::size_t begin, std::size_t end,
+                             const std::vector<std::string>& fields) {
+  std::vector<std::string> missing;
+  for (const auto& field : fields) {
+    if (field.starts_with('*') || field == "id" || field == "key") {
+      continue;
+    }
+    bool seen = false;
+    for (std::size_t i = begin; i < end && !seen; ++i) {
+      seen = MemberOrNull(page[i], "fields").contains(field);
+    }
+    if (!seen) {
+      missing.push_back(field);
+    }
+  }
+  if (missing.empty() || begin >= end) {
+    return {};
+  }
+  return fmt::format(
+      "Jira sent no {} for any of these issues: it is not a field id Jira knows, or "
+      "not one these issues have. search_fields finds a field's id.",
+      fmt::join(missing, ", "));
 }
 
 // One line per issue under a header naming the columns once: "key | summary | status ...".
@@ -223,6 +251,11 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   structured["has_more"] = structured.contains("next_cursor");
   if (truncated) {
     structured["truncated"] = true;
+  }
+
+  if (auto note = FieldsNoIssueHad(page, position.offset, index, fields); !note.empty()) {
+    text += "\nNote: " + note;
+    structured["warnings"] = Json::array({std::move(note)});
   }
 
   if (count == 0 && position.token.empty()) {

@@ -175,6 +175,27 @@ TEST(SearchIssues, CarriesJiras410InsteadOfAnEmptyList) {
   }
 }
 
+// Jira leaves out a field it does not know: the reply says so instead of a column of nulls.
+TEST(SearchIssues, SaysWhichAskedFieldsNoIssueHad) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 2, &bodies);
+
+  const auto result = harness.Call(
+      "search_issues", {{"jql", "project = A"}, {"fields", {"summary", "nosuchfield"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json& structured = ToolHarness::Structured(result);
+  ASSERT_EQ(structured["warnings"].size(), 1U);
+  EXPECT_THAT(structured["warnings"][0].get<std::string>(), HasSubstr("no nosuchfield"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Note: Jira sent no nosuchfield"));
+  EXPECT_TRUE(structured["issues"][0]["nosuchfield"].is_null());
+
+  const auto known =
+      harness.Call("search_issues", {{"jql", "project = A"}, {"fields", {"summary"}}});
+  EXPECT_FALSE(ToolHarness::Structured(known).contains("warnings"));
+}
+
 // C6
 TEST(SearchIssues, ReturnsExactlyTheAskedFieldsPlusKeyAndId) {
   ToolHarness harness;
