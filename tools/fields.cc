@@ -222,37 +222,35 @@ std::size_t BacktickRun(std::string_view text, std::size_t at) {
   return end - at;
 }
 
-// Where the first run of backticks that nothing closes starts, or npos. A run opens a code span
-// (or a fence) closed by the next run of the same length; a backslash before a run outside code
-// makes it text. Inside code, backslashes are text.
+// Where the code span (or fence) that the run of backticks at `at` opens ends: just past the next
+// run of the same length, or npos when no run closes it. Inside code, backslashes are text.
+std::size_t CodeEnd(std::string_view text, std::size_t at) {
+  const std::size_t run = BacktickRun(text, at);
+  for (std::size_t close = text.find('`', at + run); close != std::string_view::npos;
+       close = text.find('`', close)) {
+    const std::size_t length = BacktickRun(text, close);
+    if (length == run) {
+      return close + run;
+    }
+    close += length;
+  }
+  return std::string_view::npos;
+}
+
+// Where the first run of backticks that nothing closes starts, or npos. A backslash before a run
+// outside code makes it text.
 std::size_t FirstUnclosedBackticks(std::string_view text) {
   std::size_t at = 0;
   while (at < text.size()) {
     if (text[at] == '\\') {
       at += 2;
-      continue;
-    }
-    if (text[at] != '`') {
+    } else if (text[at] != '`') {
       ++at;
-      continue;
-    }
-    const std::size_t run = BacktickRun(text, at);
-    std::size_t close = at + run;
-    while (close < text.size()) {
-      close = text.find('`', close);
-      if (close == std::string_view::npos) {
-        return at;
-      }
-      const std::size_t length = BacktickRun(text, close);
-      if (length == run) {
-        break;
-      }
-      close += length;
-    }
-    if (close >= text.size()) {
+    } else if (const std::size_t end = CodeEnd(text, at); end != std::string_view::npos) {
+      at = end;
+    } else {
       return at;
     }
-    at = close + run;
   }
   return std::string_view::npos;
 }
@@ -268,6 +266,38 @@ std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes) {
     }
   }
   return cut;
+}
+
+std::string InertText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const char c = text[at];
+    if (c == '\\') {
+      out.append(text.substr(at, 2));
+      at += 2;
+    } else if (c == '`') {
+      const std::size_t run = BacktickRun(text, at);
+      const std::size_t end = CodeEnd(text, at);
+      if (end != std::string_view::npos) {
+        out.append(text.substr(at, end - at));  // code, kept as it is
+        at = end;
+      } else {
+        for (std::size_t i = 0; i < run; ++i) {
+          out += "\\`";
+        }
+        at += run;
+      }
+    } else {
+      if (c == ']' && at + 1 < text.size() && text[at + 1] == ':') {
+        out += '\\';
+      }
+      out += c;
+      ++at;
+    }
+  }
+  return out;
 }
 
 bool CapStrings(Json& value, std::size_t max_bytes) {

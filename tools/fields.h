@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tools {
@@ -44,5 +45,12 @@ std::string Utf8Prefix(const std::string& text, std::size_t max_bytes);
 // code block the cut would leave open. An open one would read as text, and code is not escaped
 // the way text is (a link written in code would be live). Only shorter, never longer.
 std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes);
+
+// `text` with what would reach past it into markdown around it made text: a run of backticks
+// that nothing in it closes (it would pair with code further on, whose text would then read as
+// markdown) and `]:` (a link definition, which would make a link of a `[label]` anywhere in the
+// reply). Markdown read back from ADF holds neither, so it reads as before; this is for the
+// plain-text values (summary, labels, names) written beside it.
+std::string InertText(std::string_view text);
 
 }  // namespace tools

@@ -32,7 +32,7 @@ std::string Indented(const Json& value) {
   if (!value.is_string()) {
     return ValueText(value);
   }
-  std::string text = value.get<std::string>();
+  std::string text = InertText(value.get<std::string>());
   for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 3)) {
     text.replace(at, 1, "\n  ");
   }
@@ -101,7 +101,7 @@ std::string IssueText(const Json& issue, const std::string& url) {
       long_values += entries;
     } else if (value.is_string() &&
                value.get_ref<const std::string&>().find('\n') != std::string::npos) {
-      long_values += fmt::format("\n\n{}:\n{}", name, value.get<std::string>());
+      long_values += fmt::format("\n\n{}:\n{}", name, InertText(value.get<std::string>()));
     } else {
       text += fmt::format("\n{}: {}", name, ValueText(value, 2000));
     }

@@ -489,7 +489,7 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
   if (text.size() > max_bytes) {
     text = MarkdownPrefix(text, max_bytes) + "…";
   }
-  return text;
+  return InertText(text);
 }
 
 std::string IssueLine(const Json& issue, std::size_t max_value_bytes) {

@@ -134,6 +134,18 @@ TEST(Utf8Prefix, NeverSplitsACharacter) {
   EXPECT_EQ(Utf8Prefix(text, 99), text);
 }
 
+// Plain text keeps to itself: its unclosed backticks and `]:` are text; code and escapes stay.
+TEST(InertText, LeavesNothingOpenForTheTextAround) {
+  EXPECT_EQ(InertText("tick ` here"), "tick \\` here");
+  EXPECT_EQ(InertText("a ``b` c"), "a \\`\\`b\\` c");
+  EXPECT_EQ(InertText("a `b` c \\` d"), "a `b` c \\` d");
+  EXPECT_EQ(InertText("[ok]: /x"), "[ok\\]: /x");
+  EXPECT_EQ(InertText("`a]:b` [c\\]: d"), "`a]:b` [c\\]: d");
+  for (const std::string text : {"tick ` here", "[ok]: /x", "a ```b`` c", "x\\"}) {
+    EXPECT_EQ(InertText(InertText(text)), InertText(text)) << text;
+  }
+}
+
 // A cut inside code ends before the code: left open, the code would read as text, unescaped.
 TEST(MarkdownPrefix, EndsBeforeCodeTheCutWouldLeaveOpen) {
   const std::string span = "see `[x](/evil/s)` and more";

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/tools/gfm_render.h"
 #include "tests/tools/tool_harness.h"
 #include "tools/adf.h"
 
@@ -93,6 +94,42 @@ TEST(GetIssue, DefaultFieldsRenderRichTextAsMarkdown) {
   EXPECT_THAT(text, HasSubstr("A-1 · Crash on start"));
   EXPECT_THAT(text, HasSubstr("https://acme.atlassian.net/browse/A-1"));
   EXPECT_THAT(text, HasSubstr("description:\n## Steps\n\n1. open"));
+}
+
+// Plain-text values stand beside the markdown of rich text in one reply: a backtick in a summary
+// or label cannot pair with code further on (whose text would then read as markdown), and a
+// `[label]:` in them cannot define a link for a `[label]` elsewhere.
+TEST(GetIssue, PlainTextValuesCannotReachIntoTheRichText) {
+  ToolHarness harness;
+  const Json code = {{"type", "text"}, {"text", "[x](/evil/c)"}, {"marks", {{{"type", "code"}}}}};
+  const Json status = {{"type", "status"}, {"attrs", {{"text", "ok"}}}};
+  const Json issue = {
+      {"id", "1"},
+      {"key", "A-1"},
+      {"fields",
+       {{"summary", "tick ` here"},
+        {"labels", {"lab`el", "[ok]: /evil/d"}},
+        {"customfield_1", "line one\n\n[ok]: /evil/e\n\nline ` three"},
+        {"description",
+         {{"type", "doc"},
+          {"version", 1},
+          {"content",
+           {{{"type", "paragraph"},
+             {"content", {{{"type", "text"}, {"text", "run "}}, code, status}}}}}}}}}};
+  harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, issue.dump());
+
+  const auto result = harness.Call(
+      "get_issue",
+      {{"issue_key", "A-1"}, {"fields", {"summary", "labels", "customfield_1", "description"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  const std::string html = RenderGfmUnsafe(text);
+  EXPECT_EQ(CountOf(html, "<a "), 1U) << html;  // the issue's address alone
+  EXPECT_EQ(CountOf(html, "href=\"/evil"), 0U) << html;
+  EXPECT_THAT(text, HasSubstr("`[x](/evil/c)`"));  // the code itself reads as code
+  // The structured values stay as Jira holds them.
+  EXPECT_EQ(ToolHarness::Structured(result)["summary"], "tick ` here");
 }
 
 TEST(GetIssue, NotFoundTellsTheAgentWhatToCheck) {
