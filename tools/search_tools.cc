@@ -123,6 +123,38 @@ std::string FieldsNoIssueHad(const Json& page, std::size_t begin, std::size_t en
       fmt::join(missing, ", "));
 }
 
+// The error for an issue whose answer alone, with the asked fields, passes the size cap: it names
+// the issue and gives a cursor past it, both from the same place asked for with its summary only.
+core::Status OneIssueTooLarge(JiraClient& client, const mcp::CallContext& context,
+                              JiraRequest request, const SearchPosition& position,
+                              const std::string& binding, const core::Status& too_large) {
+  std::string which = "a single issue";
+  std::string past;
+  request.body->at("fields") = Json::array({"summary"});
+  if (auto light = client.Call(context, request); light.ok()) {
+    const Json& issues = MemberOrNull(light->body, "issues");
+    if (issues.is_array() && position.offset < issues.size()) {
+      which = ValueOr(issues[position.offset], "key", which);
+    }
+    const std::string next_token = ValueOr(light->body, "nextPageToken", "");
+    if (!next_token.empty() && !ValueOr(light->body, "isLast", false)) {
+      past = fmt::format(
+          " To go on after it, pass cursor \"{}\".",
+          EncodeSiteCursor(
+              {{"t", next_token}, {"o", 0}, {"m", position.reply_size}, {"n", position.reply_size}},
+              binding, light->site));
+    }
+  }
+  return core::Status(
+      core::Code::kResourceExhausted,
+      fmt::format("Searching issues: Jira's answer for {} alone, with these fields, is larger "
+                  "than this server reads. Read it with get_issue (its comments with "
+                  "list_comments), or search without heavy fields (comment, description, "
+                  "\"*all\").{}",
+                  which, past),
+      too_large.detail());
+}
+
 // One line per issue under a header naming the columns once: "key | summary | status ...".
 std::string TableRow(const Json& issue, const std::vector<std::string>& columns) {
   std::string row = ValueOr(issue, "key", "");
@@ -198,11 +230,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     response = client.Call(context, request);
   }
   if (!response.ok() && AnswerTooLarge(response.status())) {
-    return core::Status(core::Code::kResourceExhausted,
-                        "Searching issues: Jira's answer for a single issue is larger than this "
-                        "server reads. Ask for fewer or lighter fields (leave out comment, "
-                        "description or \"*all\"), or read that issue with get_issue.",
-                        response.status().detail());
+    return OneIssueTooLarge(client, context, request, position, binding, response.status());
   }
   if (!response.ok()) {
     return response.status().WithContext("Searching issues");

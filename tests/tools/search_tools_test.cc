@@ -144,20 +144,42 @@ TEST(SearchIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
   EXPECT_EQ(sizes, (std::vector<int>{20, 5, 20, 5}));
 }
 
-// One issue alone past the cap: the advice names what can read it.
-TEST(SearchIssues, OneIssueTooLargeAloneSaysWhatReadsIt) {
+// One issue alone past the cap: the error names it, says what can read it, and gives a cursor
+// past it.
+TEST(SearchIssues, OneIssueTooLargeAloneIsNamedAndCanBeSteppedOver) {
   ToolHarness harness;
-  std::vector<int> sizes;
-  harness.env.http->OnCall("POST", SearchUrl(), [&sizes](const core::HttpRequest& request) {
-    sizes.push_back(Json::parse(request.body)["maxResults"].get<int>());
-    return PastSizeCap(request);
+  std::vector<Json> bodies;
+  harness.env.http->OnCall("POST", SearchUrl(), [&bodies](const core::HttpRequest& request) {
+    const Json body = Json::parse(request.body);
+    bodies.push_back(body);
+    if (body["fields"] != Json{"summary"}) {
+      return PastSizeCap(request);
+    }
+    const Json page = {{"issues", {IssueJson(7)}}, {"isLast", false}, {"nextPageToken", "p8"}};
+    return core::Result<core::HttpResponse>(
+        core::HttpResponse{200, {{"Content-Type", "application/json"}}, page.dump()});
   });
 
-  const auto alone = harness.Call("search_issues", {{"jql", "project = A"}, {"max_results", 8}});
+  const auto alone = harness.Call(
+      "search_issues", {{"jql", "project = A"}, {"fields", {"comment"}}, {"max_results", 8}});
 
   ASSERT_TRUE(alone.is_error);
-  EXPECT_EQ(sizes, (std::vector<int>{8, 2, 1}));
-  EXPECT_THAT(ToolHarness::TextOf(alone), HasSubstr("get_issue"));
+  ASSERT_EQ(bodies.size(), 4U);  // 8, 2 and 1 with the comments, then 1 with the summary
+  EXPECT_EQ(bodies[2]["maxResults"], 1);
+  EXPECT_EQ(bodies[3]["maxResults"], 1);
+  const std::string text = ToolHarness::TextOf(alone);
+  EXPECT_THAT(text, HasSubstr("A-7 alone"));
+  EXPECT_THAT(text, HasSubstr("get_issue"));
+  const std::size_t start = text.find("pass cursor \"");
+  ASSERT_NE(start, std::string::npos) << text;
+  const std::size_t from = start + std::string_view("pass cursor \"").size();
+  const std::string cursor = text.substr(from, text.find('"', from) - from);
+
+  harness.Call("search_issues",
+               {{"jql", "project = A"}, {"fields", {"comment"}}, {"cursor", cursor}});
+  ASSERT_GT(bodies.size(), 4U);
+  EXPECT_EQ(bodies[4]["nextPageToken"], "p8");
+  EXPECT_EQ(bodies[4]["maxResults"], 8);
 }
 
 TEST(SearchIssues, CarriesJiras410InsteadOfAnEmptyList) {
