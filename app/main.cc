@@ -10,6 +10,7 @@
 #include "app/runtime.h"
 #include "app/settings.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "mcp/server.h"
 #include "mcp/stdio_transport.h"
 #include "sandbox/sandbox_server.h"
@@ -82,6 +83,7 @@ int Serve(const app::Settings& settings) {
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a closed pipe is an error return from write(), not a crash
+  core::LimitRetainedMemory();
   if (argc > 1 && std::string(argv[1]) == "sandbox") {
     return sandbox::Main(argc - 1, argv + 1);
   }

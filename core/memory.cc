@@ -19,6 +19,13 @@ int places_taken = 0;
 
 }  // namespace
 
+void LimitRetainedMemory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(kMmapThresholdBytes));
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(kTrimThresholdBytes));
+#endif
+}
+
 void ReleaseFreeMemory() {
 #if defined(__GLIBC__)
   malloc_trim(0);

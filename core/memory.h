@@ -13,6 +13,17 @@ namespace core {
 // answer from Jira this large does the same once parsed.
 inline constexpr std::size_t kLargeRequestBytes = std::size_t{256} * 1024;
 
+// glibc raises its thresholds after a large block is freed: blocks up to twice that size then
+// come from the arenas, and an arena's free top is kept up to twice that again (up to 64 MiB
+// each). A thread's arena other than the main one gives its top back only then, not on
+// malloc_trim: after a burst of large answers on several threads, the process kept some 150 MiB
+// it no longer used. LimitRetainedMemory (once, at start) fixes both thresholds: a block of
+// kMmapThresholdBytes or more is mapped on its own and unmapped when freed, and an arena's top
+// goes back past kTrimThresholdBytes.
+inline constexpr std::size_t kMmapThresholdBytes = std::size_t{256} * 1024;
+inline constexpr std::size_t kTrimThresholdBytes = std::size_t{1} << 20;
+void LimitRetainedMemory();
+
 // Returns the memory that is free in the allocator's arenas to the system (glibc's malloc_trim),
 // so that a burst of large requests does not keep the process at its peak once they are done.
 // Costs a walk over the free memory: call it after large requests only.
