@@ -185,18 +185,26 @@ core::Status ValidateObject(const Json& schema, const Json& value, const PathSte
   return core::Status::Ok();
 }
 
-// minimum/maximum, minLength/maxLength or minItems/maxItems against `measure`.
+// "be at least 3", "have at most 1 item", "have at least 2 characters".
+std::string Bound(const char* relation, const Json& bound, const char* unit) {
+  if (*unit == '\0') {
+    return fmt::format("be {} {}", relation, bound.dump());
+  }
+  return fmt::format("have {} {} {}{}", relation, bound.dump(), unit,
+                     bound.get<double>() == 1 ? "" : "s");
+}
+
+// minimum/maximum, minLength/maxLength or minItems/maxItems against `measure`; `unit` is what
+// is counted, singular ("" for a number's own value).
 core::Status CheckRange(const Json& schema, const PathStep* path, double measure,
                         const char* min_key, const char* max_key, const char* unit) {
   const Json& low = Keyword(schema, min_key);
   if (low.is_number() && measure < low.get<double>()) {
-    return Fail(path, fmt::format("must {} at least {}{}", *unit == '\0' ? "be" : "have",
-                                  low.dump(), unit));
+    return Fail(path, "must " + Bound("at least", low, unit));
   }
   const Json& high = Keyword(schema, max_key);
   if (high.is_number() && measure > high.get<double>()) {
-    return Fail(path, fmt::format("must {} at most {}{}", *unit == '\0' ? "be" : "have",
-                                  high.dump(), unit));
+    return Fail(path, "must " + Bound("at most", high, unit));
   }
   return core::Status::Ok();
 }
@@ -207,11 +215,11 @@ core::Status ValidateBounds(const Json& schema, const Json& value, const PathSte
   }
   if (value.is_string()) {
     const auto length = static_cast<double>(value.get_ref<const std::string&>().size());
-    return CheckRange(schema, path, length, "minLength", "maxLength", " characters");
+    return CheckRange(schema, path, length, "minLength", "maxLength", "character");
   }
   if (value.is_array()) {
     return CheckRange(schema, path, static_cast<double>(value.size()), "minItems", "maxItems",
-                      " items");
+                      "item");
   }
   return core::Status::Ok();
 }

@@ -802,7 +802,10 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
     if (!body.ok()) {
       Log()->warn("jira bad_body request_id={} path={} status={}", context.request_id(), path,
                   response->status);
-      if (request.method == "GET" || request.method == "HEAD") {
+      // A read (a POST that only reads is marked idempotent) changed nothing to check.
+      const bool read = request.method == "GET" || request.method == "HEAD" ||
+                        (request.method == "POST" && request.idempotent.value_or(false));
+      if (read) {
         return body.status();
       }
       // The write took effect: an agent told only that the call failed would repeat it.

@@ -61,6 +61,22 @@ TEST(ValidateArguments, NamesTheArgumentAndTheFix) {
   EXPECT_EQ(choice.message(), R"(argument 'order' must be one of ["asc","desc"])");
 }
 
+// Lengths and counts read as English: one character, two items.
+TEST(ValidateArguments, CountsAreSingularOrPlural) {
+  const Json schema = Json::parse(R"({"type":"object","properties":{
+      "key":{"type":"string","minLength":1,"maxLength":3},
+      "ids":{"type":"array","items":{"type":"string"},"minItems":1,"maxItems":2}}})");
+
+  EXPECT_EQ(ValidateArguments(schema, {{"key", ""}}).message(),
+            "argument 'key' must have at least 1 character");
+  EXPECT_EQ(ValidateArguments(schema, {{"key", "abcd"}}).message(),
+            "argument 'key' must have at most 3 characters");
+  EXPECT_EQ(ValidateArguments(schema, {{"ids", Json::array()}}).message(),
+            "argument 'ids' must have at least 1 item");
+  EXPECT_EQ(ValidateArguments(schema, {{"ids", {"a", "b", "c"}}}).message(),
+            "argument 'ids' must have at most 2 items");
+}
+
 // Tools read integers as int64: a larger one would wrap (2^63 became board -2^63).
 TEST(ValidateArguments, AnIntegerIsWithinInt64) {
   const Json schema =

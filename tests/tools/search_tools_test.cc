@@ -182,6 +182,18 @@ TEST(SearchIssues, OneIssueTooLargeAloneIsNamedAndCanBeSteppedOver) {
   EXPECT_EQ(bodies[4]["maxResults"], 8);
 }
 
+// A search is a POST that only reads: an unreadable answer changed nothing to check.
+TEST(SearchIssues, AnUnreadableAnswerIsNotToldAsAWrite) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", SearchUrl(), 200, "<html>proxy</html>");
+
+  const auto result = harness.Call("search_issues", {{"jql", "project = A"}});
+
+  ASSERT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("accepted")));
+  EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("Check what the change did")));
+}
+
 TEST(SearchIssues, CarriesJiras410InsteadOfAnEmptyList) {
   ToolHarness harness;
   harness.env.http->OnJson(
