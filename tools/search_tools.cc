@@ -181,6 +181,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     return resolved.status();
   }
   const std::vector<std::string>& fields = *resolved;
+  const bool every_field = WantsAll(asked);
   const int max_results = ValueOr(arguments, "max_results", 20);
   const std::string binding = fmt::format("search_issues\n{}\n{}", jql, fmt::join(fields, ","));
 
@@ -257,7 +258,8 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
       break;
     }
     used += size;
-    text += "\n" + TableRow(issue, asked);
+    // "*all" names no column: each issue is a line of its own fields instead.
+    text += "\n" + (every_field ? IssueLine(issue) : TableRow(issue, asked));
     issues.push_back(std::move(issue));
   }
 
@@ -309,7 +311,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   if (truncated) {
     head += " " + BudgetMarker("long values were cut");
   }
-  if (count > 0) {
+  if (count > 0 && !every_field) {
     head += fmt::format("\nkey | {}", fmt::join(asked, " | "));
   }
   return mcp::ToolResult::Success(head + text, std::move(structured));

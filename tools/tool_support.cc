@@ -494,13 +494,11 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
 
 std::string IssueLine(const Json& issue, std::size_t max_value_bytes) {
   std::string line = ValueText(issue.value("key", Json()), max_value_bytes);
+  if (issue.contains("summary")) {
+    line += " · " + ValueText(issue["summary"], max_value_bytes);
+  }
   for (const auto& [name, value] : issue.items()) {
-    if (name == "id" || name == "key") {
-      continue;
-    }
-    if (name == "summary") {
-      line += " · " + ValueText(value, max_value_bytes);
-    } else {
+    if (name != "id" && name != "key" && name != "summary") {
       line += fmt::format(" · {}: {}", name, ValueText(value, max_value_bytes));
     }
   }

@@ -208,7 +208,8 @@ std::size_t TrimToBudget(Json& entries, std::size_t& size, std::size_t budget);
 // markdown that reads back safely (AdfToMarkdown), and a line of it stays so.
 std::string ValueText(const Json& value, std::size_t max_bytes = 300);
 
-// "KEY-1 · summary · status: Done · …" for a flattened issue.
+// "KEY-1 · summary · status: Done · …" for a flattened issue: the summary first, then the other
+// fields by name.
 std::string IssueLine(const Json& issue, std::size_t max_value_bytes = 200);
 
 // What the markdown of one call may take in all, across its rich-text values (a bulk create

@@ -194,6 +194,21 @@ TEST(SearchIssues, AnUnreadableAnswerIsNotToldAsAWrite) {
   EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("Check what the change did")));
 }
 
+// "*all" is no column: the text shows each issue's fields, as structuredContent does.
+TEST(SearchIssues, AllFieldsReadInTheTextToo) {
+  ToolHarness harness;
+  std::vector<Json> bodies;
+  ServeMatches(harness, 2, &bodies);
+
+  const auto result = harness.Call("search_issues", {{"jql", "project = A"}, {"fields", {"*all"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, Not(HasSubstr("*all")));
+  EXPECT_THAT(text, HasSubstr("A-1 · Issue 1 · "));
+  EXPECT_THAT(text, HasSubstr("assignee: Ann"));
+}
+
 TEST(SearchIssues, CarriesJiras410InsteadOfAnEmptyList) {
   ToolHarness harness;
   harness.env.http->OnJson(
