@@ -13,6 +13,8 @@ namespace tools {
 namespace {
 
 constexpr std::size_t kCommentCap = 8000;
+// A worklog's comment in its line of text, on that line (structuredContent has up to kCommentCap).
+constexpr std::size_t kWorklogLineCommentBytes = 500;
 
 // A comment as list_comments answers it. Jira can send a comment without a body (absent or
 // null, e.g. one whose text was removed) or without a date: such a comment has no `body` (or
@@ -232,9 +234,13 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
       }
     }
     CapStrings(summary, kCommentCap);
-    lines.push_back(fmt::format("\n{} {} {}", ValueText(summary.value("started", Json())),
-                                ValueText(summary["author"]),
-                                ValueText(summary.value("timeSpent", Json()))));
+    std::string line =
+        fmt::format("\n{} {} {}", ValueText(summary.value("started", Json())),
+                    ValueText(summary["author"]), ValueText(summary.value("timeSpent", Json())));
+    if (const Json& comment = summary["comment"]; comment.is_string() && !comment.empty()) {
+      line += ": " + ValueText(comment, kWorklogLineCommentBytes);
+    }
+    lines.push_back(std::move(line));
     worklogs.push_back(std::move(summary));
   }
   return OffsetPageReply(*page, *response, "worklogs", "worklog", std::move(worklogs),

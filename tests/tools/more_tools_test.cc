@@ -343,6 +343,21 @@ TEST(ListWorklogs, HandlesAWorklogWithoutStartOrTimeSpent) {
   EXPECT_FALSE(worklog.contains("timeSpent"));
 }
 
+// The text shows what a worklog says, not only when and how long.
+TEST(ListWorklogs, TheTextHoldsEachComment) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", Api("/issue/A-1/worklog"), 200,
+      R"({"total":1,"worklogs":[{"id":"5","started":"2026-01-01","timeSpent":"1h",
+          "comment":{"type":"doc","version":1,"content":[{"type":"paragraph",
+          "content":[{"type":"text","text":"Reviewed the fix"}]}]}}]})");
+
+  const auto result = harness.Call("list_worklogs", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("2026-01-01 - 1h: Reviewed the fix"));
+}
+
 TEST(DeleteComment, IsDestructiveAndEmptyAnswersAreSuccess) {
   ToolHarness harness;
   harness.env.http->OnJson("DELETE", Api("/issue/A-1/comment/9"), 204, "");
