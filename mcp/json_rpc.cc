@@ -144,7 +144,17 @@ Json MakeNotification(std::string method, Json params) {
 }
 
 std::string Serialize(const Json& message) {
-  return message.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+  std::string text = message.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+  // U+2028 and U+2029 (E2 80 A8/A9, only ever inside a string here) as escapes: readers that
+  // split lines on every Unicode line break would cut the message there.
+  for (std::size_t at = text.find("\xE2\x80"); at != std::string::npos;
+       at = text.find("\xE2\x80", at + 1)) {
+    const char last = at + 2 < text.size() ? text[at + 2] : '\0';
+    if (last == '\xA8' || last == '\xA9') {
+      text.replace(at, 3, last == '\xA8' ? "\\u2028" : "\\u2029");
+    }
+  }
+  return text;
 }
 
 std::string IdForLog(const Json& id) { return id.is_null() ? "-" : Serialize(id); }

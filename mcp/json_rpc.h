@@ -73,7 +73,8 @@ Json MakeResult(const Json& id, Json result);
 Json MakeError(const Json& id, int code, std::string message, Json data = nullptr);
 Json MakeNotification(std::string method, Json params);
 
-// Compact serialization that never throws: invalid UTF-8 from upstream is replaced with U+FFFD.
+// Compact serialization that never throws: invalid UTF-8 from upstream is replaced with U+FFFD,
+// and U+2028 and U+2029 are written as escapes, so that a message is one line for any reader.
 std::string Serialize(const Json& message);
 
 // The id as short text for logs ("7", "\"abc\"").

@@ -128,5 +128,18 @@ TEST(JsonRpc, SerializesUnicodeIntactAndReplacesInvalidBytes) {
   EXPECT_EQ(Serialize(Json{{"t", std::string("a\xff")}}), "{\"t\":\"a\xEF\xBF\xBD\"}");
 }
 
+// A message is one line for readers that end lines at U+2028 and U+2029 too.
+TEST(Serialize, WritesUnicodeLineBreaksAsEscapes) {
+  const Json message = {{"text",
+                         "a\xE2\x80\xA8"
+                         "b\xE2\x80\xA9"
+                         "c\xE2\x82\xAC"}};
+
+  const std::string line = Serialize(message);
+
+  EXPECT_EQ(line, "{\"text\":\"a\\u2028b\\u2029c\xE2\x82\xAC\"}");
+  EXPECT_EQ(Json::parse(line), message);
+}
+
 }  // namespace
 }  // namespace mcp
