@@ -1132,15 +1132,25 @@ class MarkdownRenderer {
     } else {
       text = linked ? LinkText(text) : NoLinkSyntax(text);
     }
-    if (has("strike")) {
-      text = "~~" + text + "~~";
+    // Blanks at either end stay outside the markup: `*a *` would read as stars, not emphasis.
+    const std::size_t first = text.find_first_not_of(" \t");
+    const std::size_t end = first == std::string::npos ? 0 : text.find_last_not_of(" \t") + 1;
+    const std::string lead = text.substr(0, first == std::string::npos ? text.size() : first);
+    const std::string trail = text.substr(std::max(end, lead.size()));
+    std::string core = text.substr(lead.size(), end > lead.size() ? end - lead.size() : 0);
+    if (EndsUnescaped(core, '\\')) {
+      core += '\\';  // a backslash the blank kept from escaping the closing mark
     }
-    if (has("em")) {
-      text = "*" + text + "*";
+    if (!core.empty() && has("strike")) {
+      core = "~~" + core + "~~";
     }
-    if (has("strong")) {
-      text = "**" + text + "**";
+    if (!core.empty() && has("em")) {
+      core = "*" + core + "*";
     }
+    if (!core.empty() && has("strong")) {
+      core = "**" + core + "**";
+    }
+    text = lead + core + trail;
     return linked ? fmt::format("[{}]({})", text, LinkDestination(href)) : text;
   }
 

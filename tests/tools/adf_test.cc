@@ -847,6 +847,25 @@ TEST(AdfToMarkdown, HeadingsKeepTrailingHashes) {
   }
 }
 
+// Emphasis keeps blanks at its ends outside its marks, so that it still reads as emphasis.
+TEST(AdfToMarkdown, MarksKeepBlanksOutside) {
+  const auto marked = [](const std::string& text, const std::vector<std::string>& types) {
+    Json marks = Json::array();
+    for (const auto& type : types) {
+      marks.push_back({{"type", type}});
+    }
+    return AdfToMarkdown(Doc({Para({Text("x"), Text(text, marks), Text("y")})}));
+  };
+  EXPECT_EQ(marked(" a ", {"strong", "em"}), "x ***a*** y");
+  EXPECT_EQ(marked("a\\ ", {"em"}), "x*a\\\\* y");
+  EXPECT_EQ(marked("  ", {"strike"}), "x  y");
+  for (const std::string text : {" a ", "a\\ ", "b  "}) {
+    const std::string html = RenderGfmUnsafe(marked(text, {"strong", "em", "strike"}));
+    EXPECT_EQ(CountOf(html, "<em>"), 1U) << html;
+    EXPECT_EQ(CountOf(html, "<del>"), 1U) << html;
+  }
+}
+
 // Ordinary text reads as written.
 TEST(AdfToMarkdown, OrdinaryBracketsAndComparisonsReadAsWritten) {
   EXPECT_EQ(AdfToMarkdown(Doc({Para({Text("[WIP] a < b, x [1] y (z)")})})),

@@ -291,7 +291,7 @@ TEST(ListComments, RendersBodiesAsMarkdownAndPages) {
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   EXPECT_EQ(harness.env.http->RequestsTo("/comment").front().url,
             Api("/issue/A-1/comment?startAt=0&maxResults=1&orderBy=created"));
-  EXPECT_EQ(ToolHarness::Structured(result)["comments"][0]["body"], "**hi **@Bob");
+  EXPECT_EQ(ToolHarness::Structured(result)["comments"][0]["body"], "**hi** @Bob");
   EXPECT_TRUE(ToolHarness::Structured(result)["has_more"].get<bool>());
 }
 
