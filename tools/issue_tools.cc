@@ -20,6 +20,8 @@ std::vector<std::string> DefaultIssueFields() {
           "labels",  "created", "updated",   "parent",   "description"};
 }
 constexpr std::size_t kIssueValueCap = 20000;
+// A longer text value is shown as a block of its own, not on a "name: value" line.
+constexpr std::size_t kInlineValueBytes = 300;
 constexpr std::size_t kMaxBulk = 50;
 
 std::string IssuePath(const std::string& key, const std::vector<std::string>& fields) {
@@ -100,7 +102,9 @@ std::string IssueText(const Json& issue, const std::string& url) {
     if (std::string entries = EntryLines(name, value); !entries.empty()) {
       long_values += entries;
     } else if (value.is_string() &&
-               value.get_ref<const std::string&>().find('\n') != std::string::npos) {
+               (value.get_ref<const std::string&>().find('\n') != std::string::npos ||
+                value.get_ref<const std::string&>().size() > kInlineValueBytes)) {
+      // As structuredContent has it (within kIssueValueCap), not cut to a line.
       long_values += fmt::format("\n\n{}:\n{}", name, InertText(value.get<std::string>()));
     } else {
       text += fmt::format("\n{}: {}", name, ValueText(value, 2000));
@@ -342,7 +346,10 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   std::string text =
       IssueText(issue, JiraClient::BrowseUrl(response->site, issue.value("key", key)));
   if (value_cut) {
-    text += "\n[long values were truncated]";
+    text += fmt::format(
+        "\n[long values were truncated: this server reads {} bytes of one value at most; the "
+        "rest is in Jira, at the issue's address]",
+        kIssueValueCap);
   }
   const std::string cuts = fmt::format("{}", fmt::join(omitted.phrases, "; "));
   if (omitted.budget_cut) {

@@ -132,6 +132,26 @@ TEST(GetIssue, PlainTextValuesCannotReachIntoTheRichText) {
   EXPECT_EQ(ToolHarness::Structured(result)["summary"], "tick ` here");
 }
 
+// A long value on one line reads in the text as far as in structuredContent, and the cut says
+// where the rest is.
+TEST(GetIssue, ALongOneLineValueReadsAsFarAsItsStructuredValue) {
+  ToolHarness harness;
+  const Json issue = {{"id", "1"},
+                      {"key", "A-1"},
+                      {"fields", {{"summary", "S"}, {"environment", std::string(30000, 'e')}}}};
+  harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, issue.dump());
+
+  const auto result =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"summary", "environment"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("\n\nenvironment:\n" + std::string(19000, 'e')));
+  EXPECT_THAT(text, HasSubstr("the rest is in Jira"));
+  EXPECT_THAT(ToolHarness::Structured(result)["environment"].get<std::string>(),
+              HasSubstr("[truncated, 10000 more bytes]"));
+}
+
 TEST(GetIssue, NotFoundTellsTheAgentWhatToCheck) {
   ToolHarness harness;
   harness.env.http->OnJson(
