@@ -346,11 +346,33 @@ core::Result<mcp::ToolResult> CountIssues(JiraClient& client, const Json& argume
   return mcp::ToolResult::Success(std::move(text), {{"count", count}, {"approximate", true}});
 }
 
+// True for JQL with no search condition: blank, or only an ORDER BY clause. Jira parses it, but
+// its search and count refuse it ("Unbounded JQL queries are not allowed here").
+bool Unbounded(std::string_view jql) {
+  constexpr std::string_view kBlanks = " \t\r\n";
+  std::vector<std::string> words;  // the first two, lower case
+  for (std::size_t at = 0; words.size() < 2;) {
+    const std::size_t start = jql.find_first_not_of(kBlanks, at);
+    if (start == std::string_view::npos) {
+      break;
+    }
+    at = std::min(jql.find_first_of(kBlanks, start), jql.size());
+    words.push_back(Lower(std::string(jql.substr(start, at - start))));
+  }
+  return words.empty() || (words.size() == 2 && words[0] == "order" && words[1] == "by");
+}
+
 core::Result<mcp::ToolResult> ValidateJql(JiraClient& client, const Json& arguments,
                                           const mcp::CallContext& context) {
-  auto check = CheckJql(client, context, arguments, StringArg(arguments, "jql"), "strict");
+  const std::string jql = StringArg(arguments, "jql");
+  auto check = CheckJql(client, context, arguments, jql, "strict");
   if (!check.ok()) {
     return check.status();
+  }
+  if (check->errors.empty() && Unbounded(jql)) {
+    check->warnings.emplace_back(
+        "It has no search condition: search_issues and count_issues refuse such a query (Jira "
+        "allows no unbounded search). Add one, such as project = KEY.");
   }
   const bool valid = check->errors.empty();
   std::string text = valid ? "The JQL is valid." : "The JQL is not valid:";

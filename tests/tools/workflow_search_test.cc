@@ -203,6 +203,25 @@ TEST(ValidateJql, ReportsErrorsAndWarnings) {
             Api("/jql/parse?validation=strict"));
 }
 
+// Jira parses a query with no condition, but its search refuses it: the check says so.
+TEST(ValidateJql, WarnsThatAQueryWithoutAConditionCannotBeSearched) {
+  ToolHarness harness;
+  for (int i = 0; i < 3; ++i) {
+    harness.env.http->OnJson("POST", Api("/jql/parse"), 200, R"({"queries":[{"query":"q"}]})");
+  }
+
+  const auto order_only = harness.Call("validate_jql", {{"jql", "  ORDER  by created DESC"}});
+  const auto bounded = harness.Call("validate_jql", {{"jql", "project = A ORDER BY created"}});
+  const auto ordered_field = harness.Call("validate_jql", {{"jql", "orderly = 1"}});
+
+  ASSERT_FALSE(order_only.is_error) << ToolHarness::TextOf(order_only);
+  EXPECT_TRUE(ToolHarness::Structured(order_only)["valid"].get<bool>());
+  ASSERT_EQ(ToolHarness::Structured(order_only)["warnings"].size(), 1U);
+  EXPECT_THAT(ToolHarness::TextOf(order_only), HasSubstr("no search condition"));
+  EXPECT_TRUE(ToolHarness::Structured(bounded)["warnings"].empty());
+  EXPECT_TRUE(ToolHarness::Structured(ordered_field)["warnings"].empty());
+}
+
 TEST(ValidateJql, ASyntaxError400IsAResultNotAFailure) {
   ToolHarness harness;
   harness.env.http->OnJson("POST", Api("/jql/parse"), 400,
