@@ -21,8 +21,10 @@ int places_taken = 0;
 
 void LimitRetainedMemory() {
 #if defined(__GLIBC__)
+  // NOLINTBEGIN(concurrency-mt-unsafe): called once at start, before any other thread runs
   mallopt(M_MMAP_THRESHOLD, static_cast<int>(kMmapThresholdBytes));
   mallopt(M_TRIM_THRESHOLD, static_cast<int>(kTrimThresholdBytes));
+  // NOLINTEND(concurrency-mt-unsafe)
 #endif
 }
 

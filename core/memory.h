@@ -19,7 +19,7 @@ inline constexpr std::size_t kLargeRequestBytes = std::size_t{256} * 1024;
 // malloc_trim: after a burst of large answers on several threads, the process kept some 150 MiB
 // it no longer used. LimitRetainedMemory (once, at start) fixes both thresholds: a block of
 // kMmapThresholdBytes or more is mapped on its own and unmapped when freed, and an arena's top
-// goes back past kTrimThresholdBytes.
+// goes back past kTrimThresholdBytes. Call it before any other thread starts.
 inline constexpr std::size_t kMmapThresholdBytes = std::size_t{256} * 1024;
 inline constexpr std::size_t kTrimThresholdBytes = std::size_t{1} << 20;
 void LimitRetainedMemory();

@@ -559,12 +559,6 @@ std::string Indent(const std::string& text, const std::string& first, const std:
 
 bool IsAsciiPunctuation(char c) { return std::ispunct(static_cast<unsigned char>(c)) != 0; }
 
-// Whether `<` followed by `next` may open HTML or an autolink.
-bool OpensTag(char next) {
-  return std::isalnum(static_cast<unsigned char>(next)) != 0 || next == '?' || next == '!' ||
-         next == '/';
-}
-
 // Whether `]` followed by `next` may end a link's text: an inline link, a full reference or a
 // reference definition.
 bool ClosesLinkText(char next) { return next == '(' || next == '[' || next == ':'; }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <string_view>
 
 #include "tools/adf.h"
@@ -268,34 +269,86 @@ std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes) {
   return cut;
 }
 
-std::string InertText(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+bool OpensTag(char next) {
+  return std::isalnum(static_cast<unsigned char>(next)) != 0 || next == '?' || next == '!' ||
+         next == '/';
+}
+
+namespace {
+
+// Whether a link destination that starts at `from` (just past its `(`) has its `)` in `text`:
+// the first `)` outside nested parentheses, backslash escapes skipped.
+bool DestinationCloses(std::string_view text, std::size_t from) {
+  int depth = 0;
+  for (std::size_t at = from; at < text.size(); ++at) {
+    if (text[at] == '\\') {
+      ++at;
+    } else if (text[at] == '(') {
+      ++depth;
+    } else if (text[at] == ')' && depth-- == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string InertText(std::string_view text, bool own_links) {
+  enum class Change : unsigned char { kNone, kEscape, kEntity };
+  std::vector<Change> changes(text.size(), Change::kNone);
+  std::vector<std::size_t> opens;  // the `[`s not closed yet
   std::size_t at = 0;
   while (at < text.size()) {
     const char c = text[at];
+    const char next = at + 1 < text.size() ? text[at + 1] : '\0';
     if (c == '\\') {
-      out.append(text.substr(at, 2));
       at += 2;
-    } else if (c == '`') {
-      const std::size_t run = BacktickRun(text, at);
-      const std::size_t end = CodeEnd(text, at);
-      if (end != std::string_view::npos) {
-        out.append(text.substr(at, end - at));  // code, kept as it is
-        at = end;
-      } else {
-        for (std::size_t i = 0; i < run; ++i) {
-          out += "\\`";
-        }
-        at += run;
-      }
-    } else {
-      if (c == ']' && at + 1 < text.size() && text[at + 1] == ':') {
-        out += '\\';
-      }
-      out += c;
-      ++at;
+      continue;
     }
+    if (c == '`') {
+      const std::size_t run = BacktickRun(text, at);
+      if (const std::size_t end = CodeEnd(text, at); end != std::string_view::npos) {
+        at = end;  // code, kept as it is
+        continue;
+      }
+      std::fill_n(changes.begin() + static_cast<std::ptrdiff_t>(at), run, Change::kEscape);
+      at += run;
+      continue;
+    }
+    if (c == '<' && OpensTag(next)) {
+      changes[at] = Change::kEntity;
+    } else if (c == '[') {
+      opens.push_back(at);
+    } else if (c == ']' && opens.empty()) {
+      changes[at] = Change::kEscape;  // it would close a `[` written before the value
+    } else if (c == ']') {
+      const std::size_t open = opens.back();
+      opens.pop_back();
+      // A link of the value's own: "[text](destination)", closed within the value. A definition
+      // (`]:`) would reach every `[label]` of the reply.
+      const bool own = own_links && next == '(' && DestinationCloses(text, at + 2);
+      if (next == ':' || (next == '(' && !own)) {
+        changes[open] = Change::kEscape;
+        changes[at] = Change::kEscape;
+      }
+    }
+    ++at;
+  }
+  for (const std::size_t open : opens) {
+    changes[open] = Change::kEscape;  // it would open a link that a later value closes
+  }
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (changes[i] == Change::kEntity) {
+      out += "&lt;";
+      continue;
+    }
+    if (changes[i] == Change::kEscape) {
+      out += '\\';
+    }
+    out += text[i];
   }
   return out;
 }

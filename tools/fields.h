@@ -46,11 +46,17 @@ std::string Utf8Prefix(const std::string& text, std::size_t max_bytes);
 // the way text is (a link written in code would be live). Only shorter, never longer.
 std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes);
 
-// `text` with what would reach past it into markdown around it made text: a run of backticks
-// that nothing in it closes (it would pair with code further on, whose text would then read as
-// markdown) and `]:` (a link definition, which would make a link of a `[label]` anywhere in the
-// reply). Markdown read back from ADF holds neither, so it reads as before; this is for the
-// plain-text values (summary, labels, names) written beside it.
-std::string InertText(std::string_view text);
+// Whether `<` followed by `next` may open HTML or an autolink.
+bool OpensTag(char next);
+
+// `text`, written beside other values in one reply, with what would reach past it into the
+// markdown around it made text, so that it cannot change how another value reads: a run of
+// backticks nothing in it closes (it would pair with code further on, whose unescaped text would
+// then read as markdown), a `[` or `]` not closed within it (a link around other values), `]:`
+// (a definition for every `[label]` of the reply) and `<` that would open HTML (a tag around
+// other values). Code spans stay as they are, and a link complete within the value, when
+// `own_links`. Markdown read back from ADF reads the same after it; it is for the plain-text
+// values (summary, labels, names) written beside that.
+std::string InertText(std::string_view text, bool own_links = true);
 
 }  // namespace tools

@@ -41,6 +41,13 @@ std::string Indented(const Json& value) {
   return text;
 }
 
+// A changed value as its line shows it: Jira's text of it (a description's too) is no markdown
+// of ours, so no link in it is live.
+std::string ChangedValue(const Json& value) {
+  return ValueText(value.is_string() ? Json(InertText(value.get<std::string>(), false)) : value,
+                   100);
+}
+
 // One line per changed field of compacted change sets (see Changes), each after `prefix`:
 // "created author · field: from → to".
 std::string ChangeLines(const Json& histories, std::string_view prefix) {
@@ -50,7 +57,7 @@ std::string ChangeLines(const Json& histories, std::string_view prefix) {
       lines += fmt::format(
           "{}{} {} · {}: {} → {}", prefix, ValueText(history.value("created", Json())),
           ValueText(history.value("author", Json())), ValueText(change.value("field", Json())),
-          ValueText(change.value("from", Json()), 100), ValueText(change.value("to", Json()), 100));
+          ChangedValue(change.value("from", Json())), ChangedValue(change.value("to", Json())));
     }
   }
   return lines;
@@ -63,7 +70,9 @@ std::string EntryLines(const std::string& name, const Json& value) {
   if (name == "comment" && value.is_object() && value.contains("comments") &&
       value["comments"].is_array()) {
     for (const auto& comment : value["comments"]) {
-      lines += fmt::format("\n- {} · {}: {}", ValueText(comment.value("author", Json())),
+      // The body as blocks of its own under the item (after a blank line), as it reads alone:
+      // on the item's line, a code fence would not open and its code would read as text.
+      lines += fmt::format("\n- {} · {}:\n\n  {}", ValueText(comment.value("author", Json())),
                            ValueText(comment.value("created", Json())),
                            comment.value("body", Json()).is_null() ? std::string("(no body)")
                                                                    : Indented(comment["body"]));
@@ -105,7 +114,8 @@ std::string IssueText(const Json& issue, const std::string& url) {
                (value.get_ref<const std::string&>().find('\n') != std::string::npos ||
                 value.get_ref<const std::string&>().size() > kInlineValueBytes)) {
       // As structuredContent has it (within kIssueValueCap), not cut to a line.
-      long_values += fmt::format("\n\n{}:\n{}", name, InertText(value.get<std::string>()));
+      // After a blank line: the value's blocks read as they would alone.
+      long_values += fmt::format("\n\n{}:\n\n{}", name, InertText(value.get<std::string>()));
     } else {
       text += fmt::format("\n{}: {}", name, ValueText(value, 2000));
     }

@@ -130,7 +130,9 @@ core::Status OneIssueTooLarge(JiraClient& client, const mcp::CallContext& contex
                               const std::string& binding, const core::Status& too_large) {
   std::string which = "a single issue";
   std::string past;
-  request.body->at("fields") = Json::array({"summary"});
+  if (request.body.has_value()) {
+    (*request.body)["fields"] = Json::array({"summary"});
+  }
   if (auto light = client.Call(context, request); light.ok()) {
     const Json& issues = MemberOrNull(light->body, "issues");
     if (issues.is_array() && position.offset < issues.size()) {

@@ -134,15 +134,47 @@ TEST(Utf8Prefix, NeverSplitsACharacter) {
   EXPECT_EQ(Utf8Prefix(text, 99), text);
 }
 
-// Plain text keeps to itself: its unclosed backticks and `]:` are text; code and escapes stay.
+// Plain text keeps to itself: what would reach past it is text; code, escapes and a link
+// complete within it stay.
 TEST(InertText, LeavesNothingOpenForTheTextAround) {
   EXPECT_EQ(InertText("tick ` here"), "tick \\` here");
   EXPECT_EQ(InertText("a ``b` c"), "a \\`\\`b\\` c");
   EXPECT_EQ(InertText("a `b` c \\` d"), "a `b` c \\` d");
-  EXPECT_EQ(InertText("[ok]: /x"), "[ok\\]: /x");
-  EXPECT_EQ(InertText("`a]:b` [c\\]: d"), "`a]:b` [c\\]: d");
-  for (const std::string text : {"tick ` here", "[ok]: /x", "a ```b`` c", "x\\"}) {
+  EXPECT_EQ(InertText("[ok]: /x"), "\\[ok\\]: /x");
+  EXPECT_EQ(InertText("`a]:b` \\[c\\]: d"), "`a]:b` \\[c\\]: d");
+  EXPECT_EQ(InertText("open [ "), "open \\[ ");
+  EXPECT_EQ(InertText("](http://e.test/c)"), "\\](http://e.test/c)");
+  EXPECT_EQ(InertText("see ![ x"), "see !\\[ x");
+  EXPECT_EQ(InertText("[x](<"), "\\[x\\](<");
+  EXPECT_EQ(InertText("<a href=\"e\" title=\""), "&lt;a href=\"e\" title=\"");
+  EXPECT_EQ(InertText("a < b, [s] [t](/u (v)) `[c`"), "a < b, [s] [t](/u (v)) `[c`");
+  EXPECT_EQ(InertText("[t](/u)", /*own_links=*/false), "\\[t\\](/u)");
+  for (const std::string text :
+       {"tick ` here", "[ok]: /x", "a ```b`` c", "x\\", "[a [b](c", "](x) [y", "<b>"}) {
     EXPECT_EQ(InertText(InertText(text)), InertText(text)) << text;
+  }
+}
+
+// Values side by side in one paragraph: whatever the plain ones hold, the rich one's code and
+// text read as they do alone.
+TEST(InertText, PlainValuesCannotTakeInTheOnesBesideThem) {
+  const Json code = {{"type", "text"}, {"text", "rm -rf /"}, {"marks", {{{"type", "code"}}}}};
+  const Json paragraph = {{"type", "paragraph"},
+                          {"content", {{{"type", "text"}, {"text", "open [ "}}, code}}};
+  const Json doc = {{"type", "doc"}, {"version", 1}, {"content", {paragraph}}};
+  const std::string rich = AdfToMarkdown(doc);
+  for (const auto& [before, after] : std::vector<std::pair<std::string, std::string>>{
+           {"x", "](/evil/a)"},
+           {"[", "](/evil/b)"},
+           {"see ![", "](/evil/c.png)"},
+           {"<a href=\"/evil/d\" title=\"", "\">click"},
+           {"<a href=/evil/e>", "</a>"},
+           {"[x](<", ">)"}}) {
+    const std::string line = ValueText(before) + " · " + ValueText(rich) + " · " + ValueText(after);
+    const std::string html = RenderGfmUnsafe(line);
+    EXPECT_EQ(CountOf(html, "<a "), 0U) << line << "\n" << html;
+    EXPECT_EQ(CountOf(html, "<img"), 0U) << line << "\n" << html;
+    EXPECT_EQ(CountOf(html, "<code>rm -rf /</code>"), 1U) << line << "\n" << html;
   }
 }
 

@@ -93,7 +93,7 @@ TEST(GetIssue, DefaultFieldsRenderRichTextAsMarkdown) {
   const std::string text = ToolHarness::TextOf(result);
   EXPECT_THAT(text, HasSubstr("A-1 · Crash on start"));
   EXPECT_THAT(text, HasSubstr("https://acme.atlassian.net/browse/A-1"));
-  EXPECT_THAT(text, HasSubstr("description:\n## Steps\n\n1. open"));
+  EXPECT_THAT(text, HasSubstr("description:\n\n## Steps\n\n1. open"));
 }
 
 // Plain-text values stand beside the markdown of rich text in one reply: a backtick in a summary
@@ -146,10 +146,54 @@ TEST(GetIssue, ALongOneLineValueReadsAsFarAsItsStructuredValue) {
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const std::string text = ToolHarness::TextOf(result);
-  EXPECT_THAT(text, HasSubstr("\n\nenvironment:\n" + std::string(19000, 'e')));
+  EXPECT_THAT(text, HasSubstr("\n\nenvironment:\n\n" + std::string(19000, 'e')));
   EXPECT_THAT(text, HasSubstr("the rest is in Jira"));
   EXPECT_THAT(ToolHarness::Structured(result)["environment"].get<std::string>(),
               HasSubstr("[truncated, 10000 more bytes]"));
+}
+
+// A comment's body reads in get_issue as it does alone: code stays code, a link written as text
+// stays text. Jira's text of a changed description is no markdown of ours either.
+TEST(GetIssue, IncludedCommentsAndChangesReadAsStored) {
+  ToolHarness harness;
+  const Json code_block = {
+      {"type", "codeBlock"},
+      {"attrs", {{"language", "md"}}},
+      {"content", {{{"type", "text"}, {"text", "see [docs](/evil/a) and ![i](/evil/b.png)"}}}}};
+  const Json quote = {{"type", "blockquote"}, {"content", {code_block}}};
+  const auto comment = [](const std::string& id, const Json& block) {
+    return Json{{"id", id},
+                {"author", {{"displayName", "Ann"}}},
+                {"created", "2026"},
+                {"body", {{"type", "doc"}, {"version", 1}, {"content", {block}}}}};
+  };
+  const Json issue = {
+      {"id", "1"},
+      {"key", "A-1"},
+      {"fields",
+       {{"summary", "S"},
+        {"comment",
+         {{"total", 2}, {"comments", {comment("1", code_block), comment("2", quote)}}}}}},
+      {"changelog",
+       {{"histories",
+         {{{"id", "5"},
+           {"created", "2026"},
+           {"items",
+            {{{"field", "description"},
+              {"fromString", "plain [x](/evil/c) text"},
+              {"toString", "new"}}}}}}}}}};
+  harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, issue.dump());
+
+  const auto result = harness.Call(
+      "get_issue",
+      {{"issue_key", "A-1"}, {"fields", {"summary"}}, {"include", {"comments", "changelog"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  const std::string html = RenderGfmUnsafe(text);
+  EXPECT_EQ(CountOf(html, "<a "), 1U) << text << "\n" << html;  // the issue's address alone
+  EXPECT_EQ(CountOf(html, "<img"), 0U) << html;
+  EXPECT_EQ(CountOf(html, "<pre"), 2U) << html;
 }
 
 TEST(GetIssue, NotFoundTellsTheAgentWhatToCheck) {

@@ -446,8 +446,8 @@ TEST(GetIssue, RendersIncludedCommentsAsCompactLines) {
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const std::string text = ToolHarness::TextOf(result);
   EXPECT_THAT(text, HasSubstr("comment (2 of 3):\n"
-                              "- Ann · 2026-01-02T10:00: Fixed in **1.4**\n"
-                              "- Bob · 2026-01-03T09:30: line one\n  line two"));
+                              "- Ann · 2026-01-02T10:00:\n\n  Fixed in **1.4**\n"
+                              "- Bob · 2026-01-03T09:30:\n\n  line one\n  line two"));
   EXPECT_THAT(text, HasSubstr("transitions:\n- Done (id 31) → Done"));
   EXPECT_THAT(text, HasSubstr("changelog:\n- 2026-01-01 Ann · summary: a → S"));
   EXPECT_THAT(text, Not(HasSubstr("{\"")));
