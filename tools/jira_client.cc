@@ -701,9 +701,8 @@ core::Result<JiraSite> JiraClient::ResolveSite(const mcp::CallContext& context,
                                     "Pass one of these names, URLs or cloudIds as `site`.",
                                     site_argument, ListSites(*sites)));
   }
-  if (sites->size() == 1) {
-    return sites->front();
-  }
+  // A configured site is never swapped silently for another, even the only one accessible: a
+  // write would land where nobody chose.
   if (!options_.site.empty()) {
     for (const auto& site : *sites) {
       if (SiteMatches(site, options_.site)) {
@@ -715,6 +714,9 @@ core::Result<JiraSite> JiraClient::ResolveSite(const mcp::CallContext& context,
                                     "accessible sites: {}. Pass one of them as `site`, or fix "
                                     "JIRA_SITE.",
                                     options_.site, ListSites(*sites)));
+  }
+  if (sites->size() == 1) {
+    return sites->front();
   }
   return core::Status(core::Code::kInvalidArgument,
                       fmt::format("Several Jira sites are accessible: {}. Pass one as the `site` "

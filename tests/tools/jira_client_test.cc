@@ -106,6 +106,21 @@ TEST(JiraClient, UsesTheConfiguredSiteWhenSeveralAreAccessible) {
   EXPECT_EQ(response->site.name, "acme");
 }
 
+// A configured site that the user cannot reach is an error, not a silent switch to the one site
+// they can reach: a write would land where nobody chose.
+TEST(JiraClient, AConfiguredSiteIsNeverSwappedForTheOnlyAccessibleOne) {
+  JiraEnv env(JiraClientOptions{.site = "beta"});
+  env.OneSite();
+
+  auto response = env.client->Call(Context(), Get());
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kInvalidArgument);
+  EXPECT_THAT(response.status().message(), HasSubstr("'beta' (JIRA_SITE)"));
+  EXPECT_THAT(response.status().message(), HasSubstr("acme"));
+  EXPECT_TRUE(env.http->RequestsTo("/ex/jira/").empty());
+}
+
 TEST(JiraClient, SiteArgumentWinsOverTheConfiguredSite) {
   JiraEnv env(JiraClientOptions{.site = "acme"});
   env.TwoSites();
