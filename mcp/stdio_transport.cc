@@ -182,9 +182,27 @@ void StdioTransport::Dispatch(Message message, std::size_t bytes) {
     StartCall(std::move(message), bytes);
     return;
   }
+  if (message.kind == Message::Kind::kRequest && IdInUse(Serialize(message.id))) {
+    RefuseIdInUse(message.id);
+    return;
+  }
   if (auto answer = server_.Handle(message, Scope(nullptr))) {
     Write(*answer);
   }
+}
+
+bool StdioTransport::IdInUse(const std::string& key) {
+  std::lock_guard lock(calls_mutex_);
+  return calls_.contains(key);
+}
+
+// A second request with the id of one still running or queued: its answer and a cancellation by
+// that id could mean either, so it is refused and the first one goes on.
+void StdioTransport::RefuseIdInUse(const Json& id) {
+  Log()->warn("call_refused reason=id_in_use id={}", IdForLog(id));
+  Write(MakeError(id, rpc::kInvalidRequest,
+                  "this request's id is already used by a request that has not been answered "
+                  "yet; send each request with an id of its own"));
 }
 
 void StdioTransport::StartCall(Message message, std::size_t bytes) {
@@ -192,8 +210,6 @@ void StdioTransport::StartCall(Message message, std::size_t bytes) {
   bool id_in_use = false;
   {
     std::lock_guard lock(calls_mutex_);
-    // A second request with the id of one still running or queued: its answer and a cancellation
-    // by that id could mean either, so it is refused and the first one goes on.
     id_in_use = calls_.contains(call.key);
     if (id_in_use) {
       // Refused below, outside the lock.
@@ -214,10 +230,7 @@ void StdioTransport::StartCall(Message message, std::size_t bytes) {
     }
   }
   if (id_in_use) {
-    Log()->warn("call_refused reason=id_in_use id={}", IdForLog(call.message.id));
-    Write(MakeError(call.message.id, rpc::kInvalidRequest,
-                    "this request's id is already used by a request that has not been answered "
-                    "yet; send each request with an id of its own"));
+    RefuseIdInUse(call.message.id);
     return;
   }
   Log()->warn("call_refused reason=queue_full running={} queued={}", options_.max_concurrent_calls,

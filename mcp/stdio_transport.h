@@ -85,6 +85,9 @@ class StdioTransport {
   RequestScope Scope(const std::atomic<bool>* cancelled);
   void Dispatch(Message message, std::size_t bytes);
   void StartCall(Message message, std::size_t bytes);
+  // Whether a call with this serialized id is running or queued.
+  bool IdInUse(const std::string& key);
+  void RefuseIdInUse(const Json& id);
   void RunWorker(Queued call);
   void Cancel(const Message& message);
   void Write(const Json& message);

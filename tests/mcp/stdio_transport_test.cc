@@ -196,6 +196,12 @@ TEST(StdioTransport, SecondRequestWithARunningIdIsRefused) {
   EXPECT_EQ(refused["id"], "dup");
   EXPECT_EQ(refused["error"]["code"], rpc::kInvalidRequest);
 
+  // Any request, not only a call.
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":\"dup\",\"method\":\"ping\"}\n");
+  const Json ping = Json::parse(harness.ReadLine());
+  EXPECT_EQ(ping["id"], "dup");
+  EXPECT_EQ(ping["error"]["code"], rpc::kInvalidRequest);
+
   harness.Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled",)"
                R"("params":{"requestId":"dup","reason":"user"}})"
                "\n");
