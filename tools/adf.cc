@@ -113,26 +113,6 @@ Json WithMark(Json marks, Json mark) {
 // estimate each block and each text node is charged ({"type":"text","text":""} is 24 bytes).
 constexpr std::size_t kAdfNodeBytes = 26;
 
-// Whether `url` names a scheme that runs or embeds content where the link is opened
-// (javascript:, vbscript:, data:, file:), as a browser reads it: without the tabs, line
-// breaks and other control characters it ignores, in any case.
-bool RunsContent(std::string_view url) {
-  std::string scheme;
-  for (const char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20) {
-      continue;
-    }
-    if (c == ':') {
-      return scheme == "javascript" || scheme == "vbscript" || scheme == "data" || scheme == "file";
-    }
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
-      return false;  // a relative address
-    }
-    scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return false;
-}
-
 class AdfBuilder {
  public:
   // `budget`: the most ADF (serialized, estimated as it is built) the document may take.

@@ -274,22 +274,52 @@ bool OpensTag(char next) {
          next == '/';
 }
 
-namespace {
-
-// Whether a link destination that starts at `from` (just past its `(`) has its `)` in `text`:
-// the first `)` outside nested parentheses, backslash escapes skipped.
-bool DestinationCloses(std::string_view text, std::size_t from) {
-  int depth = 0;
-  for (std::size_t at = from; at < text.size(); ++at) {
-    if (text[at] == '\\') {
-      ++at;
-    } else if (text[at] == '(') {
-      ++depth;
-    } else if (text[at] == ')' && depth-- == 0) {
-      return true;
+bool RunsContent(std::string_view url) {
+  std::string scheme;
+  for (const char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20) {
+      continue;
     }
+    if (c == ':') {
+      return scheme == "javascript" || scheme == "vbscript" || scheme == "data" || scheme == "file";
+    }
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+      return false;  // a relative address
+    }
+    scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return false;
+}
+
+namespace {
+
+// Whether the character at `at` follows an odd run of backslashes.
+bool Escaped(std::string_view text, std::size_t at) {
+  std::size_t slashes = 0;
+  while (at > slashes && text[at - slashes - 1] == '\\') {
+    ++slashes;
+  }
+  return slashes % 2 == 1;
+}
+
+// Where the destination of a link that starts at `from` (just past its `(`) ends, when it is one
+// plain word closed by `)` right after it: no blank, control character, parenthesis or angle
+// bracket in it (so no title and no `<…>` form, which could run on past the value), and no scheme
+// that runs content (RunsContent). npos otherwise.
+std::size_t PlainDestinationEnd(std::string_view text, std::size_t from) {
+  for (std::size_t at = from; at < text.size(); ++at) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    if (c == ')') {
+      return RunsContent(text.substr(from, at - from)) ? std::string_view::npos : at;
+    }
+    if (c <= 0x20 || c == 0x7F || c == '(' || c == '<' || c == '>') {
+      return std::string_view::npos;
+    }
+    if (c == '\\') {
+      ++at;
+    }
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace
@@ -325,12 +355,15 @@ std::string InertText(std::string_view text, bool own_links) {
     } else if (c == ']') {
       const std::size_t open = opens.back();
       opens.pop_back();
-      // A link of the value's own: "[text](destination)", closed within the value. A definition
-      // (`]:`) would reach every `[label]` of the reply.
-      const bool own = own_links && next == '(' && DestinationCloses(text, at + 2);
+      // A link of the value's own: "[text](destination)" within the value (PlainDestinationEnd),
+      // never an image. A definition (`]:`) would reach every `[label]` of the reply.
+      const bool own =
+          own_links && next == '(' && PlainDestinationEnd(text, at + 2) != std::string_view::npos;
       if (next == ':' || (next == '(' && !own)) {
         changes[open] = Change::kEscape;
         changes[at] = Change::kEscape;
+      } else if (own && open > 0 && text[open - 1] == '!' && !Escaped(text, open - 1)) {
+        changes[open - 1] = Change::kEscape;  // an image would load from anywhere
       }
     }
     ++at;

@@ -147,10 +147,20 @@ TEST(InertText, LeavesNothingOpenForTheTextAround) {
   EXPECT_EQ(InertText("see ![ x"), "see !\\[ x");
   EXPECT_EQ(InertText("[x](<"), "\\[x\\](<");
   EXPECT_EQ(InertText("<a href=\"e\" title=\""), "&lt;a href=\"e\" title=\"");
-  EXPECT_EQ(InertText("a < b, [s] [t](/u (v)) `[c`"), "a < b, [s] [t](/u (v)) `[c`");
+  EXPECT_EQ(InertText("a < b, [s] [t](/u) `[c`"), "a < b, [s] [t](/u) `[c`");
   EXPECT_EQ(InertText("[t](/u)", /*own_links=*/false), "\\[t\\](/u)");
-  for (const std::string text :
-       {"tick ` here", "[ok]: /x", "a ```b`` c", "x\\", "[a [b](c", "](x) [y", "<b>"}) {
+  // A link of the value's own is a plain address closed right after it: no title, no <…>, no
+  // script, no image.
+  EXPECT_EQ(InertText("[a](/e \"x)"), "\\[a\\](/e \"x)");
+  EXPECT_EQ(InertText("[a](<)"), "\\[a\\](<)");
+  EXPECT_EQ(InertText("[a](<x>)"), "\\[a\\](&lt;x>)");
+  EXPECT_EQ(InertText("[j](javascript:void)"), "\\[j\\](javascript:void)");
+  EXPECT_EQ(InertText("[w](https://e.test/a_(b))"), "\\[w\\](https://e.test/a_(b))");
+  EXPECT_EQ(InertText("![i](/p.png)"), "\\![i](/p.png)");
+  EXPECT_EQ(InertText("\\![i](/p.png)"), "\\![i](/p.png)");
+  EXPECT_EQ(InertText("\\\\![i](/p.png)"), "\\\\\\![i](/p.png)");
+  for (const std::string text : {"tick ` here", "[ok]: /x", "a ```b`` c", "x\\", "[a [b](c",
+                                 "](x) [y", "<b>", "![i](/p)", "[a](/e \"x)"}) {
     EXPECT_EQ(InertText(InertText(text)), InertText(text)) << text;
   }
 }
@@ -169,7 +179,10 @@ TEST(InertText, PlainValuesCannotTakeInTheOnesBesideThem) {
            {"see ![", "](/evil/c.png)"},
            {"<a href=\"/evil/d\" title=\"", "\">click"},
            {"<a href=/evil/e>", "</a>"},
-           {"[x](<", ">)"}}) {
+           {"[x](<", ">)"},
+           {"[a](/evil/f \"x)", "\")"},
+           {"[a](/evil/g 'x)", "')"},
+           {"[a](<)", ">)"}}) {
     const std::string line = ValueText(before) + " · " + ValueText(rich) + " · " + ValueText(after);
     const std::string html = RenderGfmUnsafe(line);
     EXPECT_EQ(CountOf(html, "<a "), 0U) << line << "\n" << html;
