@@ -752,13 +752,7 @@ std::string LinkDestination(std::string_view href) {
 std::string CodeSpan(std::string text) {
   std::replace(text.begin(), text.end(), '\r', ' ');
   std::replace(text.begin(), text.end(), '\n', ' ');
-  std::size_t longest = 0;
-  std::size_t run = 0;
-  for (const char c : text) {
-    run = c == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  const std::string fence(longest + 1, '`');
+  const std::string fence(LongestBacktickRun(text) + 1, '`');
   const bool pad = !text.empty() && (text.front() == '`' || text.back() == '`');
   return pad ? fence + " " + text + " " + fence : fence + text + fence;
 }
@@ -893,19 +887,7 @@ class MarkdownRenderer {
       return TaskList(node, depth);
     }
     if (type == "codeBlock") {
-      const std::string text = CodeText(node);
-      // The fence is longer than any run of backticks inside, so the code cannot close it.
-      std::size_t longest = 0;
-      for (std::size_t run = 0; const char c : text) {
-        run = c == '`' ? run + 1 : 0;
-        longest = std::max(longest, run);
-      }
-      const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
-      // The language is one word of the fence's line: a backtick or a line break in it (written
-      // by another client) would end the fence early or not at all.
-      std::string language = StringAttr(node, "language");
-      language.erase(std::min(language.size(), language.find_first_of(" \t\r\n`")));
-      return fence + language + "\n" + text + "\n" + fence;
+      return FencedCode(CodeText(node), StringAttr(node, "language"));
     }
     if (type == "blockquote") {
       return Indent(Blocks(content, "\n\n", depth), "> ", "> ");

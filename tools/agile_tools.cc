@@ -62,7 +62,8 @@ core::Result<mcp::ToolResult> ListBoards(JiraClient& client, const Json& argumen
     if (location.contains("projectKey")) {
       summary["project_key"] = location["projectKey"];
     }
-    text += fmt::format("\n{} · {} ({})", summary["id"].dump(), summary["name"].get<std::string>(),
+    text += fmt::format("\n{} · {} ({})", summary["id"].dump(),
+                        InertText(summary["name"].get<std::string>()),
                         summary["board_type"].get<std::string>());
     boards.push_back(std::move(summary));
   }
@@ -106,8 +107,9 @@ core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& argume
         summary[key] = sprint[key];
       }
     }
-    text += fmt::format("\n{} · {} ({})", summary["id"].dump(), summary["name"].get<std::string>(),
-                        summary["state"].get<std::string>());
+    text += fmt::format("\n{} · {} ({})", summary["id"].dump(),
+                        InertText(summary["name"].get<std::string>()),
+                        InertText(summary["state"].get<std::string>()));
     sprints.push_back(std::move(summary));
   }
   std::string head = Count(sprints.size(), "sprint");

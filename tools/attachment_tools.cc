@@ -89,7 +89,9 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
   Json text = Json(content->raw);
   const std::string body = text.dump(-1, ' ', false, Json::error_handler_t::replace);
   return mcp::ToolResult::Success(
-      fmt::format("{} ({}):\n{}", filename, mime, Json::parse(body).get<std::string>()),
+      // The file's text as code: its own markup (links, HTML) reads as the text it is.
+      fmt::format("{} ({}):\n\n{}", InertText(filename), InertText(mime),
+                  FencedCode(Json::parse(body).get<std::string>())),
       structured);
 }
 

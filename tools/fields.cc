@@ -274,6 +274,26 @@ bool OpensTag(char next) {
          next == '/';
 }
 
+std::size_t LongestBacktickRun(std::string_view text) {
+  std::size_t longest = 0;
+  for (std::size_t run = 0; const char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+std::string FencedCode(std::string_view code, std::string_view info) {
+  const std::string fence(std::max<std::size_t>(3, LongestBacktickRun(code) + 1), '`');
+  std::string out = fence;
+  out.append(info.substr(0, std::min(info.size(), info.find_first_of(" \t\r\n`"))));
+  out += '\n';
+  out.append(code);
+  out += '\n';
+  out += fence;
+  return out;
+}
+
 bool RunsContent(std::string_view url) {
   std::string scheme;
   for (const char c : url) {

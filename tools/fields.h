@@ -46,6 +46,14 @@ std::string Utf8Prefix(const std::string& text, std::size_t max_bytes);
 // the way text is (a link written in code would be live). Only shorter, never longer.
 std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes);
 
+// The length of the longest run of backticks in `text`.
+std::size_t LongestBacktickRun(std::string_view text);
+
+// `code` as a fenced code block: the fence is longer than any run of backticks in it, so the code
+// cannot close it, and `info` (a language) keeps only its first word, which cannot end the fence's
+// line early or hold a backtick.
+std::string FencedCode(std::string_view code, std::string_view info = {});
+
 // Whether `<` followed by `next` may open HTML or an autolink.
 bool OpensTag(char next);
 

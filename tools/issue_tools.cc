@@ -115,7 +115,8 @@ std::string IssueText(const Json& issue, const std::string& url) {
                 value.get_ref<const std::string&>().size() > kInlineValueBytes)) {
       // As structuredContent has it (within kIssueValueCap), not cut to a line.
       // After a blank line: the value's blocks read as they would alone.
-      long_values += fmt::format("\n\n{}:\n\n{}", name, InertText(value.get<std::string>()));
+      long_values +=
+          fmt::format("\n\n{}:\n\n{}", InertText(name), InertText(value.get<std::string>()));
     } else {
       text += fmt::format("\n{}: {}", name, ValueText(value, 2000));
     }

@@ -1,6 +1,7 @@
 // Identity and sites: list_sites, get_current_user, find_users, list_assignable_users.
 #include <fmt/format.h>
 
+#include "tools/fields.h"
 #include "tools/tool_support.h"
 
 namespace tools {
@@ -19,10 +20,10 @@ Json UserSummary(const Json& user) {
 }
 
 std::string UserLine(const Json& user) {
-  std::string line =
-      fmt::format("{} · {}", ValueOr(user, "displayName", ""), ValueOr(user, "accountId", ""));
+  std::string line = fmt::format("{} · {}", InertText(ValueOr(user, "displayName", "")),
+                                 InertText(ValueOr(user, "accountId", "")));
   if (user.contains("emailAddress")) {
-    line += " · " + user["emailAddress"].get<std::string>();
+    line += " · " + InertText(user["emailAddress"].get<std::string>());
   }
   return line;
 }

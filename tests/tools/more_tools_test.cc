@@ -721,6 +721,55 @@ TEST(SearchFields, FallsBackToTheFieldListForNonAdmins) {
                                                               {"schema_type", "number"}}}));
 }
 
+// Names stored in Jira (boards, sprints, projects, users, link types, priorities, attachments)
+// read in every listing as text: no HTML, no image, no link that would take in the rest, and a
+// text file's content reads as code.
+TEST(StoredNames, ReadAsTextInEveryListing) {
+  ToolHarness harness;
+  const std::string name = "<img src=/evil/i> <b>B</b> [x](/evil/l \"t) ![p](/evil/p.png) [o";
+  Json value = {{"id", 1},           {"name", name}, {"type", "scrum"},
+                {"state", "active"}, {"key", "A"},   {"self", "x"}};
+  const Json page = {{"isLast", true}, {"total", 1}, {"values", {value}}};
+  harness.env.http->OnJson("GET", Agile("/board?"), 200, page.dump());
+  harness.env.http->OnJson("GET", Agile("/board/7/sprint"), 200, page.dump());
+  harness.env.http->OnJson("GET", Api("/project/search"), 200, page.dump());
+  harness.env.http->OnJson("GET", Api("/priority"), 200,
+                           Json::array({{{"id", "1"}, {"name", name}}}).dump());
+  harness.env.http->OnJson(
+      "GET", Api("/issueLinkType"), 200,
+      Json{{"issueLinkTypes", {{{"id", "1"}, {"name", name}, {"inward", name}, {"outward", name}}}}}
+          .dump());
+  harness.env.http->OnJson(
+      "GET", Api("/user/search"), 200,
+      Json::array({{{"accountId", "5b10ac8d82e05b22cc7d4ef5"}, {"displayName", name}}}).dump());
+  harness.env.http->OnJson(
+      "GET", Api("/attachment/9"), 200,
+      Json{{"id", 9}, {"filename", name}, {"mimeType", "text/plain"}, {"size", 30}}.dump());
+  core::HttpHeaders headers;
+  headers.emplace_back("Content-Type", "text/plain");
+  harness.env.http->On("GET", Api("/attachment/content/9"),
+                       core::HttpResponse{200, headers, "```\n[f](/evil/f) <img src=/evil/g>"});
+
+  for (const auto& [tool, arguments] : std::vector<std::pair<std::string, Json>>{
+           {"list_boards", Json::object()},
+           {"list_sprints", {{"board_id", 7}}},
+           {"list_projects", Json::object()},
+           {"list_priorities", Json::object()},
+           {"list_link_types", Json::object()},
+           {"find_users", {{"query", "Ann"}}},
+           {"download_attachment", {{"attachment_id", "9"}}}}) {
+    const auto result = harness.Call(tool, arguments);
+    ASSERT_FALSE(result.is_error) << tool << ": " << ToolHarness::TextOf(result);
+    const std::string html = RenderGfmUnsafe(ToolHarness::TextOf(result));
+    // The image stays a link of the name's own, to the same address; nothing else links.
+    for (const char* element : {"<img", "<b>", "href=\"/evil/l", "href=\"/evil/f"}) {
+      EXPECT_EQ(CountOf(html, element), 0U) << tool << " " << element << "\n" << html;
+    }
+    EXPECT_EQ(CountOf(html, "<a "), CountOf(html, "<a href=\"/evil/p.png\">p</a>")) << tool << "\n"
+                                                                                    << html;
+  }
+}
+
 TEST(DownloadAttachment, ReturnsImagesAsImageContent) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Api("/attachment/9"), 200,
