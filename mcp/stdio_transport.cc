@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <thread>
 #include <variant>
 
@@ -167,6 +169,23 @@ RequestScope StdioTransport::Scope(const std::atomic<bool>* cancelled) {
           [this](const Json& notification) { Write(notification); }, &channel_};
 }
 
+namespace {
+
+// The key of a request id among calls in flight: 7 and 7.0 are one id to a client that reads
+// numbers as doubles (any JavaScript one), so a whole number is keyed as an integer.
+std::string IdKey(const Json& id) {
+  if (id.is_number_float()) {
+    const double value = id.get<double>();
+    constexpr double kLimit = 9007199254740992.0;  // 2^53: every whole double below is exact
+    if (std::trunc(value) == value && std::fabs(value) < kLimit) {
+      return Serialize(Json(static_cast<std::int64_t>(value)));
+    }
+  }
+  return Serialize(id);
+}
+
+}  // namespace
+
 void StdioTransport::Dispatch(Message message, std::size_t bytes) {
   if (message.kind == Message::Kind::kResponse) {
     if (!pending_.Resolve(message)) {
@@ -182,7 +201,7 @@ void StdioTransport::Dispatch(Message message, std::size_t bytes) {
     StartCall(std::move(message), bytes);
     return;
   }
-  if (message.kind == Message::Kind::kRequest && IdInUse(Serialize(message.id))) {
+  if (message.kind == Message::Kind::kRequest && IdInUse(IdKey(message.id))) {
     RefuseIdInUse(message.id);
     return;
   }
@@ -206,7 +225,7 @@ void StdioTransport::RefuseIdInUse(const Json& id) {
 }
 
 void StdioTransport::StartCall(Message message, std::size_t bytes) {
-  Queued call{Serialize(message.id), std::make_shared<InFlight>(), std::move(message), bytes};
+  Queued call{IdKey(message.id), std::make_shared<InFlight>(), std::move(message), bytes};
   bool id_in_use = false;
   {
     std::lock_guard lock(calls_mutex_);
@@ -269,7 +288,7 @@ void StdioTransport::RunWorker(Queued call) {
 
 void StdioTransport::Cancel(const Message& message) {
   const Json id = message.params.value("requestId", Json());
-  const std::string key = Serialize(id);
+  const std::string key = IdKey(id);
   std::lock_guard lock(calls_mutex_);
   const auto it = calls_.find(key);
   if (it == calls_.end()) {

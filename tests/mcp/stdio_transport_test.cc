@@ -211,6 +211,29 @@ TEST(StdioTransport, SecondRequestWithARunningIdIsRefused) {
   EXPECT_EQ(Json::parse(harness.ReadLine())["id"], 9);
 }
 
+// 7 and 7.0 are one id to a client that reads numbers as doubles.
+TEST(StdioTransport, AWholeNumberIdIsTheSameIdWrittenWithAFraction) {
+  StdioHarness harness;
+  harness.Send(std::string(kInitialize) + "\n");
+  harness.ReadLine();
+  harness.Send(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{)"
+               R"("name":"slow","arguments":{},"_meta":{"progressToken":"p7"}}})"
+               "\n");
+  EXPECT_EQ(Json::parse(harness.ReadLine())["method"], "notifications/progress");
+
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":7.0,\"method\":\"ping\"}\n");
+  const Json refused = Json::parse(harness.ReadLine());
+  EXPECT_EQ(refused["error"]["code"], rpc::kInvalidRequest);
+
+  // Cancelled as 7.0, the call as 7 ends without an answer, and its id is free again.
+  harness.Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7.0}})"
+               "\n");
+  EXPECT_EQ(harness.ReadLine(300), "");
+  harness.Send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}\n");
+  const Json ping = Json::parse(harness.ReadLine());
+  EXPECT_TRUE(ping.contains("result")) << ping.dump();
+}
+
 TEST(StdioTransport, EndOfInputFinishesRunningCallsThenExits) {
   StdioHarness harness;
   harness.Send(std::string(kInitialize) + "\n");
