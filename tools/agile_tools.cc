@@ -63,8 +63,8 @@ core::Result<mcp::ToolResult> ListBoards(JiraClient& client, const Json& argumen
       summary["project_key"] = location["projectKey"];
     }
     text += fmt::format("\n{} · {} ({})", summary["id"].dump(),
-                        InertText(summary["name"].get<std::string>()),
-                        summary["board_type"].get<std::string>());
+                        PlainText(summary["name"].get<std::string>()),
+                        PlainText(summary["board_type"].get<std::string>()));
     boards.push_back(std::move(summary));
   }
   std::string head = Count(boards.size(), "board");
@@ -108,8 +108,8 @@ core::Result<mcp::ToolResult> ListSprints(JiraClient& client, const Json& argume
       }
     }
     text += fmt::format("\n{} · {} ({})", summary["id"].dump(),
-                        InertText(summary["name"].get<std::string>()),
-                        InertText(summary["state"].get<std::string>()));
+                        PlainText(summary["name"].get<std::string>()),
+                        PlainText(summary["state"].get<std::string>()));
     sprints.push_back(std::move(summary));
   }
   std::string head = Count(sprints.size(), "sprint");

@@ -54,19 +54,22 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
   }
   const std::string mime = ValueOr(meta->body, "mimeType", "application/octet-stream");
   const std::string filename = ValueOr(meta->body, "filename", "");
+  // As the text of replies and errors show them.
+  const std::string shown_name = PlainText(filename);
+  const std::string shown_mime = PlainText(mime);
   const auto size = meta->body.value("size", std::size_t{0});
   if (size > cap) {
     return core::Status(core::Code::kResourceExhausted,
                         fmt::format("{} is {}, over the {} byte cap; raise max_bytes (up to "
                                     "{}) or open it in Jira.",
-                                    filename, Count(size, "byte"), cap, kMaxDownloadCap));
+                                    shown_name, Count(size, "byte"), cap, kMaxDownloadCap));
   }
   const bool image = mime.rfind("image/", 0) == 0;
   if (!image && !IsTextType(mime)) {
     return core::Status(core::Code::kFailedPrecondition,
                         fmt::format("{} is {}, which is neither an image nor text; open it in "
                                     "Jira instead.",
-                                    filename, mime));
+                                    shown_name, shown_mime));
   }
   JiraRequest request =
       Request("GET", fmt::format("/rest/api/3/attachment/content/{}?redirect=false", Encode(id)),
@@ -75,13 +78,14 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
   request.max_response_bytes = cap + 1;
   auto content = client.Call(context, request);
   if (!content.ok()) {
-    return content.status().WithContext("Downloading " + filename);
+    return content.status().WithContext("Downloading " + shown_name);
   }
   Json structured = {
       {"id", id}, {"filename", filename}, {"mimeType", mime}, {"size", content->raw.size()}};
   if (image) {
     mcp::ToolResult result = mcp::ToolResult::Success(
-        fmt::format("{} ({}, {})", filename, mime, Count(content->raw.size(), "byte")), structured);
+        fmt::format("{} ({}, {})", shown_name, shown_mime, Count(content->raw.size(), "byte")),
+        structured);
     result.content.push_back(
         {{"type", "image"}, {"data", core::Base64Encode(content->raw)}, {"mimeType", mime}});
     return result;
@@ -90,7 +94,7 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
   const std::string body = text.dump(-1, ' ', false, Json::error_handler_t::replace);
   return mcp::ToolResult::Success(
       // The file's text as code: its own markup (links, HTML) reads as the text it is.
-      fmt::format("{} ({}):\n\n{}", InertText(filename), InertText(mime),
+      fmt::format("{} ({}):\n\n{}", shown_name, shown_mime,
                   FencedCode(Json::parse(body).get<std::string>())),
       structured);
 }
@@ -142,7 +146,7 @@ core::Result<mcp::ToolResult> UploadAttachment(JiraClient& client, const Json& a
                         "attachments before uploading again.");
   }
   return mcp::ToolResult::Success(
-      fmt::format("Attached {} ({}) as {}", filename, Count(bytes->size(), "byte"),
+      fmt::format("Attached {} ({}) as {}", PlainText(filename), Count(bytes->size(), "byte"),
                   ValueText(attachments[0].value("id", Json()))),
       {{"attachments", attachments}});
 }

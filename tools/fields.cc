@@ -311,97 +311,25 @@ bool RunsContent(std::string_view url) {
   return false;
 }
 
-namespace {
-
-// Whether the character at `at` follows an odd run of backslashes.
-bool Escaped(std::string_view text, std::size_t at) {
-  std::size_t slashes = 0;
-  while (at > slashes && text[at - slashes - 1] == '\\') {
-    ++slashes;
-  }
-  return slashes % 2 == 1;
-}
-
-// Where the destination of a link that starts at `from` (just past its `(`) ends, when it is one
-// plain word closed by `)` right after it: no blank, control character, parenthesis or angle
-// bracket in it (so no title and no `<…>` form, which could run on past the value), and no scheme
-// that runs content (RunsContent). npos otherwise.
-std::size_t PlainDestinationEnd(std::string_view text, std::size_t from) {
-  for (std::size_t at = from; at < text.size(); ++at) {
-    const auto c = static_cast<unsigned char>(text[at]);
-    if (c == ')') {
-      return RunsContent(text.substr(from, at - from)) ? std::string_view::npos : at;
-    }
-    if (c <= 0x20 || c == 0x7F || c == '(' || c == '<' || c == '>') {
-      return std::string_view::npos;
-    }
-    if (c == '\\') {
-      ++at;
-    }
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
-
-std::string InertText(std::string_view text, bool own_links) {
-  enum class Change : unsigned char { kNone, kEscape, kEntity };
-  std::vector<Change> changes(text.size(), Change::kNone);
-  std::vector<std::size_t> opens;  // the `[`s not closed yet
-  std::size_t at = 0;
-  while (at < text.size()) {
+std::string PlainText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (std::size_t at = 0; at < text.size(); ++at) {
     const char c = text[at];
     const char next = at + 1 < text.size() ? text[at + 1] : '\0';
-    if (c == '\\') {
-      at += 2;
-      continue;
-    }
-    if (c == '`') {
-      const std::size_t run = BacktickRun(text, at);
-      if (const std::size_t end = CodeEnd(text, at); end != std::string_view::npos) {
-        at = end;  // code, kept as it is
-        continue;
-      }
-      std::fill_n(changes.begin() + static_cast<std::ptrdiff_t>(at), run, Change::kEscape);
-      at += run;
-      continue;
-    }
-    if (c == '<' && OpensTag(next)) {
-      changes[at] = Change::kEntity;
-    } else if (c == '[') {
-      opens.push_back(at);
-    } else if (c == ']' && opens.empty()) {
-      changes[at] = Change::kEscape;  // it would close a `[` written before the value
-    } else if (c == ']') {
-      const std::size_t open = opens.back();
-      opens.pop_back();
-      // A link of the value's own: "[text](destination)" within the value (PlainDestinationEnd),
-      // never an image. A definition (`]:`) would reach every `[label]` of the reply.
-      const bool own =
-          own_links && next == '(' && PlainDestinationEnd(text, at + 2) != std::string_view::npos;
-      if (next == ':' || (next == '(' && !own)) {
-        changes[open] = Change::kEscape;
-        changes[at] = Change::kEscape;
-      } else if (own && open > 0 && text[open - 1] == '!' && !Escaped(text, open - 1)) {
-        changes[open - 1] = Change::kEscape;  // an image would load from anywhere
-      }
-    }
-    ++at;
-  }
-  for (const std::size_t open : opens) {
-    changes[open] = Change::kEscape;  // it would open a link that a later value closes
-  }
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (changes[i] == Change::kEntity) {
+    if (c == '\r' || c == '\n') {
+      out += ' ';
+    } else if (c == '<' && OpensTag(next)) {
       out += "&lt;";
-      continue;
+    } else {
+      const bool escape =
+          c == '`' || c == '[' || c == ']' || c == '|' ||
+          (c == '\\' && (next == '\0' || std::ispunct(static_cast<unsigned char>(next)) != 0));
+      if (escape) {
+        out += '\\';
+      }
+      out += c;
     }
-    if (changes[i] == Change::kEscape) {
-      out += '\\';
-    }
-    out += text[i];
   }
   return out;
 }

@@ -57,20 +57,16 @@ std::string FencedCode(std::string_view code, std::string_view info = {});
 // Whether `<` followed by `next` may open HTML or an autolink.
 bool OpensTag(char next);
 
+// A plain-text value (a summary, a label, a name, Jira's text of a change) as text that markdown
+// reads as written, beside any other value: backticks, brackets and `|` escaped, a backslash that
+// would escape what follows it escaped, a `<` that could open HTML as `&lt;`, line breaks as
+// spaces. No code span, link, image, table cell or tag can open in it or reach past it; a link
+// written in it reads as its text.
+std::string PlainText(std::string_view text);
+
 // Whether `url` names a scheme that runs or embeds content where the link is opened
 // (javascript:, vbscript:, data:, file:), as a browser reads it: without the tabs, line
 // breaks and other control characters it ignores, in any case.
 bool RunsContent(std::string_view url);
-
-// `text`, written beside other values in one reply, with what would reach past it into the
-// markdown around it made text, so that it cannot change how another value reads: a run of
-// backticks nothing in it closes (it would pair with code further on, whose unescaped text would
-// then read as markdown), a `[` or `]` not closed within it (a link around other values), `]:`
-// (a definition for every `[label]` of the reply) and `<` that would open HTML (a tag around
-// other values). Code spans stay as they are, and a link complete within the value, when
-// `own_links`: one whose address is one plain word (no title, no `<…>`) to no scheme that runs
-// content, never an image. Markdown read back from ADF reads the same after it; it is for the
-// plain-text values (summary, labels, names) written beside that.
-std::string InertText(std::string_view text, bool own_links = true);
 
 }  // namespace tools

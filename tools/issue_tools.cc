@@ -20,8 +20,6 @@ std::vector<std::string> DefaultIssueFields() {
           "labels",  "created", "updated",   "parent",   "description"};
 }
 constexpr std::size_t kIssueValueCap = 20000;
-// A longer text value is shown as a block of its own, not on a "name: value" line.
-constexpr std::size_t kInlineValueBytes = 300;
 constexpr std::size_t kMaxBulk = 50;
 
 std::string IssuePath(const std::string& key, const std::vector<std::string>& fields) {
@@ -34,18 +32,11 @@ std::string Indented(const Json& value) {
   if (!value.is_string()) {
     return ValueText(value);
   }
-  std::string text = InertText(value.get<std::string>());
+  std::string text = value.get<std::string>();
   for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 3)) {
     text.replace(at, 1, "\n  ");
   }
   return text;
-}
-
-// A changed value as its line shows it: Jira's text of it (a description's too) is no markdown
-// of ours, so no link in it is live.
-std::string ChangedValue(const Json& value) {
-  return ValueText(value.is_string() ? Json(InertText(value.get<std::string>(), false)) : value,
-                   100);
 }
 
 // One line per changed field of compacted change sets (see Changes), each after `prefix`:
@@ -57,7 +48,7 @@ std::string ChangeLines(const Json& histories, std::string_view prefix) {
       lines += fmt::format(
           "{}{} {} · {}: {} → {}", prefix, ValueText(history.value("created", Json())),
           ValueText(history.value("author", Json())), ValueText(change.value("field", Json())),
-          ChangedValue(change.value("from", Json())), ChangedValue(change.value("to", Json())));
+          ValueText(change.value("from", Json()), 100), ValueText(change.value("to", Json()), 100));
     }
   }
   return lines;
@@ -95,7 +86,10 @@ std::string EntryLines(const std::string& name, const Json& value) {
   return {};
 }
 
-std::string IssueText(const Json& issue, const std::string& url) {
+// `rich`: the names of the values that are rich text read back as markdown; each reads as blocks
+// of its own. The other values read as plain text on lines of their own (ValueText).
+std::string IssueText(const Json& issue, const std::string& url,
+                      const std::set<std::string>& rich) {
   std::string text = fmt::format("{}", ValueOr(issue, "key", ""));
   if (issue.contains("summary")) {
     text += " · " + ValueText(issue["summary"], 1000);
@@ -110,15 +104,11 @@ std::string IssueText(const Json& issue, const std::string& url) {
     }
     if (std::string entries = EntryLines(name, value); !entries.empty()) {
       long_values += entries;
-    } else if (value.is_string() &&
-               (value.get_ref<const std::string&>().find('\n') != std::string::npos ||
-                value.get_ref<const std::string&>().size() > kInlineValueBytes)) {
-      // As structuredContent has it (within kIssueValueCap), not cut to a line.
-      // After a blank line: the value's blocks read as they would alone.
-      long_values +=
-          fmt::format("\n\n{}:\n\n{}", InertText(name), InertText(value.get<std::string>()));
+    } else if (value.is_string() && rich.contains(name)) {
+      // After a blank line: the markdown's blocks read as they would alone.
+      long_values += fmt::format("\n\n{}:\n\n{}", PlainText(name), value.get<std::string>());
     } else {
-      text += fmt::format("\n{}: {}", name, ValueText(value, 2000));
+      text += fmt::format("\n{}: {}", PlainText(name), ValueText(value, kIssueValueCap + 64));
     }
   }
   return text + long_values;
@@ -354,8 +344,14 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   Omissions omitted;
   const bool value_cut = FitBudget(issue, *response, LabelOf("comment", labels), key, omitted);
 
+  std::set<std::string> rich;
+  for (const auto& [id, raw] : MemberOrNull(response->body, "fields").items()) {
+    if (IsAdfDocument(raw)) {
+      rich.insert(LabelOf(id, labels));
+    }
+  }
   std::string text =
-      IssueText(issue, JiraClient::BrowseUrl(response->site, issue.value("key", key)));
+      IssueText(issue, JiraClient::BrowseUrl(response->site, issue.value("key", key)), rich);
   if (value_cut) {
     text += fmt::format(
         "\n[long values were truncated: this server reads {} bytes of one value at most; the "

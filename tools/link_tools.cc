@@ -34,9 +34,9 @@ core::Result<Json> LinkTypes(JiraClient& client, const mcp::CallContext& context
 }
 
 std::string TypeLine(const Json& type) {
-  return fmt::format("{} (X {} Y; Y {} X)", InertText(type["name"].get<std::string>()),
-                     InertText(type["outward"].get<std::string>()),
-                     InertText(type["inward"].get<std::string>()));
+  return fmt::format("{} (X {} Y; Y {} X)", PlainText(type["name"].get<std::string>()),
+                     PlainText(type["outward"].get<std::string>()),
+                     PlainText(type["inward"].get<std::string>()));
 }
 
 core::Result<mcp::ToolResult> ListLinkTypes(JiraClient& client, const Json& arguments,

@@ -77,8 +77,8 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
       break;
     }
     projects.push_back(ProjectSummary(project));
-    text += fmt::format("\n{} · {}", InertText(projects.back()["key"].get<std::string>()),
-                        InertText(projects.back()["name"].get<std::string>()));
+    text += fmt::format("\n{} · {}", PlainText(projects.back()["key"].get<std::string>()),
+                        PlainText(projects.back()["name"].get<std::string>()));
   }
   const long long next = start_at + static_cast<long long>(projects.size());
   bool has_more = !ValueOr(body, "isLast", true);
@@ -116,8 +116,8 @@ core::Result<mcp::ToolResult> GetProject(JiraClient& client, const Json& argumen
       project[key] = CompactValue(body[key]);
     }
   }
-  std::string text = fmt::format("{} · {}", InertText(project["key"].get<std::string>()),
-                                 InertText(project["name"].get<std::string>()));
+  std::string text = fmt::format("{} · {}", PlainText(project["key"].get<std::string>()),
+                                 PlainText(project["name"].get<std::string>()));
   for (const auto& [name, value] : project.items()) {
     if (name != "key" && name != "name" && name != "id") {
       text += fmt::format("\n{}: {}", name, ValueText(value, 1000));
@@ -157,8 +157,8 @@ core::Result<mcp::ToolResult> ListIssueTypes(JiraClient& client, const Json& arg
   }
   std::string text = Count(types->size(), "issue type");
   for (const auto& type : *types) {
-    text += fmt::format("\n{} · {}{}", InertText(type["id"].get<std::string>()),
-                        InertText(type["name"].get<std::string>()),
+    text += fmt::format("\n{} · {}{}", PlainText(type["id"].get<std::string>()),
+                        PlainText(type["name"].get<std::string>()),
                         type["subtask"].get<bool>() ? " (subtask)" : "");
   }
   return mcp::ToolResult::Success(std::move(text), {{"issue_types", *types}});
@@ -279,8 +279,8 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
   std::string text;
   for (const auto& field : values) {
     fields.push_back(FieldSummary(field));
-    text += fmt::format("\n{} · {}", InertText(fields.back()["id"].get<std::string>()),
-                        InertText(fields.back()["name"].get<std::string>()));
+    text += fmt::format("\n{} · {}", PlainText(fields.back()["id"].get<std::string>()),
+                        PlainText(fields.back()["name"].get<std::string>()));
   }
   return mcp::ToolResult::Success(Count(fields.size(), "field") + text, {{"fields", fields}});
 }
@@ -298,7 +298,7 @@ core::Result<mcp::ToolResult> ListPriorities(JiraClient& client, const Json& arg
   for (const auto& priority : response->body.is_array() ? response->body : Json::array()) {
     priorities.push_back(
         {{"id", ValueOr(priority, "id", "")}, {"name", ValueOr(priority, "name", "")}});
-    text += "\n" + InertText(priorities.back()["name"].get<std::string>());
+    text += "\n" + PlainText(priorities.back()["name"].get<std::string>());
   }
   return mcp::ToolResult::Success(Count(priorities.size(), "priority", "priorities") + text,
                                   {{"priorities", priorities}});
@@ -317,7 +317,7 @@ core::Result<mcp::ToolResult> ListStatuses(JiraClient& client, const Json& argum
   for (const auto& type : response->body.is_array() ? response->body : Json::array()) {
     Json statuses = CompactValue(type.value("statuses", Json::array()));
     text +=
-        fmt::format("\n{}: {}", InertText(ValueOr(type, "name", "")), ValueText(statuses, 1000));
+        fmt::format("\n{}: {}", PlainText(ValueOr(type, "name", "")), ValueText(statuses, 1000));
     types.push_back({{"issue_type", ValueOr(type, "name", "")}, {"statuses", statuses}});
   }
   return mcp::ToolResult::Success(fmt::format("Statuses by issue type") + text,

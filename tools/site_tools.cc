@@ -20,10 +20,10 @@ Json UserSummary(const Json& user) {
 }
 
 std::string UserLine(const Json& user) {
-  std::string line = fmt::format("{} · {}", InertText(ValueOr(user, "displayName", "")),
-                                 InertText(ValueOr(user, "accountId", "")));
+  std::string line = fmt::format("{} · {}", PlainText(ValueOr(user, "displayName", "")),
+                                 PlainText(ValueOr(user, "accountId", "")));
   if (user.contains("emailAddress")) {
-    line += " · " + InertText(user["emailAddress"].get<std::string>());
+    line += " · " + PlainText(user["emailAddress"].get<std::string>());
   }
   return line;
 }

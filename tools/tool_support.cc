@@ -453,7 +453,9 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
   if (value.is_null()) {
     text = "-";
   } else if (value.is_string()) {
-    text = value.get<std::string>();
+    const auto& whole = value.get_ref<const std::string&>();
+    const std::string cut = Utf8Prefix(whole, max_bytes);
+    return PlainText(cut) + (cut.size() < whole.size() ? "…" : "");
   } else if (value.is_object() && value.contains("displayName")) {
     text = ValueText(value["displayName"], max_bytes);
   } else if (value.is_object() && value.contains("key") && value.contains("relation")) {
@@ -472,24 +474,26 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
     text = fmt::format("{}", fmt::join(items, ", "));
   } else if (value.is_object()) {
     // "(total: 1; comments: (id: 7; body: text))". Not JSON: JSON would double the backslash of
-    // every markdown escape in a read-back text, and the escaped link would be live again.
+    // every escape.
     std::vector<std::string> members;
     for (const auto& [name, member] : value.items()) {
-      members.push_back(fmt::format("{}: {}", name, ValueText(member, max_bytes)));
+      members.push_back(fmt::format("{}: {}", PlainText(name), ValueText(member, max_bytes)));
     }
     text = fmt::format("({})", fmt::join(members, "; "));
   } else {
     text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') {
-      c = ' ';
-    }
-  }
   if (text.size() > max_bytes) {
-    text = MarkdownPrefix(text, max_bytes) + "…";
+    // Its parts are escaped already: the cut keeps whole escapes.
+    std::string cut = Utf8Prefix(text, max_bytes);
+    std::size_t slashes = 0;
+    while (slashes < cut.size() && cut[cut.size() - 1 - slashes] == '\\') {
+      ++slashes;
+    }
+    cut.resize(cut.size() - slashes % 2);
+    text = cut + "…";
   }
-  return InertText(text);
+  return text;
 }
 
 std::string IssueLine(const Json& issue, std::size_t max_value_bytes) {

@@ -204,8 +204,9 @@ std::size_t JsonSize(const Json& value);
 std::size_t TrimToBudget(Json& entries, std::size_t& size, std::size_t budget);
 
 // One line of text for a compacted value (users by name, references by key, other objects as
-// "(name: value; …)"). Strings are given as they are, but for InertText: a rich-text value is
-// markdown that reads back safely (AdfToMarkdown), and a line of it stays so.
+// "(name: value; …)"), every string in it as PlainText: markdown reads it as written, whatever
+// values stand beside it. Rich text read back as markdown is written without it, as blocks of
+// its own (get_issue, list_comments).
 std::string ValueText(const Json& value, std::size_t max_bytes = 300);
 
 // "KEY-1 · summary · status: Done · …" for a flattened issue: the summary first, then the other

@@ -52,12 +52,12 @@ core::Result<Json> ReadTransitions(JiraClient& client, const mcp::CallContext& c
 
 std::string TransitionLine(const Json& transition) {
   std::string line =
-      fmt::format("{} · {} → {}", InertText(transition["id"].get<std::string>()),
-                  InertText(transition["name"].get<std::string>()), ValueText(transition["to"]));
+      fmt::format("{} · {} → {}", PlainText(transition["id"].get<std::string>()),
+                  PlainText(transition["name"].get<std::string>()), ValueText(transition["to"]));
   std::vector<std::string> required;
   for (const auto& field : transition["fields"]) {
     if (field["mandatory"].get<bool>()) {
-      required.push_back(InertText(field["id"].get<std::string>()));
+      required.push_back(PlainText(field["id"].get<std::string>()));
     }
   }
   if (!required.empty()) {

@@ -134,40 +134,20 @@ TEST(Utf8Prefix, NeverSplitsACharacter) {
   EXPECT_EQ(Utf8Prefix(text, 99), text);
 }
 
-// Plain text keeps to itself: what would reach past it is text; code, escapes and a link
-// complete within it stay.
-TEST(InertText, LeavesNothingOpenForTheTextAround) {
-  EXPECT_EQ(InertText("tick ` here"), "tick \\` here");
-  EXPECT_EQ(InertText("a ``b` c"), "a \\`\\`b\\` c");
-  EXPECT_EQ(InertText("a `b` c \\` d"), "a `b` c \\` d");
-  EXPECT_EQ(InertText("[ok]: /x"), "\\[ok\\]: /x");
-  EXPECT_EQ(InertText("`a]:b` \\[c\\]: d"), "`a]:b` \\[c\\]: d");
-  EXPECT_EQ(InertText("open [ "), "open \\[ ");
-  EXPECT_EQ(InertText("](http://e.test/c)"), "\\](http://e.test/c)");
-  EXPECT_EQ(InertText("see ![ x"), "see !\\[ x");
-  EXPECT_EQ(InertText("[x](<"), "\\[x\\](<");
-  EXPECT_EQ(InertText("<a href=\"e\" title=\""), "&lt;a href=\"e\" title=\"");
-  EXPECT_EQ(InertText("a < b, [s] [t](/u) `[c`"), "a < b, [s] [t](/u) `[c`");
-  EXPECT_EQ(InertText("[t](/u)", /*own_links=*/false), "\\[t\\](/u)");
-  // A link of the value's own is a plain address closed right after it: no title, no <…>, no
-  // script, no image.
-  EXPECT_EQ(InertText("[a](/e \"x)"), "\\[a\\](/e \"x)");
-  EXPECT_EQ(InertText("[a](<)"), "\\[a\\](<)");
-  EXPECT_EQ(InertText("[a](<x>)"), "\\[a\\](&lt;x>)");
-  EXPECT_EQ(InertText("[j](javascript:void)"), "\\[j\\](javascript:void)");
-  EXPECT_EQ(InertText("[w](https://e.test/a_(b))"), "\\[w\\](https://e.test/a_(b))");
-  EXPECT_EQ(InertText("![i](/p.png)"), "\\![i](/p.png)");
-  EXPECT_EQ(InertText("\\![i](/p.png)"), "\\![i](/p.png)");
-  EXPECT_EQ(InertText("\\\\![i](/p.png)"), "\\\\\\![i](/p.png)");
-  for (const std::string text : {"tick ` here", "[ok]: /x", "a ```b`` c", "x\\", "[a [b](c",
-                                 "](x) [y", "<b>", "![i](/p)", "[a](/e \"x)"}) {
-    EXPECT_EQ(InertText(InertText(text)), InertText(text)) << text;
-  }
+// Plain text reads as written: nothing in it opens markup, and a link in it is its text.
+TEST(PlainText, EscapesWhatCouldOpenMarkup) {
+  EXPECT_EQ(PlainText("tick ` here"), "tick \\` here");
+  EXPECT_EQ(PlainText("[ok]: /x"), "\\[ok\\]: /x");
+  EXPECT_EQ(PlainText("[x](javascript&#58;a) ![i](/p)"), "\\[x\\](javascript&#58;a) !\\[i\\](/p)");
+  EXPECT_EQ(PlainText("<img src=x> a < b"), "&lt;img src=x> a < b");
+  EXPECT_EQ(PlainText("h|h\n|-|-|\r\n"), "h\\|h \\|-\\|-\\|  ");
+  EXPECT_EQ(PlainText("C:\\dir \\[ \\"), "C:\\dir \\\\\\[ \\\\");
+  EXPECT_EQ(PlainText("see http://x` <img src=x> `"), "see http://x\\` &lt;img src=x> \\`");
 }
 
 // Values side by side in one paragraph: whatever the plain ones hold, the rich one's code and
-// text read as they do alone.
-TEST(InertText, PlainValuesCannotTakeInTheOnesBesideThem) {
+// text read as they do alone, and nothing links, loads or opens HTML.
+TEST(PlainText, PlainValuesCannotTakeInTheOnesBesideThem) {
   const Json code = {{"type", "text"}, {"text", "rm -rf /"}, {"marks", {{{"type", "code"}}}}};
   const Json paragraph = {{"type", "paragraph"},
                           {"content", {{{"type", "text"}, {"text", "open [ "}}, code}}};
@@ -181,12 +161,17 @@ TEST(InertText, PlainValuesCannotTakeInTheOnesBesideThem) {
            {"<a href=/evil/e>", "</a>"},
            {"[x](<", ">)"},
            {"[a](/evil/f \"x)", "\")"},
-           {"[a](/evil/g 'x)", "')"},
-           {"[a](<)", ">)"}}) {
-    const std::string line = ValueText(before) + " · " + ValueText(rich) + " · " + ValueText(after);
+           {"[a](http://x`) <img src=/evil/g> `", "`"},
+           {"see http://x` <img src=/evil/h> `", "www.x.test` [b](/evil/i) `"},
+           {"[j](javascript&#58;alert%281%29)", "[k](&#x6A;avascript:x)"},
+           {"h|h\n|-|-|", "`a|[x](/evil/j)|`"}}) {
+    const std::string line = ValueText(before) + " · " + rich + " · " + ValueText(after);
     const std::string html = RenderGfmUnsafe(line);
-    EXPECT_EQ(CountOf(html, "<a "), 0U) << line << "\n" << html;
+    EXPECT_EQ(CountOf(html, "<a "), CountOf(html, "<a href=\"http://")) << line << "\n" << html;
+    EXPECT_EQ(CountOf(html, "href=\"/evil"), 0U) << line << "\n" << html;
+    EXPECT_EQ(CountOf(html, "href=\"javascript"), 0U) << html;
     EXPECT_EQ(CountOf(html, "<img"), 0U) << line << "\n" << html;
+    EXPECT_EQ(CountOf(html, "<a href=\"/"), 0U) << line << "\n" << html;
     EXPECT_EQ(CountOf(html, "<code>rm -rf /</code>"), 1U) << line << "\n" << html;
   }
 }
@@ -234,7 +219,7 @@ TEST(ValueText, ObjectsReadAsNamesAndValues) {
                         {"author", {{"accountId", "a"}, {"displayName", "Ann"}}},
                         {"body", "\\[x\\](/evil/v)"}}}}};
   const std::string text = ValueText(page, 1000);
-  EXPECT_EQ(text, "(comments: (author: Ann; body: \\[x\\](/evil/v); id: 7); total: 1)");
+  EXPECT_EQ(text, "(comments: (author: Ann; body: \\\\\\[x\\\\\\](/evil/v); id: 7); total: 1)");
   EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
 

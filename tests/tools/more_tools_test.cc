@@ -597,7 +597,7 @@ TEST(SprintIssues, CommentsReadAsTextWithNoLinkTheyLacked) {
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const std::string text = ToolHarness::TextOf(result);
-  EXPECT_THAT(text, HasSubstr("body: \\[x\\](/evil/s)"));
+  EXPECT_THAT(text, HasSubstr("body: \\[x\\\\\\](/evil/s)"));
   EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
 

@@ -106,7 +106,7 @@ TEST(SearchIssues, ObjectValuedFieldsReadAsTextWithNoLinkTheyLacked) {
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const std::string text = ToolHarness::TextOf(result);
-  EXPECT_THAT(text, HasSubstr("body: \\[x\\](/evil/t)"));
+  EXPECT_THAT(text, HasSubstr("body: \\[x\\\\\\](/evil/t)"));
   EXPECT_THAT(text, Not(HasSubstr("{\"")));
   EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
