@@ -260,12 +260,27 @@ std::size_t FirstUnclosedBackticks(std::string_view text) {
 
 std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes) {
   std::string cut = Utf8Prefix(text, max_bytes);
-  if (cut.size() < text.size()) {
-    const std::size_t open = FirstUnclosedBackticks(cut);
-    if (open != std::string::npos) {
-      cut.resize(open);
-    }
+  if (cut.size() == text.size()) {
+    return cut;
   }
+  const std::size_t open = FirstUnclosedBackticks(cut);
+  if (open == std::string::npos) {
+    return cut;
+  }
+  // A fence (three or more backticks after nothing but blanks and quote marks on its line) keeps
+  // the code read so far and is closed on a line of its own, with the same marks before it; a
+  // code span is cut off before it.
+  const std::size_t line =
+      cut.rfind('\n', open) == std::string::npos ? 0 : cut.rfind('\n', open) + 1;
+  const std::string lead = cut.substr(line, open - line);
+  const std::size_t run = BacktickRun(cut, open);
+  if (run >= 3 && lead.find_first_not_of(" >") == std::string::npos) {
+    if (!cut.ends_with('\n')) {
+      cut += '\n';
+    }
+    return cut + lead + std::string(run, '`') + "\n";
+  }
+  cut.resize(open);
   return cut;
 }
 
@@ -312,8 +327,23 @@ bool RunsContent(std::string_view url) {
 }
 
 std::string PlainText(std::string_view text) {
+  // Leading blanks go: four of them would start a code block where the value starts a line.
+  text.remove_prefix(std::min(text.size(), text.find_first_not_of(" \t")));
   std::string out;
   out.reserve(text.size() + text.size() / 8);
+  // Where the value starts a line, what could open a block there (a heading, quote, list item,
+  // rule or fence) gets a backslash: a list number's `.` or `)`, else the first character.
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
+    ++digits;
+  }
+  std::size_t opener = std::string_view::npos;
+  if (digits > 0 && digits < text.size() && (text[digits] == '.' || text[digits] == ')')) {
+    opener = digits;
+  } else if (digits == 0 && !text.empty() &&
+             std::string_view("#>-+=").find(text[0]) != std::string_view::npos) {
+    opener = 0;
+  }
   for (std::size_t at = 0; at < text.size(); ++at) {
     const char c = text[at];
     const char next = at + 1 < text.size() ? text[at + 1] : '\0';
@@ -322,9 +352,14 @@ std::string PlainText(std::string_view text) {
     } else if (c == '<' && OpensTag(next)) {
       out += "&lt;";
     } else {
+      // Markup that could open here and close in another value (code, links, emphasis, struck
+      // text, table cells), an entity that would read as another character, and a backslash that
+      // would escape what follows it.
       const bool escape =
-          c == '`' || c == '[' || c == ']' || c == '|' ||
-          (c == '\\' && (next == '\0' || std::ispunct(static_cast<unsigned char>(next)) != 0));
+          std::string_view("`[]|*_~").find(c) != std::string_view::npos ||
+          (c == '&' && (next == '#' || std::isalpha(static_cast<unsigned char>(next)) != 0)) ||
+          (c == '\\' && (next == '\0' || std::ispunct(static_cast<unsigned char>(next)) != 0)) ||
+          at == opener;
       if (escape) {
         out += '\\';
       }

@@ -41,9 +41,11 @@ bool CapStrings(Json& value, std::size_t max_bytes);
 // The longest prefix of `text` of at most `max_bytes` that ends on a UTF-8 character boundary.
 std::string Utf8Prefix(const std::string& text, std::size_t max_bytes);
 
-// Utf8Prefix for text that may be read as markdown: it also ends before a code span or fenced
-// code block the cut would leave open. An open one would read as text, and code is not escaped
-// the way text is (a link written in code would be live). Only shorter, never longer.
+// Utf8Prefix for text that may be read as markdown that leaves no code open: an open code span
+// or fence would read as text, and code is not escaped the way text is (a link written in code
+// would be live). The cut ends before a code span it would leave open; a fenced block keeps the
+// code read so far and is closed on a line of its own (so the result can be a few bytes longer
+// than `max_bytes`, and ends in a line break then).
 std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes);
 
 // The length of the longest run of backticks in `text`.
@@ -58,10 +60,12 @@ std::string FencedCode(std::string_view code, std::string_view info = {});
 bool OpensTag(char next);
 
 // A plain-text value (a summary, a label, a name, Jira's text of a change) as text that markdown
-// reads as written, beside any other value: backticks, brackets and `|` escaped, a backslash that
-// would escape what follows it escaped, a `<` that could open HTML as `&lt;`, line breaks as
-// spaces. No code span, link, image, table cell or tag can open in it or reach past it; a link
-// written in it reads as its text.
+// reads as written, beside any other value and at the start of a line: backticks, brackets, `|`,
+// `*`, `_` and `~` escaped, and so are a backslash that would escape what follows it, an `&` that
+// would start an entity and a first character (or list number) that would open a block; a `<`
+// that could open HTML reads as `&lt;`, line breaks as spaces, leading blanks go. No code span,
+// link, image, emphasis, table cell, block or tag can open in it or reach past it; a link written
+// in it reads as its text.
 std::string PlainText(std::string_view text);
 
 // Whether `url` names a scheme that runs or embeds content where the link is opened

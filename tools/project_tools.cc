@@ -195,7 +195,7 @@ core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& ar
     if (type_id.empty()) {
       std::vector<std::string> names;
       for (const auto& type : *types) {
-        names.push_back(type["name"].get<std::string>());
+        names.push_back(PlainText(type["name"].get<std::string>()));
       }
       return core::Status(core::Code::kInvalidArgument,
                           fmt::format("The project has no issue type '{}'. Its types: {}.", wanted,

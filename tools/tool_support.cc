@@ -218,6 +218,32 @@ core::Status CheckIdentifiers(const std::vector<IdentifierArgument>& identifiers
   return {};
 }
 
+// An error's text as markdown that holds no link, image or HTML: it quotes arguments and Jira's
+// messages, which hold anything. Only `](` (which ends a link's text) and a `<` that could open
+// HTML or an autolink (as `&lt;`) change, so that the examples and cursors it gives stay exact.
+std::string ErrorText(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  for (std::size_t at = 0; at < message.size(); ++at) {
+    const char next = at + 1 < message.size() ? message[at + 1] : '\0';
+    if (message[at] == '<' && OpensTag(next)) {
+      out += "&lt;";
+      continue;
+    }
+    if (message[at] == ']' && next == '(') {
+      out += '\\';
+    }
+    out += message[at];
+  }
+  return out;
+}
+
+// The error result of a tool call, its text as ErrorText.
+mcp::ToolResult ErrorResult(const core::Status& status) {
+  return mcp::ToolResult::FromStatus(
+      core::Status(status.code(), ErrorText(status.message()), status.detail()));
+}
+
 // Ends every tool call, also one that throws: the Jira answers it read are gone by then, so its
 // place for large answers goes back, and so does the free memory a large one leaves behind.
 struct EndOfCall {
@@ -233,12 +259,12 @@ mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArg
                            const Json& arguments, const mcp::CallContext& context) {
   const EndOfCall end_of_call;
   if (auto status = CheckIdentifiers(identifiers, arguments); !status.ok()) {
-    return mcp::ToolResult::FromStatus(status);
+    return ErrorResult(status);
   }
   try {
     auto result = tool.handler(arguments, context);
     if (!result.ok()) {
-      return mcp::ToolResult::FromStatus(result.status());
+      return ErrorResult(result.status());
     }
     return std::move(*result);
   } catch (const nlohmann::json::exception& error) {

@@ -138,7 +138,17 @@ TEST(Utf8Prefix, NeverSplitsACharacter) {
 TEST(PlainText, EscapesWhatCouldOpenMarkup) {
   EXPECT_EQ(PlainText("tick ` here"), "tick \\` here");
   EXPECT_EQ(PlainText("[ok]: /x"), "\\[ok\\]: /x");
-  EXPECT_EQ(PlainText("[x](javascript&#58;a) ![i](/p)"), "\\[x\\](javascript&#58;a) !\\[i\\](/p)");
+  EXPECT_EQ(PlainText("[x](javascript&#58;a) ![i](/p)"),
+            "\\[x\\](javascript\\&#58;a) !\\[i\\](/p)");
+  EXPECT_EQ(PlainText("Fix &amp; ship & go"), "Fix \\&amp; ship & go");
+  // Emphasis and struck text cannot open in it and close in another value.
+  EXPECT_EQ(PlainText("tilde ~~start a** first_last"), "tilde \\~\\~start a\\*\\* first\\_last");
+  // Where it starts a line, it opens no block.
+  EXPECT_EQ(PlainText("# Heading"), "\\# Heading");
+  EXPECT_EQ(PlainText("    > quote"), "\\> quote");
+  EXPECT_EQ(PlainText("12. item"), "12\\. item");
+  EXPECT_EQ(PlainText("- dash"), "\\- dash");
+  EXPECT_EQ(PlainText("a - b # c"), "a - b # c");
   EXPECT_EQ(PlainText("<img src=x> a < b"), "&lt;img src=x> a < b");
   EXPECT_EQ(PlainText("h|h\n|-|-|\r\n"), "h\\|h \\|-\\|-\\|  ");
   EXPECT_EQ(PlainText("C:\\dir \\[ \\"), "C:\\dir \\\\\\[ \\\\");
@@ -187,7 +197,9 @@ TEST(MarkdownPrefix, EndsBeforeCodeTheCutWouldLeaveOpen) {
   // A run closes only a run of its own length.
   EXPECT_EQ(MarkdownPrefix("``a`b`` c ``d``", 12), "``a`b`` c ");
   const std::string fenced = "text\n```\n[x](/evil/f)\n```\nafter";
-  EXPECT_EQ(MarkdownPrefix(fenced, 15), "text\n");
+  // A fence keeps the code read so far and is closed.
+  EXPECT_EQ(MarkdownPrefix(fenced, 15), "text\n```\n[x](/e\n```\n");
+  EXPECT_EQ(MarkdownPrefix("- a\n  ```\n  code", 14), "- a\n  ```\n  co\n  ```\n");
   // A text with backticks it never closes keeps them when it is not cut.
   EXPECT_EQ(MarkdownPrefix("a ` b", 99), "a ` b");
 }

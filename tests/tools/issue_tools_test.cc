@@ -196,6 +196,34 @@ TEST(GetIssue, IncludedCommentsAndChangesReadAsStored) {
   EXPECT_EQ(CountOf(html, "<pre"), 2U) << html;
 }
 
+// A long code block in a comment is cut inside the code, and the fence is closed: the code read
+// so far stays, as code.
+TEST(ListComments, ALongCodeBlockKeepsTheCodeItCuts) {
+  ToolHarness harness;
+  std::string log;
+  for (int i = 0; i < 400; ++i) {
+    log += "line " + std::to_string(i) + " [x](/evil/l) <b>\n";
+  }
+  const Json body = {
+      {"type", "doc"},
+      {"version", 1},
+      {"content", {{{"type", "codeBlock"}, {"content", {{{"type", "text"}, {"text", log}}}}}}}};
+  harness.env.http->OnJson(
+      "GET", IssueUrl() + "/A-1/comment", 200,
+      Json{{"total", 1}, {"comments", {{{"id", "1"}, {"created", "2026"}, {"body", body}}}}}
+          .dump());
+
+  const auto result = harness.Call("list_comments", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("line 100 [x](/evil/l)"));
+  const std::string html = RenderGfmUnsafe(text);
+  EXPECT_EQ(CountOf(html, "<a "), 0U);
+  EXPECT_EQ(CountOf(html, "<b>"), 0U);
+  EXPECT_EQ(CountOf(html, "<pre"), 1U);
+}
+
 TEST(GetIssue, NotFoundTellsTheAgentWhatToCheck) {
   ToolHarness harness;
   harness.env.http->OnJson(

@@ -770,6 +770,38 @@ TEST(StoredNames, ReadAsTextInEveryListing) {
   }
 }
 
+// A name that starts a line opens no block there: each user reads on a line of its own.
+TEST(StoredNames, OpenNoBlockWhereTheyStartALine) {
+  ToolHarness harness;
+  Json users = Json::array();
+  for (const char* name : {"# Heading", "~~~ fence", "> quote", "1. numbered", "    code"}) {
+    users.push_back({{"accountId", std::string("id-") + name[0]}, {"displayName", name}});
+  }
+  harness.env.http->OnJson("GET", Api("/user/search"), 200, users.dump());
+
+  const auto result = harness.Call("find_users", {{"query", "a"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string html = RenderGfmUnsafe(ToolHarness::TextOf(result));
+  for (const char* element : {"<h1", "<pre", "<blockquote", "<ol", "<code"}) {
+    EXPECT_EQ(CountOf(html, element), 0U) << element << "\n" << html;
+  }
+}
+
+// An error quotes what it was given: as markdown it still holds no link, image or HTML.
+TEST(ErrorText, QuotedArgumentsMakeNoLinkImageOrHtml) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/field"), 200, "[]");
+  const std::string hostile = "[x](/evil/e) <img src=x> ![i](/evil/i.png)";
+
+  const auto result = harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {hostile}}});
+
+  ASSERT_TRUE(result.is_error);
+  const std::string html = RenderGfmUnsafe(ToolHarness::TextOf(result));
+  EXPECT_EQ(CountOf(html, "<a "), 0U) << html;
+  EXPECT_EQ(CountOf(html, "<img"), 0U) << html;
+}
+
 TEST(DownloadAttachment, ReturnsImagesAsImageContent) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Api("/attachment/9"), 200,
