@@ -1129,11 +1129,13 @@ class MarkdownRenderer {
       if (!name.empty() && name.front() == '@') {
         name.erase(0, 1);
       }
-      return "@" + NoLinkSyntax(name.empty() ? StringAttr(node, "id") : name);
+      // Names, emoji and lozenge texts are plain text: their `*`, `_` or `~` cannot reach into
+      // the text around them.
+      return "@" + ::tools::PlainText(name.empty() ? StringAttr(node, "id") : name);
     }
     if (type == "emoji") {
       const std::string text = StringAttr(node, "text");
-      return NoLinkSyntax(text.empty() ? StringAttr(node, "shortName") : text);
+      return ::tools::PlainText(text.empty() ? StringAttr(node, "shortName") : text);
     }
     if (type == "inlineCard") {
       return NoLinkSyntax(StringAttr(node, "url"));
@@ -1142,10 +1144,10 @@ class MarkdownRenderer {
       return NoLinkSyntax(IsoDate(StringAttr(node, "timestamp")));
     }
     if (type == "status") {
-      return "[" + NoLinkSyntax(StringAttr(node, "text")) + "]";
+      return "[" + ::tools::PlainText(StringAttr(node, "text")) + "]";
     }
     if (type == "placeholder") {
-      return NoLinkSyntax(StringAttr(node, "text"));
+      return ::tools::PlainText(StringAttr(node, "text"));
     }
     if (type == "mediaInline") {
       return "[attachment]";

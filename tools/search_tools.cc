@@ -379,10 +379,10 @@ core::Result<mcp::ToolResult> ValidateJql(JiraClient& client, const Json& argume
   const bool valid = check->errors.empty();
   std::string text = valid ? "The JQL is valid." : "The JQL is not valid:";
   for (const auto& error : check->errors) {
-    text += "\n- " + error;
+    text += "\n- " + PlainText(error);  // Jira's words quote the query
   }
   for (const auto& warning : check->warnings) {
-    text += "\nwarning: " + warning;
+    text += "\nwarning: " + PlainText(warning);
   }
   return mcp::ToolResult::Success(
       std::move(text),

@@ -218,14 +218,20 @@ core::Status CheckIdentifiers(const std::vector<IdentifierArgument>& identifiers
   return {};
 }
 
-// An error's text as markdown that holds no link, image or HTML: it quotes arguments and Jira's
-// messages, which hold anything. Only `](` (which ends a link's text) and a `<` that could open
-// HTML or an autolink (as `&lt;`) change, so that the examples and cursors it gives stay exact.
+// An error's text as markdown that holds no link, image, HTML or block of what it quotes: it
+// quotes arguments and Jira's messages, which hold anything. Line breaks become spaces (no block
+// or link definition can start), `](` is escaped (no link text can end) and a `<` that could open
+// HTML or an autolink reads as `&lt;`; nothing else changes, so that the examples and cursors it
+// gives stay exact.
 std::string ErrorText(std::string_view message) {
   std::string out;
   out.reserve(message.size());
   for (std::size_t at = 0; at < message.size(); ++at) {
     const char next = at + 1 < message.size() ? message[at + 1] : '\0';
+    if (message[at] == '\r' || message[at] == '\n') {
+      out += ' ';
+      continue;
+    }
     if (message[at] == '<' && OpensTag(next)) {
       out += "&lt;";
       continue;

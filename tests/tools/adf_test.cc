@@ -634,7 +634,7 @@ TEST(AdfToMarkdown, StoredTextCannotBreakOutIntoALink) {
   EXPECT_EQ(
       AdfToMarkdown(Doc({Para({mention, Text(" "), status, Text("(javascript:1)"),
                                Text(" <javascript:2> [d]: javascript:3 !"), Text("[e](f)")})})),
-      "@[a\\](javascript:1) [s]\\(javascript:1) &lt;javascript:2> [d\\]: javascript:3 "
+      "@\\[a\\](javascript:1) [s]\\(javascript:1) &lt;javascript:2> [d\\]: javascript:3 "
       "\\![e\\](f)");
 }
 
@@ -863,6 +863,20 @@ TEST(AdfToMarkdown, MarksKeepBlanksOutside) {
     const std::string html = RenderGfmUnsafe(marked(text, {"strong", "em", "strike"}));
     EXPECT_EQ(CountOf(html, "<em>"), 1U) << html;
     EXPECT_EQ(CountOf(html, "<del>"), 1U) << html;
+  }
+}
+
+// A mention's, emoji's or lozenge's text cannot start emphasis that runs into the text around it.
+TEST(AdfToMarkdown, NamesInTextKeepTheirMarksToThemselves) {
+  const auto mention = [](const std::string& name) {
+    return Json{{"type", "mention"}, {"attrs", {{"id", "1"}, {"text", name}}}};
+  };
+  const Json status = {{"type", "status"}, {"attrs", {{"text", "~~ok_"}}}};
+  const std::string markdown = AdfToMarkdown(
+      Doc({Para({mention("@Bob`s *x_"), Text(" said "), mention("@_Carol* ~~ `"), status})}));
+  const std::string html = RenderGfmUnsafe(markdown);
+  for (const char* element : {"<em>", "<strong>", "<del>", "<code>"}) {
+    EXPECT_EQ(CountOf(html, element), 0U) << element << "\n" << markdown << "\n" << html;
   }
 }
 

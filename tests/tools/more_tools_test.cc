@@ -792,7 +792,8 @@ TEST(StoredNames, OpenNoBlockWhereTheyStartALine) {
 TEST(ErrorText, QuotedArgumentsMakeNoLinkImageOrHtml) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Api("/field"), 200, "[]");
-  const std::string hostile = "[x](/evil/e) <img src=x> ![i](/evil/i.png)";
+  const std::string hostile =
+      "[x](/evil/e) <img src=x> ![i](/evil/i.png)\n\n[r]: /evil/r.png\n\n# H ![r]";
 
   const auto result = harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {hostile}}});
 
@@ -800,6 +801,7 @@ TEST(ErrorText, QuotedArgumentsMakeNoLinkImageOrHtml) {
   const std::string html = RenderGfmUnsafe(ToolHarness::TextOf(result));
   EXPECT_EQ(CountOf(html, "<a "), 0U) << html;
   EXPECT_EQ(CountOf(html, "<img"), 0U) << html;
+  EXPECT_EQ(CountOf(html, "<h1"), 0U) << html;
 }
 
 TEST(DownloadAttachment, ReturnsImagesAsImageContent) {

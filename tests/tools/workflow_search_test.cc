@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/tools/gfm_render.h"
 #include "tests/tools/tool_harness.h"
 
 namespace tools {
@@ -220,6 +221,23 @@ TEST(ValidateJql, WarnsThatAQueryWithoutAConditionCannotBeSearched) {
   EXPECT_THAT(ToolHarness::TextOf(order_only), HasSubstr("no search condition"));
   EXPECT_TRUE(ToolHarness::Structured(bounded)["warnings"].empty());
   EXPECT_TRUE(ToolHarness::Structured(ordered_field)["warnings"].empty());
+}
+
+// Jira's messages quote the query: in the text they read as plain text.
+TEST(ValidateJql, JirasMessagesReadAsPlainText) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "POST", Api("/jql/parse"), 200,
+      R"({"queries":[{"query":"q","errors":["The value '<img src=x>' does not exist.",
+          "The value '![a](/evil/a.png)\n\n# H' does not exist."]}]})");
+
+  const auto result = harness.Call("validate_jql", {{"jql", "x"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string html = RenderGfmUnsafe(ToolHarness::TextOf(result));
+  for (const char* element : {"<img", "<h1", "<a "}) {
+    EXPECT_EQ(CountOf(html, element), 0U) << element << "\n" << html;
+  }
 }
 
 TEST(ValidateJql, ASyntaxError400IsAResultNotAFailure) {
