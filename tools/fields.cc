@@ -270,8 +270,8 @@ std::string MarkdownPrefix(const std::string& text, std::size_t max_bytes) {
   // A fence (three or more backticks after nothing but blanks and quote marks on its line) keeps
   // the code read so far and is closed on a line of its own, with the same marks before it; a
   // code span is cut off before it.
-  const std::size_t line =
-      cut.rfind('\n', open) == std::string::npos ? 0 : cut.rfind('\n', open) + 1;
+  const std::size_t newline = cut.rfind('\n', open);
+  const std::size_t line = newline == std::string::npos ? 0 : newline + 1;
   const std::string lead = cut.substr(line, open - line);
   const std::size_t run = BacktickRun(cut, open);
   if (run >= 3 && lead.find_first_not_of(" >") == std::string::npos) {
