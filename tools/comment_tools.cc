@@ -13,8 +13,6 @@ namespace tools {
 namespace {
 
 constexpr std::size_t kCommentCap = 8000;
-// A worklog's comment in its line of text, on that line (structuredContent has up to kCommentCap).
-constexpr std::size_t kWorklogLineCommentBytes = 500;
 
 // A comment as list_comments answers it. Jira can send a comment without a body (absent or
 // null, e.g. one whose text was removed) or without a date: such a comment has no `body` (or
@@ -37,22 +35,28 @@ Json CommentSummary(const Json& comment) {
   return out;
 }
 
-// The body keeps its lines (lists, tables and code in the markdown need them), cut at
-// kCommentCap; ValueText would flatten it to one line, as for a table cell.
-std::string CommentText(const Json& summary) {
-  const auto body = summary.find("body");
-  if (body == summary.end() || !body->is_string()) {
-    return "(no body)";
-  }
-  const auto& text = body->get_ref<const std::string&>();
-  return text.size() <= kCommentCap ? text : MarkdownPrefix(text, kCommentCap) + "…";
+// A comment's or a worklog's markdown, as its own lines (lists, tables and code in it need
+// them; ValueText would flatten it to one line, as for a table cell). CapStrings has already cut
+// it to kCommentCap and marked the cut. Empty when the entry has no such text.
+std::string MarkdownOf(const Json& summary, const char* key) {
+  const auto body = summary.find(key);
+  return body == summary.end() || !body->is_string() ? std::string() : body->get<std::string>();
+}
+
+// Where the whole of a cut text is: the entry in the issue's page in Jira.
+std::string CutNote(std::string_view noun, const std::string& issue_url, std::string_view focus,
+                    const std::string& id) {
+  return fmt::format(
+      "\n[this {0} is longer than this server shows ({1} bytes); the whole {0} is in Jira: "
+      "{2}?{3}={4}]",
+      noun, kCommentCap, issue_url, focus, PlainText(id));
 }
 
 std::string CommentLine(const Json& summary) {
-  const std::string body = CommentText(summary);
+  std::string body = MarkdownOf(summary, "body");
   return fmt::format("\n[{}] {} {}:\n{}", summary["id"].get<std::string>(),
                      ValueText(summary.value("created", Json())),
-                     ValueText(summary.value("author", Json())), body);
+                     ValueText(summary.value("author", Json())), body.empty() ? "(no body)" : body);
 }
 
 // The comment body from `body` (markdown) or `body_adf`, and the optional visibility.
@@ -121,12 +125,17 @@ core::Result<mcp::ToolResult> ListComments(JiraClient& client, const Json& argum
     return entries.status().WithContext("Reading comments");
   }
   const Json& values = **entries;
+  const std::string issue_url = JiraClient::BrowseUrl(response->site, IssueKey(arguments));
   Json comments = Json::array();
   std::vector<std::string> lines;
   for (const auto& comment : values) {
     Json summary = CommentSummary(comment);
-    CapStrings(summary, kCommentCap);
-    lines.push_back(CommentLine(summary));
+    const bool cut = CapStrings(summary, kCommentCap);
+    std::string line = CommentLine(summary);
+    if (cut) {
+      line += CutNote("comment", issue_url, "focusedCommentId", summary["id"].get<std::string>());
+    }
+    lines.push_back(std::move(line));
     comments.push_back(std::move(summary));
   }
   return OffsetPageReply(*page, *response, "comments", "comment", std::move(comments),
@@ -221,6 +230,7 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
     return entries.status().WithContext("Reading worklogs");
   }
   const Json& values = **entries;
+  const std::string issue_url = JiraClient::BrowseUrl(response->site, IssueKey(arguments));
   Json worklogs = Json::array();
   std::vector<std::string> lines;
   for (const auto& worklog : values) {
@@ -233,12 +243,15 @@ core::Result<mcp::ToolResult> ListWorklogs(JiraClient& client, const Json& argum
         summary[key] = value;
       }
     }
-    CapStrings(summary, kCommentCap);
+    const bool cut = CapStrings(summary, kCommentCap);
     std::string line =
         fmt::format("\n{} {} {}", ValueText(summary.value("started", Json())),
                     ValueText(summary["author"]), ValueText(summary.value("timeSpent", Json())));
-    if (const Json& comment = summary["comment"]; comment.is_string() && !comment.empty()) {
-      line += ": " + ValueText(comment, kWorklogLineCommentBytes);
+    if (const std::string comment = MarkdownOf(summary, "comment"); !comment.empty()) {
+      line += ":\n" + comment;
+    }
+    if (cut) {
+      line += CutNote("worklog", issue_url, "focusedWorklogId", summary["id"].get<std::string>());
     }
     lines.push_back(std::move(line));
     worklogs.push_back(std::move(summary));
@@ -265,6 +278,18 @@ core::Result<mcp::ToolResult> AddWorklog(JiraClient& client, const Json& argumen
   request.body = std::move(body);
   auto response = client.Call(context, request);
   if (!response.ok()) {
+    const core::Status& status = response.status();
+    if (status.code() == core::Code::kInvalidArgument &&
+        (status.message().find("timeLogged") != std::string::npos ||
+         status.message().find("timeSpent") != std::string::npos)) {
+      // Jira's message says the time is wrong, not how to write it.
+      return core::Status(status.code(),
+                          status.message() +
+                              " `time_spent` is a duration in Jira's form, such as \"2h 30m\", "
+                              "\"1d\" or \"45m\" (units w, d, h, m), more than zero.",
+                          status.detail())
+          .WithContext("Logging work");
+    }
     return response.status().WithContext("Logging work");
   }
   const std::string id = ValueOr(response->body, "id", "");

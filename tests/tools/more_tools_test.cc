@@ -355,7 +355,59 @@ TEST(ListWorklogs, TheTextHoldsEachComment) {
   const auto result = harness.Call("list_worklogs", {{"issue_key", "A-1"}});
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
-  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("2026-01-01 - 1h: Reviewed the fix"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("2026-01-01 - 1h:\nReviewed the fix"));
+}
+
+// A worklog's comment is rich text: the text shows its markdown once, as list_comments does,
+// not escaped a second time as if it were a plain value.
+TEST(ListWorklogs, TheTextShowsACommentsMarkdownAsStored) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "GET", Api("/issue/A-1/worklog"), 200,
+      R"({"total":1,"worklogs":[{"id":"5","started":"2026-01-01","timeSpent":"1h",
+          "comment":{"type":"doc","version":1,"content":[{"type":"paragraph","content":[
+          {"type":"text","text":"see "},
+          {"type":"text","text":"docs","marks":[{"type":"link","attrs":{"href":"https://d.example/x"}}]},
+          {"type":"text","text":" and "},{"type":"text","text":"this","marks":[{"type":"strong"}]}]}]}}]})");
+
+  const auto result = harness.Call("list_worklogs", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  const Json& worklog = ToolHarness::Structured(result)["worklogs"][0];
+  EXPECT_THAT(text, HasSubstr(worklog["comment"].get<std::string>()));
+  const std::string html = RenderGfmUnsafe(text);
+  EXPECT_THAT(html, HasSubstr(R"(<a href="https://d.example/x">docs</a>)"));
+  EXPECT_THAT(html, HasSubstr("<strong>this</strong>"));
+  EXPECT_THAT(text, Not(HasSubstr("\\[")));
+}
+
+// A comment longer than the server shows is cut with its size, in structuredContent and in the
+// text alike, and the text says where the whole comment is.
+TEST(ListComments, ACutCommentSaysSoAndWhereTheRestIs) {
+  ToolHarness harness;
+  std::string long_text;
+  for (int i = 0; long_text.size() < 12000; ++i) {
+    long_text += "line" + std::to_string(i) + " of a long log\n\n";
+  }
+  const Json adf = {
+      {"type", "doc"},
+      {"version", 1},
+      {"content",
+       Json::array({{{"type", "paragraph"},
+                     {"content", Json::array({{{"type", "text"}, {"text", long_text}}})}}})}};
+  const Json page = {{"total", 1}, {"comments", Json::array({{{"id", "77"}, {"body", adf}}})}};
+  harness.env.http->OnJson("GET", Api("/issue/A-1/comment"), 200, page.dump());
+
+  const auto result = harness.Call("list_comments", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  const std::string body = ToolHarness::Structured(result)["comments"][0]["body"];
+  EXPECT_THAT(body, HasSubstr("more bytes]"));
+  EXPECT_THAT(text, HasSubstr(body));
+  EXPECT_THAT(text, HasSubstr("the whole comment is in Jira: "));
+  EXPECT_THAT(text, HasSubstr("/browse/A-1?focusedCommentId=77]"));
 }
 
 TEST(DeleteComment, IsDestructiveAndEmptyAnswersAreSuccess) {
@@ -366,6 +418,21 @@ TEST(DeleteComment, IsDestructiveAndEmptyAnswersAreSuccess) {
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   EXPECT_TRUE(harness.registry.Find("delete_comment")->annotations.destructive);
+}
+
+// Jira's message says that the time is wrong; the error says how to write it.
+TEST(AddWorklog, ABadTimeSaysTheFormat) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "POST", Api("/issue/A-1/worklog"), 400,
+      R"({"errorMessages":[],"errors":{"timeLogged":"You must indicate the time spent working."}})");
+
+  const auto result = harness.Call("add_worklog", {{"issue_key", "A-1"}, {"time_spent", "banana"}});
+
+  ASSERT_TRUE(result.is_error);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("You must indicate the time spent working."));
+  EXPECT_THAT(text, HasSubstr(R"(such as "2h 30m")"));
 }
 
 TEST(AddWorklog, SendsTimeSpentAndAnAdfComment) {
@@ -552,6 +619,22 @@ TEST(SetParent, ClearsWithNullAndReadsBack) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("reads back as 'A-1'"));
 }
 
+// Jira's answer is the same for a parent that does not exist and one on the wrong level: the
+// error says what to check, and nothing is read back.
+TEST(SetParent, AHierarchyErrorSaysWhatToCheck) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "PUT", Api("/issue/A-2"), 400,
+      R"({"errorMessages":[],"errors":{"parent":"Given parent work item does not belong to appropriate hierarchy."}})");
+
+  const auto result = harness.Call("set_parent", {{"issue_key", "A-2"}, {"parent_key", "A-99"}});
+
+  ASSERT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result),
+              HasSubstr("Check that A-99 exists (get_issue) and is one level above A-2"));
+  EXPECT_EQ(harness.env.http->RequestsTo("fields=parent").size(), 0U);
+}
+
 TEST(ListSprints, AsksForActiveAndFutureSprintsByDefault) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Agile("/board/7/sprint"), 200,
@@ -701,7 +784,30 @@ TEST(GetCreateFields, ResolvesTheIssueTypeNameAndMarksMandatoryFields) {
   EXPECT_EQ(structured["issue_type_id"], "10002");
   EXPECT_TRUE(structured["fields"][0]["mandatory"].get<bool>());
   EXPECT_EQ(structured["fields"][1]["allowed"], (Json{"High", "Low"}));
-  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("* summary · Summary"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("\nsummary · Summary (string) · required"));
+  EXPECT_THAT(ToolHarness::TextOf(result),
+              HasSubstr("\npriority · Priority (priority) · one of: High, Low"));
+}
+
+// Allowed values are kept as Jira names them, to be passed back; the text shows them, and the
+// names of fields, as plain text.
+TEST(GetCreateFields, KeepsAllowedValuesExactAndShowsNamesAsPlainText) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/createmeta/A/issuetypes/7"), 200, R"j({"fields":[
+      {"fieldId":"customfield_1","name":"[x](https://evil.example)","required":true,
+       "schema":{"type":"option"},"allowedValues":[{"id":"1","value":"Won't_Fix *now*"}]}]})j");
+
+  const auto result =
+      harness.Call("get_create_fields", {{"project_key", "A"}, {"issue_type", "7"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["fields"][0]["allowed"], (Json{"Won't_Fix *now*"}));
+  const std::string html = RenderGfmUnsafe(ToolHarness::TextOf(result));
+  // The address may read as a bare link, its own text; the name links nothing else.
+  EXPECT_THAT(html, Not(HasSubstr(">x</a>")));
+  EXPECT_THAT(html, Not(HasSubstr("<em>")));
+  EXPECT_THAT(html, HasSubstr("[x]("));
+  EXPECT_THAT(html, HasSubstr("Won't_Fix *now*"));
 }
 
 TEST(SearchFields, FallsBackToTheFieldListForNonAdmins) {
