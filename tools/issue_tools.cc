@@ -352,6 +352,13 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   }
   std::string text =
       IssueText(issue, JiraClient::BrowseUrl(response->site, issue.value("key", key)), rich);
+  const Json& sent_fields = MemberOrNull(response->body, "fields");
+  if (const std::string note = FieldsNotSentNote(
+          *fields, [&](const std::string& field) { return sent_fields.contains(field); },
+          "this issue", "this issue has");
+      !note.empty()) {
+    text += "\nNote: " + note;
+  }
   if (value_cut) {
     text += fmt::format(
         "\n[long values were truncated: this server reads {} bytes of one value at most; the "

@@ -171,7 +171,10 @@ Json AllowedValues(const Json& field) {
       out.push_back("…");
       break;
     }
-    out.push_back(ValueText(CompactValue(value), 200));
+    // As Jira names it, to be passed back as is; the text escapes it.
+    const Json compact = CompactValue(value);
+    out.push_back(compact.is_string() ? Json(Utf8Prefix(compact.get<std::string>(), 200))
+                                      : Json(ValueText(compact, 200)));
   }
   return out;
 }
@@ -220,19 +223,24 @@ core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& ar
                     {"name", ValueOr(field, "name", "")},
                     {"mandatory", ValueOr(field, "required", false)},
                     {"schema_type", ValueOr(field.value("schema", Json::object()), "type", "")}};
-    const Json allowed = AllowedValues(field);
-    if (!allowed.empty()) {
-      summary["allowed"] = allowed;
+    text += fmt::format("\n{} · {} ({}){}", PlainText(summary["id"].get<std::string>()),
+                        PlainText(summary["name"].get<std::string>()),
+                        PlainText(summary["schema_type"].get<std::string>()),
+                        summary["mandatory"].get<bool>() ? " · required" : "");
+    if (Json allowed = AllowedValues(field); !allowed.empty()) {
+      std::vector<std::string> shown;
+      for (const auto& value : allowed) {
+        shown.push_back(value == "…" ? "…" : PlainText(value.get<std::string>()));
+      }
+      text += fmt::format(" · one of: {}", fmt::join(shown, ", "));
+      summary["allowed"] = std::move(allowed);
     }
-    text += fmt::format("\n{}{} · {} ({})", summary["mandatory"].get<bool>() ? "* " : "",
-                        summary["id"].get<std::string>(), summary["name"].get<std::string>(),
-                        summary["schema_type"].get<std::string>());
     fields.push_back(std::move(summary));
   }
-  return mcp::ToolResult::Success(
-      fmt::format("{} (* mandatory) for issue type {}", Count(fields.size(), "field"), type_id) +
-          text,
-      {{"issue_type_id", type_id}, {"fields", fields}});
+  return mcp::ToolResult::Success(fmt::format("{} for issue type {}, the required ones marked",
+                                              Count(fields.size(), "field"), PlainText(type_id)) +
+                                      text,
+                                  {{"issue_type_id", type_id}, {"fields", fields}});
 }
 
 Json FieldSummary(const Json& field) {

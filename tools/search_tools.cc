@@ -96,33 +96,6 @@ core::Result<std::vector<std::string>> CheckAfterEmptyAnswer(JiraClient& client,
   return std::move(check->warnings);
 }
 
-// A note naming the asked fields that none of the issues [begin, end) of `page` has: Jira leaves
-// out a field it does not know (or the caller cannot see), which would otherwise read as a field
-// that is empty everywhere. Empty when each was there, or with no issue to tell by.
-std::string FieldsNoIssueHad(const Json& page, std::size_t begin, std::size_t end,
-                             const std::vector<std::string>& fields) {
-  std::vector<std::string> missing;
-  for (const auto& field : fields) {
-    if (field.starts_with('*') || field == "id" || field == "key") {
-      continue;
-    }
-    bool seen = false;
-    for (std::size_t i = begin; i < end && !seen; ++i) {
-      seen = MemberOrNull(page[i], "fields").contains(field);
-    }
-    if (!seen) {
-      missing.push_back(field);
-    }
-  }
-  if (missing.empty() || begin >= end) {
-    return {};
-  }
-  return fmt::format(
-      "Jira sent no {} for any of these issues: it is not a field id Jira knows, or "
-      "not one these issues have. search_fields finds a field's id.",
-      fmt::join(missing, ", "));
-}
-
 // The error for an issue whose answer alone, with the asked fields, passes the size cap: it names
 // the issue and gives a cursor past it, both from the same place asked for with its summary only.
 core::Status OneIssueTooLarge(JiraClient& client, const mcp::CallContext& context,
@@ -285,7 +258,18 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     structured["truncated"] = true;
   }
 
-  if (auto note = FieldsNoIssueHad(page, position.offset, index, fields); !note.empty()) {
+  auto sent = [&](const std::string& field) {
+    for (std::size_t i = position.offset; i < index; ++i) {
+      if (MemberOrNull(page[i], "fields").contains(field)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  if (auto note = position.offset < index
+                      ? FieldsNotSentNote(fields, sent, "any of these issues", "these issues have")
+                      : std::string();
+      !note.empty()) {
     text += "\nNote: " + note;
     structured["warnings"] = Json::array({std::move(note)});
   }

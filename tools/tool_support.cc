@@ -952,6 +952,24 @@ void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::st
   }
 }
 
+std::string FieldsNotSentNote(const std::vector<std::string>& fields,
+                              const std::function<bool(const std::string&)>& sent,
+                              std::string_view of, std::string_view have) {
+  std::vector<std::string> missing;
+  for (const auto& field : fields) {
+    if (!field.starts_with('*') && field != "id" && field != "key" && !sent(field)) {
+      missing.push_back(PlainText(field));
+    }
+  }
+  if (missing.empty()) {
+    return {};
+  }
+  return fmt::format(
+      "Jira sent no {} for {}: it is not a field id Jira knows, or not one {}. "
+      "search_fields finds a field's id.",
+      fmt::join(missing, ", "), of, have);
+}
+
 std::string IssueKey(const Json& arguments) { return Encode(StringArg(arguments, "issue_key")); }
 
 std::string EndSentence(std::string text) {

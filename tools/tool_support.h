@@ -134,6 +134,14 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
 // Renames keys of a flattened issue from field ids back to the names the caller used.
 void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::string>>& labels);
 
+// A note naming the asked `fields` that Jira did not send (`sent` is false): Jira leaves out a
+// field it does not know, or that the caller cannot see, which would otherwise read as a field
+// that is empty. `of` and `have` name the issues ("this issue", "this issue has"). Empty when
+// each was sent.
+std::string FieldsNotSentNote(const std::vector<std::string>& fields,
+                              const std::function<bool(const std::string&)>& sent,
+                              std::string_view of, std::string_view have);
+
 // "A-1" from arguments["issue_key"], for paths.
 std::string IssueKey(const Json& arguments);
 

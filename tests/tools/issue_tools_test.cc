@@ -78,6 +78,21 @@ TEST(GetIssue, AsksForAndReturnsExactlyTheAskedFields) {
                                                    {"status", "In Progress"}}));
 }
 
+// A field Jira did not send is named, not shown as if it were empty.
+TEST(GetIssue, SaysWhichAskedFieldJiraDidNotSend) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, kStoredIssue);
+
+  const auto result =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"summary", "nosuchfield"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("Note: Jira sent no nosuchfield for this issue"));
+  EXPECT_THAT(text, HasSubstr("search_fields finds a field's id"));
+  EXPECT_THAT(text, Not(HasSubstr("summary for this issue")));
+}
+
 TEST(GetIssue, DefaultFieldsRenderRichTextAsMarkdown) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, kStoredIssue);

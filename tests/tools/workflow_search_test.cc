@@ -86,6 +86,22 @@ TEST(TransitionIssue, ExplainsAFieldTheScreenDoesNotTake) {
   EXPECT_EQ(harness.env.http->RequestsTo("/transitions").size(), 1U);
 }
 
+// A screen without a comment field points to add_comment, not to update_issue.
+TEST(TransitionIssue, ACommentTheScreenDoesNotTakeGoesToAddComment) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "POST", Api("/issue/A-1/transitions"), 400,
+      R"({"errorMessages":[],"errors":{"comment":"Field 'comment' cannot be set. It is not on the appropriate screen, or unknown."}})");
+
+  const auto result = harness.Call(
+      "transition_issue", {{"issue_key", "A-1"}, {"transition", "11"}, {"comment", "moving"}});
+
+  EXPECT_TRUE(result.is_error);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("add it with add_comment before or after the transition"));
+  EXPECT_THAT(text, Not(HasSubstr("update_issue")));
+}
+
 TEST(TransitionIssue, LooksUpANameFirstAndListsTheChoicesWhenItIsUnknown) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Api("/issue/A-1/transitions"), 200, kTransitions);
