@@ -2,12 +2,14 @@
 #include <fmt/format.h>
 #include <pthread.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "core/http_client.h"
 #include "core/httplib_client.h"
@@ -138,13 +140,21 @@ int PrintToken(const Args& args, const std::string& host, int port) {
   core::HttplibClient client;
   const std::string url_host =
       host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host;
-  auto response = client.Send(
-      core::HttpRequest{.method = "POST",
-                        .url = fmt::format("http://{}:{}/oauth/2/token", url_host, port),
-                        .body = body,
-                        .content_type = "application/x-www-form-urlencoded"});
+  const core::HttpRequest request{.method = "POST",
+                                  .url = fmt::format("http://{}:{}/oauth/2/token", url_host, port),
+                                  .body = body,
+                                  .content_type = "application/x-www-form-urlencoded"};
+  // A sandbox started in the background a moment ago may not listen yet: wait for it a little.
+  constexpr int kTries = 50;
+  constexpr auto kPause = std::chrono::milliseconds(100);
+  auto response = client.Send(request);
+  for (int tried = 1; !response.ok() && tried < kTries; ++tried) {
+    std::this_thread::sleep_for(kPause);
+    response = client.Send(request);
+  }
   if (!response.ok()) {
-    std::cerr << "jira-mcp sandbox: " << response.status().message() << "\n";
+    std::cerr << "jira-mcp sandbox: " << response.status().message()
+              << "; is `jira-mcp sandbox --port " << port << "` running?\n";
     return 1;
   }
   const auto json = nlohmann::json::parse(response->body, nullptr, false);

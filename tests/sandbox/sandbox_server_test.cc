@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/base64.h"
@@ -63,6 +64,16 @@ Json Adf(const std::string& text) {
       {"type", "doc"},
       {"version", 1},
       {"content", {{{"type", "paragraph"}, {"content", {{{"type", "text"}, {"text", text}}}}}}}};
+}
+
+// The sandbox's command line, run in-process.
+int RunMain(std::vector<std::string> words) {
+  std::vector<char*> argv;
+  argv.reserve(words.size());
+  for (auto& word : words) {
+    argv.push_back(word.data());
+  }
+  return Main(static_cast<int>(argv.size()), argv.data());
 }
 
 class SandboxServerTest : public ::testing::Test {
@@ -816,16 +827,9 @@ TEST_F(SandboxServerTest, RefusesAPortAlreadyInUse) {
 }
 
 TEST_F(SandboxServerTest, MainPrintsATokenFromTheRunningSandbox) {
-  std::string port = std::to_string(server_->port());
-  std::vector<std::string> words = {"sandbox", "--print-token", "dana", "--port", port};
-  std::vector<char*> argv;
-  argv.reserve(words.size());
-  for (auto& word : words) {
-    argv.push_back(word.data());
-  }
-
   testing::internal::CaptureStdout();
-  const int code = Main(static_cast<int>(argv.size()), argv.data());
+  const int code =
+      RunMain({"sandbox", "--print-token", "dana", "--port", std::to_string(server_->port())});
   std::string printed = testing::internal::GetCapturedStdout();
 
   ASSERT_EQ(code, 0);
@@ -833,6 +837,26 @@ TEST_F(SandboxServerTest, MainPrintsATokenFromTheRunningSandbox) {
   printed.pop_back();  // the newline
   EXPECT_EQ(Claims(printed)["sub"], "5f3c9a1e2b7d4c0012a1b004");
   EXPECT_EQ(Exchange(printed).status, 200);
+}
+
+// A sandbox started in the background just before may not listen yet: --print-token waits for it.
+TEST_F(SandboxServerTest, MainWaitsForASandboxThatIsStillStarting) {
+  const int port_number = server_->port();
+  server_->Stop();
+  std::thread late_start([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    SandboxServer::Options options;
+    options.port = port_number;
+    StartWith(std::move(options));
+  });
+  testing::internal::CaptureStdout();
+  const int code =
+      RunMain({"sandbox", "--print-token", "dana", "--port", std::to_string(port_number)});
+  const std::string printed = testing::internal::GetCapturedStdout();
+  late_start.join();
+
+  EXPECT_EQ(code, 0);
+  EXPECT_GT(printed.size(), 20U);
 }
 
 TEST(SandboxMain, AnswersHelpAndRefusesUnknownOptions) {
