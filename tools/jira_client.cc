@@ -300,6 +300,15 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
     auto error = RateLimitSpent(response, request, tries, idempotent, now);
     return {error.code(), error.message(), detail};
   }
+  if (status >= 500 && !idempotent) {
+    // A gateway can answer 5xx after Jira made the change: a blind retry could make it twice.
+    return {
+        core::Code::kUnavailable,
+        EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream))) +
+            " The change may or may not have been made, and was not re-sent. Read it back "
+            "(for example with get_issue or search_issues) before trying again.",
+        detail};
+  }
   if (status >= 500) {
     return {
         core::Code::kUnavailable,

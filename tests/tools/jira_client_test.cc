@@ -784,6 +784,24 @@ TEST(JiraClient, Retries503ForIdempotentRequestsButNot500) {
   EXPECT_EQ(env.http->RequestsTo("/myself").size(), 2U);
 }
 
+// A gateway's 5xx can come after Jira made the change: the error says to read it back, not to
+// send it again, and nothing is re-sent.
+TEST(JiraClient, A5xxToACreateSaysTheChangeMayHaveLanded) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("POST", std::string(kJira) + "/rest/api/3/issue", 502, "{}");
+
+  auto response = env.client->Call(
+      Context(), {.method = "POST", .path = "/rest/api/3/issue", .body = Json::object()});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), core::Code::kUnavailable);
+  EXPECT_THAT(response.status().message(), HasSubstr("may or may not have been made"));
+  EXPECT_THAT(response.status().message(), HasSubstr("Read it back"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("Try again later")));
+  EXPECT_EQ(env.http->RequestsTo("/rest/api/3/issue").size(), 1U);
+}
+
 // C14
 TEST(JiraClient, EmptyBodyWithJsonContentTypeIsSuccess) {
   JiraEnv env;
