@@ -635,8 +635,9 @@ std::string GuardLineStarts(std::string_view text, bool at_line_start) {
 // Text from ADF as markdown that cannot make a link, an image, HTML or a code span: a backslash
 // goes before a backslash that would escape what follows it, a `]` before `(`, `[` or `:` (inline
 // link, full reference, definition), a `<` before a letter, a digit, `?`, `!` or `/` (autolink or
-// HTML), and every backtick; a line inside it cannot open a block (GuardLineStarts). Where the
-// text meets other markup, JoinInline does the same. Other text reads as written.
+// HTML), every backtick and an `&` that starts an entity; a bidirectional control reads as its
+// name (BidiControlAt); a line inside it cannot open a block (GuardLineStarts). Where the text
+// meets other markup, JoinInline does the same. Other text reads as written.
 std::string NoLinkSyntax(std::string_view raw) {
   const std::string text = Newlines(raw);
   std::string out;
@@ -648,8 +649,14 @@ std::string NoLinkSyntax(std::string_view raw) {
       out += "&lt;";  // an entity, which no autolink before it takes in as a backslash would be
       continue;
     }
+    if (const std::size_t bidi = ::tools::BidiControlAt(text, i); bidi > 0) {
+      out += ::tools::BidiName(std::string_view(text).substr(i, bidi));
+      i += bidi - 1;
+      continue;
+    }
     const bool escape = (c == '\\' && (next == '\0' || IsAsciiPunctuation(next))) ||
-                        (c == ']' && ClosesLinkText(next)) || c == '`';
+                        (c == ']' && ClosesLinkText(next)) || c == '`' ||
+                        (c == '&' && ::tools::EntityAt(text, i));
     if (escape) {
       out += '\\';
     }
@@ -729,13 +736,9 @@ std::string LinkDestination(std::string_view href) {
     const auto byte = static_cast<unsigned char>(c);
     // `&` that starts an entity (`&colon;`, `&#106;`) is percent-encoded: a parser would decode
     // the entity (a backslash does not stop cmark-gfm), and `javascript&colon;` run as script.
-    if (c == '&') {
-      const std::size_t end = href.find_first_not_of(
-          "#0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", i + 1);
-      if (end != std::string_view::npos && end > i + 1 && href[end] == ';') {
-        out += "%26";
-        continue;
-      }
+    if (c == '&' && ::tools::EntityAt(href, i)) {
+      out += "%26";
+      continue;
     }
     if (byte <= 0x20 || byte == 0x7F || c == '(' || c == ')' || c == '<' || c == '>' || c == '\\' ||
         c == '`') {
@@ -1159,11 +1162,28 @@ class MarkdownRenderer {
   }
 };
 
+// A path deep into a document would fill the error: its start and its end locate the node.
+std::string ShortPath(const std::string& path) {
+  constexpr std::size_t kKept = 60;
+  if (path.size() <= 3 * kKept) {
+    return path;
+  }
+  const std::size_t head = path.find('.', kKept);
+  const std::size_t tail = path.rfind('.', path.size() - kKept);
+  if (head == std::string::npos || tail == std::string::npos || head >= tail) {
+    return path;
+  }
+  const auto left_out = std::count(path.begin() + static_cast<std::ptrdiff_t>(head),
+                                   path.begin() + static_cast<std::ptrdiff_t>(tail), '.');
+  return fmt::format("{}.….{} ({} steps left out)", path.substr(0, head), path.substr(tail + 1),
+                     left_out);
+}
+
 core::Status ShapeError(const std::string& path, const std::string& why) {
   return {core::Code::kInvalidArgument,
           fmt::format("The ADF document is malformed at {}: {}. Send an ADF object "
                       "{{\"type\":\"doc\",\"version\":1,\"content\":[...]}} or markdown text.",
-                      path, why)};
+                      ShortPath(path), why)};
 }
 
 core::Status CheckNode(const Json& node, const std::string& path, int depth) {

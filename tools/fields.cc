@@ -326,6 +326,49 @@ bool RunsContent(std::string_view url) {
   return false;
 }
 
+bool EntityAt(std::string_view text, std::size_t at) {
+  if (at >= text.size() || text[at] != '&') {
+    return false;
+  }
+  std::size_t i = at + 1;
+  auto is = [&](auto&& test) {
+    return i < text.size() && test(static_cast<unsigned char>(text[i])) != 0;
+  };
+  const std::size_t name = i;
+  if (i < text.size() && text[i] == '#') {
+    ++i;
+    const bool hex = i < text.size() && (text[i] == 'x' || text[i] == 'X');
+    i += hex ? 1 : 0;
+    const std::size_t digits = i;
+    while (hex ? is(::isxdigit) : is(::isdigit)) {
+      ++i;
+    }
+    return i > digits && i < text.size() && text[i] == ';';
+  }
+  while (is(::isalnum)) {
+    ++i;
+  }
+  return i > name && i < text.size() && text[i] == ';';
+}
+
+std::size_t BidiControlAt(std::string_view text, std::size_t at) {
+  if (at + 2 >= text.size() || text[at] != '\xE2') {
+    return 0;
+  }
+  const auto second = static_cast<unsigned char>(text[at + 1]);
+  const auto third = static_cast<unsigned char>(text[at + 2]);
+  const bool embedding = second == 0x80 && third >= 0xAA && third <= 0xAE;  // U+202A..U+202E
+  const bool isolate = second == 0x81 && third >= 0xA6 && third <= 0xA9;    // U+2066..U+2069
+  return embedding || isolate ? 3 : 0;
+}
+
+std::string BidiName(std::string_view control) {
+  const unsigned code = ((static_cast<unsigned char>(control[0]) & 0x0FU) << 12U) |
+                        ((static_cast<unsigned char>(control[1]) & 0x3FU) << 6U) |
+                        (static_cast<unsigned char>(control[2]) & 0x3FU);
+  return fmt::format("(U+{:04X})", code);
+}
+
 std::string PlainText(std::string_view text) {
   // Leading blanks go: four of them would start a code block where the value starts a line.
   text.remove_prefix(std::min(text.size(), text.find_first_not_of(" \t")));
@@ -351,13 +394,16 @@ std::string PlainText(std::string_view text) {
       out += ' ';
     } else if (c == '<' && OpensTag(next)) {
       out += "&lt;";
+    } else if (const std::size_t bidi = BidiControlAt(text, at); bidi > 0) {
+      out += BidiName(text.substr(at, bidi));
+      at += bidi - 1;
     } else {
       // Markup that could open here and close in another value (code, links, emphasis, struck
       // text, table cells), an entity that would read as another character, and a backslash that
       // would escape what follows it.
       const bool escape =
           std::string_view("`[]|*_~").find(c) != std::string_view::npos ||
-          (c == '&' && (next == '#' || std::isalpha(static_cast<unsigned char>(next)) != 0)) ||
+          (c == '&' && EntityAt(text, at)) ||
           (c == '\\' && (next == '\0' || std::ispunct(static_cast<unsigned char>(next)) != 0)) ||
           at == opener;
       if (escape) {

@@ -59,11 +59,22 @@ std::string FencedCode(std::string_view code, std::string_view info = {});
 // Whether `<` followed by `next` may open HTML or an autolink.
 bool OpensTag(char next);
 
+// Whether an entity (`&name;`, `&#123;`, `&#x1F;`) starts at `text[at]`, which markdown would
+// read as the character it names.
+bool EntityAt(std::string_view text, std::size_t at);
+
+// The length of the bidirectional embedding, override or isolate control (U+202A to U+202E,
+// U+2066 to U+2069) at `text[at]`, 0 when there is none: one would turn the text after it around
+// as it is shown, beside other values too. `BidiName` writes it as visible text, "(U+202E)".
+std::size_t BidiControlAt(std::string_view text, std::size_t at);
+std::string BidiName(std::string_view control);
+
 // A plain-text value (a summary, a label, a name, Jira's text of a change) as text that markdown
 // reads as written, beside any other value and at the start of a line: backticks, brackets, `|`,
 // `*`, `_` and `~` escaped, and so are a backslash that would escape what follows it, an `&` that
-// would start an entity and a first character (or list number) that would open a block; a `<`
-// that could open HTML reads as `&lt;`, line breaks as spaces, leading blanks go. No code span,
+// starts an entity and a first character (or list number) that would open a block; a `<` that
+// could open HTML reads as `&lt;`, line breaks as spaces, a bidirectional control as its name
+// (BidiControlAt), leading blanks go. No code span,
 // link, image, emphasis, table cell, block or tag can open in it or reach past it; a link written
 // in it reads as its text.
 std::string PlainText(std::string_view text);

@@ -708,11 +708,12 @@ bool LooksLikeAccountId(const std::string& who) {
 }
 
 std::string DescribeUser(const Json& user) {
-  std::string text = ValueOr(user, "displayName", "?");
+  // No "<e-mail>": an error's text would show the '<' as an entity.
+  std::string text = ValueOr(user, "displayName", "?") + " (";
   if (user.contains("emailAddress") && user["emailAddress"].is_string()) {
-    text += " <" + user["emailAddress"].get<std::string>() + ">";
+    text += user["emailAddress"].get<std::string>() + ", ";
   }
-  return text + " (accountId " + ValueOr(user, "accountId", "?") + ")";
+  return text + "accountId " + ValueOr(user, "accountId", "?") + ")";
 }
 
 bool IsFieldId(const std::string& field) {

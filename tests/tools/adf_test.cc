@@ -600,10 +600,24 @@ TEST(CheckAdfShape, RejectsHostileNesting) {
 
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(status.message(), HasSubstr("nested too deeply"));
+  // The path to the node is shortened, not a thousand steps long.
+  EXPECT_LT(status.message().size(), 400U);
+  EXPECT_THAT(status.message(), HasSubstr("doc.content[0].content[0]"));
+  EXPECT_THAT(status.message(), HasSubstr("steps left out"));
 }
 
 // Another client may have stored a link to a script: it reads back as its text only, so an agent
 // that copies the markdown into a new comment does not pass the link on.
+// Stored text that spells an entity reads as those characters, not the one it names, and a
+// bidirectional override reads as its name.
+TEST(AdfToMarkdown, EntitiesAndBidiControlsInTextReadAsWritten) {
+  const std::string markdown =
+      AdfToMarkdown(Doc({Para({Text("&lt;b&gt; &amp; AT&T \u202Egnp.exe")})}));
+
+  EXPECT_EQ(markdown, "\\&lt;b\\&gt; \\&amp; AT&T (U+202E)gnp.exe");
+  EXPECT_THAT(RenderGfmUnsafe(markdown), HasSubstr("&amp;lt;b&amp;gt; &amp;amp; AT&amp;T"));
+}
+
 TEST(AdfToMarkdown, LinksThatRunContentReadAsTheirText) {
   const auto link = [](const std::string& href) {
     return Json::array({{{"type", "link"}, {"attrs", {{"href", href}}}}});

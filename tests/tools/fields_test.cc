@@ -155,6 +155,27 @@ TEST(PlainText, EscapesWhatCouldOpenMarkup) {
   EXPECT_EQ(PlainText("see http://x` <img src=x> `"), "see http://x\\` &lt;img src=x> \\`");
 }
 
+// Only an `&` that starts an entity, which markdown would read as another character, is escaped.
+TEST(PlainText, EscapesAnAmpersandOnlyWhereItStartsAnEntity) {
+  EXPECT_EQ(PlainText("AT&T &lt;b&gt; &#60; &#x3C; &#; &x y&"),
+            "AT&T \\&lt;b\\&gt; \\&#60; \\&#x3C; &#; &x y&");
+  EXPECT_TRUE(EntityAt("&amp;", 0));
+  EXPECT_TRUE(EntityAt("a&#x1F;", 1));
+  EXPECT_FALSE(EntityAt("&#x;", 0));
+  EXPECT_FALSE(EntityAt("&amp", 0));
+  EXPECT_FALSE(EntityAt("&;", 0));
+}
+
+// A bidirectional override would turn the text after it around as it is shown, beyond the
+// value: it reads as its name. Other marks (U+200F) and right-to-left text itself stay.
+TEST(PlainText, ShowsBidirectionalControlsByName) {
+  EXPECT_EQ(PlainText("a\u202Etxt.exe b"), "a(U+202E)txt.exe b");
+  EXPECT_EQ(PlainText("\u2066x\u2069 \u202A"), "(U+2066)x(U+2069) (U+202A)");
+  EXPECT_EQ(PlainText("שלום \u200F ok"), "שלום \u200F ok");
+  EXPECT_EQ(BidiControlAt("\u202E", 0), 3U);
+  EXPECT_EQ(BidiControlAt("\u2029", 0), 0U);
+}
+
 // Values side by side in one paragraph: whatever the plain ones hold, the rich one's code and
 // text read as they do alone, and nothing links, loads or opens HTML.
 TEST(PlainText, PlainValuesCannotTakeInTheOnesBesideThem) {

@@ -66,7 +66,7 @@ TEST(AssignIssue, SeveralMatchesFailWithTheCandidatesAndAssignNobody) {
   EXPECT_TRUE(result.is_error);
   const std::string text = ToolHarness::TextOf(result);
   EXPECT_THAT(text, HasSubstr("matches several Jira users"));
-  EXPECT_THAT(text, HasSubstr("Dana Scully &lt;dana.s@example.com> (accountId a1)"));
+  EXPECT_THAT(text, HasSubstr("Dana Scully (dana.s@example.com, accountId a1)"));
   EXPECT_THAT(text, HasSubstr("accountId a2"));
   EXPECT_TRUE(harness.env.http->RequestsTo("/assignee").empty());
 }
