@@ -358,7 +358,7 @@ std::vector<JiraTool> ProjectTools(const std::shared_ptr<JiraClient>& client) {
   tools.push_back(read("list_issue_types", "Issue types",
                        "Issue types you can create in a project.", ListIssueTypes));
   tools.push_back(read("get_create_fields", "Fields to create",
-                       "Fields an issue type takes on create, mandatory ones marked, with "
+                       "Fields an issue type takes on create, required ones marked, with "
                        "allowed values.",
                        GetCreateFields));
   tools.push_back(read("search_fields", "Search fields",
