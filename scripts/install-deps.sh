@@ -8,7 +8,7 @@ want_tests=0
 
 packages=(ca-certificates g++ cmake ninja-build pkg-config git
   libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev
-  libcmark-gfm-dev libcmark-gfm-extensions-dev libgtest-dev libgmock-dev)
+  libcmark-gfm-dev libcmark-gfm-extensions-dev libsimdjson-dev libgtest-dev libgmock-dev)
 if [ $want_tests = 1 ]; then
   packages+=(clang-format-16 clang-tidy-16 curl procps)
   # libFuzzer for the fuzz targets (the `fuzz` preset): clang 16 and its runtime libraries.

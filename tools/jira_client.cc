@@ -16,6 +16,7 @@
 #include "core/url.h"
 #include "mcp/json_rpc.h"
 #include "tools/adf.h"
+#include "tools/fast_json.h"
 #include "tools/json_escapes.h"
 #include "tools/tool_support.h"
 
@@ -326,51 +327,6 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
           detail};
 }
 
-// A parser callback that keeps, of each `issues[i].fields` object, only the members named in
-// `keep`. nlohmann reports the depth of every event but ends only of containers it keeps, so the
-// path of container names is cut back to the depth of each event.
-class IssueFieldFilter {
- public:
-  explicit IssueFieldFilter(const std::vector<std::string>& keep) : keep_(keep) {}
-
-  bool operator()(int depth, Json::parse_event_t event, Json& parsed) {
-    const auto level = static_cast<std::size_t>(depth);
-    switch (event) {
-      case Json::parse_event_t::object_start:
-      case Json::parse_event_t::array_start:
-        path_.resize(std::min(level, path_.size()));
-        path_.push_back(std::move(pending_));
-        pending_.clear();
-        return true;
-      case Json::parse_event_t::key:
-        pending_ = parsed.is_string() ? parsed.get<std::string>() : std::string();
-        return !InIssueFields(level) ||
-               std::find(keep_.begin(), keep_.end(), pending_) != keep_.end();
-      default:
-        pending_.clear();
-        return true;
-    }
-  }
-
- private:
-  // Whether a key at `depth` is a member of {"issues": [{"fields": {…}}]}.
-  bool InIssueFields(std::size_t depth) const {
-    return depth == 4 && path_.size() >= 4 && path_[1] == "issues" && path_[2].empty() &&
-           path_[3] == "fields";
-  }
-
-  const std::vector<std::string>& keep_;
-  std::vector<std::string> path_;  // the key that opened each open container; "" in arrays
-  std::string pending_;
-};
-
-Json ParseFiltered(const std::string& text, const std::vector<std::string>* keep_issue_fields) {
-  if (keep_issue_fields == nullptr) {
-    return Json::parse(text, nullptr, false);
-  }
-  return Json::parse(text, IssueFieldFilter(*keep_issue_fields), false);
-}
-
 core::Result<Json> ParseJsonBody(const core::HttpResponse& response,
                                  const std::vector<std::string>* keep_issue_fields = nullptr) {
   if (IsBlank(response.body)) {
@@ -393,11 +349,11 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response,
                                     "fields, or read it in Jira.",
                                     kMaxAnswerNesting));
   }
-  Json body = ParseFiltered(response.body, keep_issue_fields);
+  Json body = ParseJsonFast(response.body, keep_issue_fields);
   if (body.is_discarded()) {
     // Jira may cut a string inside a surrogate pair; only a body that fails pays for the repair.
     if (auto repaired = ReplaceLoneSurrogates(response.body)) {
-      body = ParseFiltered(*repaired, keep_issue_fields);
+      body = ParseJsonFast(*repaired, keep_issue_fields);
     }
   }
   if (body.is_discarded()) {
