@@ -2,8 +2,6 @@
 // move_issues.
 #include <fmt/format.h>
 
-#include <set>
-
 #include "tools/fields.h"
 #include "tools/tool_support.h"
 
@@ -213,27 +211,27 @@ core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& argumen
                     {"maxResults", keys.size()}};
   check.idempotent = true;
   auto found = client.Call(context, check);
-  std::set<std::string> landed;
-  if (found.ok()) {
-    for (const auto& issue : MemberOrNull(found->body, "issues")) {
-      landed.insert(ValueOr(issue, "key", ""));
-    }
-  }
+  // An agent may give a key in lower case, or an issue id: Jira answers with the key.
+  const Json& landed = found.ok() ? MemberOrNull(found->body, "issues") : Json();
   std::vector<std::string> missing;
   for (const auto& key : keys) {
-    if (landed.count(key) == 0) {
+    if (std::none_of(landed.begin(), landed.end(),
+                     [&key](const Json& issue) { return NamesIssue(key, issue); })) {
       missing.push_back(key);
     }
   }
   const std::string target = to_sprint ? fmt::format("sprint {}", sprint) : "the backlog";
-  Json structured = {{"moved", keys.size() - missing.size()}};
   std::string text = fmt::format("Moved {} to {}", Count(keys.size(), "issue"), target);
+  Json structured = {{"moved", keys.size()}};
   if (!found.ok()) {
     structured["warnings"] = {"could not check where the issues are: " + found.status().message()};
   } else if (!missing.empty()) {
+    structured["moved"] = keys.size() - missing.size();
     structured["warnings"] = {
         fmt::format("not found in {} afterwards: {}", target, fmt::join(missing, ", "))};
-    text += fmt::format("; not found there afterwards: {}", fmt::join(missing, ", "));
+    text = fmt::format("Moved {} of {} to {}; not found there afterwards: {}",
+                       keys.size() - missing.size(), Count(keys.size(), "issue"), target,
+                       fmt::join(missing, ", "));
   }
   return mcp::ToolResult::Success(std::move(text), std::move(structured));
 }

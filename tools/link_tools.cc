@@ -136,7 +136,7 @@ std::vector<StoredLink> MatchingLinks(const Json& links, const Direction& direct
     const std::string id = link["id"].get<std::string>();
     for (const bool reversed : {false, true}) {
       const Json other = link.value(reversed ? "inwardIssue" : "outwardIssue", Json::object());
-      if (!id.empty() && other.is_object() && ValueOr(other, "key", "") == direction.target_key) {
+      if (!id.empty() && other.is_object() && NamesIssue(direction.target_key, other)) {
         out.push_back({.id = id,
                        .reversed = reversed && !direction.symmetric,
                        .is_new = before.count(id) == 0});
@@ -251,13 +251,15 @@ core::Result<mcp::ToolResult> SetParent(JiraClient& client, const Json& argument
   auto stored = client.Call(
       context, Request("GET", fmt::format("/rest/api/3/issue/{}?fields=parent", Encode(key)),
                        WriteWork(), arguments));
-  Json structured = {{"key", key}};
-  std::string text = parent.empty() ? "Cleared the parent of " + key
-                                    : fmt::format("{} is now under {}", key, parent);
   const Json stored_parent =
       stored.ok() ? MemberOrNull(MemberOrNull(stored->body, "fields"), "parent") : Json();
   const std::string now = stored_parent.is_object() ? ValueOr(stored_parent, "key", "") : "";
-  if (!stored.ok() || now != parent) {
+  const bool landed = parent.empty() ? now.empty() : NamesIssue(parent, stored_parent);
+  Json structured = {{"key", key}};
+  std::string text = parent.empty() ? "Cleared the parent of " + key
+                                    : fmt::format("{} is now under {}", key,
+                                                  landed ? PlainText(now) : PlainText(parent));
+  if (!stored.ok() || !landed) {
     structured["warnings"] = {fmt::format("the parent reads back as '{}'", now)};
     text += fmt::format("; but the parent reads back as '{}'", PlainText(now));
   }

@@ -953,6 +953,16 @@ void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::st
   }
 }
 
+bool NamesIssue(std::string_view given, const Json& issue) {
+  const std::string key = ValueOr(issue, "key", "");
+  const bool same_key =
+      !key.empty() && key.size() == given.size() &&
+      std::equal(key.begin(), key.end(), given.begin(), [](unsigned char a, unsigned char b) {
+        return std::toupper(a) == std::toupper(b);
+      });
+  return same_key || (!given.empty() && ValueOr(issue, "id", "") == given);
+}
+
 std::string FieldsNotSentNote(const std::vector<std::string>& fields,
                               const std::function<bool(const std::string&)>& sent,
                               std::string_view of, std::string_view have) {

@@ -134,6 +134,10 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
 // Renames keys of a flattened issue from field ids back to the names the caller used.
 void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::string>>& labels);
 
+// Whether `given` (an issue key in any case, or an issue id, as an agent may pass either) names
+// `issue`, an issue object of Jira's answer with its `key` and `id`.
+bool NamesIssue(std::string_view given, const Json& issue);
+
 // A note naming the asked `fields` that Jira did not send (`sent` is false): Jira leaves out a
 // field it does not know, or that the caller cannot see, which would otherwise read as a field
 // that is empty. `of` and `have` name the issues ("this issue", "this issue has"). Empty when

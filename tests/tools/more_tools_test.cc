@@ -492,6 +492,20 @@ TEST(LinkIssues, PutsTheIssueTheOutwardWordingDescribesInInwardIssue) {
   EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
 }
 
+// Keys given in lower case name the same issues: the link Jira lists with capitals is found.
+TEST(LinkIssues, FindsTheLinkForKeysGivenInLowerCase) {
+  ToolHarness harness;
+  ExpectLinking(harness, "a-1",
+                R"({"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"B-2"}})");
+
+  const auto result = harness.Call(
+      "link_issues", {{"from_key", "a-1"}, {"to_key", "b-2"}, {"link_type", "blocks"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+}
+
 TEST(LinkIssues, TakesTheDirectionFromTheTypesWording) {
   ToolHarness harness;
   ExpectLinking(harness, "B-2",
@@ -603,6 +617,21 @@ TEST(LinkIssues, UnknownTypesListTheKnownOnes) {
   EXPECT_TRUE(result.is_error);
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Blocks (X blocks Y; Y is blocked by X)"));
   EXPECT_TRUE(harness.env.http->RequestsTo("/issueLink?").empty());
+}
+
+// A parent key given in lower case is the same parent: no warning when it reads back in capitals.
+TEST(SetParent, AKeyInLowerCaseReadsBackAsTheSameParent) {
+  ToolHarness harness;
+  harness.env.http->OnJson("PUT", Api("/issue/A-2"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-2?fields=parent"), 200,
+                           R"({"fields":{"parent":{"id":"10001","key":"A-1"}}})");
+
+  const auto result = harness.Call("set_parent", {{"issue_key", "A-2"}, {"parent_key", "a-1"}});
+
+  ASSERT_FALSE(result.is_error);
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+  EXPECT_EQ(ToolHarness::Structured(result)["parent"], "A-1");
+  EXPECT_EQ(ToolHarness::TextOf(result), "A-2 is now under A-1");
 }
 
 TEST(SetParent, ClearsWithNullAndReadsBack) {
@@ -749,7 +778,25 @@ TEST(MoveIssues, ChecksWhereTheIssuesLanded) {
   EXPECT_EQ(Json::parse(harness.env.http->RequestsTo("/search/jql").front().body)["jql"],
             "key in (A-1,A-2) AND sprint = 3");
   EXPECT_EQ(ToolHarness::Structured(result)["moved"], 1);
-  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("not found there afterwards: A-2"));
+  EXPECT_THAT(ToolHarness::TextOf(result),
+              StartsWith("Moved 1 of 2 issues to sprint 3; not found there afterwards: A-2"));
+}
+
+// Jira answers with the key in capitals: a key given in lower case, or an issue id, landed too.
+TEST(MoveIssues, AKeyInLowerCaseOrAnIdCountsAsLanded) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Agile("/sprint/3/issue"), 204, "");
+  harness.env.http->OnJson(
+      "POST", Api("/search/jql"), 200,
+      R"({"issues":[{"id":"10001","key":"A-1"},{"id":"10004","key":"A-4"}],"isLast":true})");
+
+  const auto result =
+      harness.Call("move_issues", {{"issue_keys", {"a-1", "10004"}}, {"sprint_id", 3}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["moved"], 2);
+  EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
+  EXPECT_EQ(ToolHarness::TextOf(result), "Moved 2 issues to sprint 3");
 }
 
 TEST(MoveIssues, WithoutASprintGoesToTheBacklog) {
