@@ -1,7 +1,10 @@
 // Attachment tools: list_attachments, download_attachment, upload_attachment.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <random>
+#include <string_view>
 
 #include "core/base64.h"
 #include "tools/fields.h"
@@ -17,6 +20,22 @@ constexpr std::size_t kMaxUpload = std::size_t{10} << 20;
 bool IsTextType(const std::string& mime) {
   return mime.rfind("text/", 0) == 0 || mime.find("json") != std::string::npos ||
          mime.find("xml") != std::string::npos || mime.find("yaml") != std::string::npos;
+}
+
+// A media type's name as RFC 6838 restricts it, type/subtype: nothing that could end the
+// form data's header line it goes into.
+bool IsMediaType(std::string_view mime) {
+  const auto name_ok = [](std::string_view name) {
+    return !name.empty() && std::isalnum(static_cast<unsigned char>(name.front())) != 0 &&
+           name.size() <= 127 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+             return std::isalnum(c) != 0 ||
+                    std::string_view("!#$&^_.+-").find(static_cast<char>(c)) !=
+                        std::string_view::npos;
+           });
+  };
+  const std::size_t slash = mime.find('/');
+  return slash != std::string_view::npos && name_ok(mime.substr(0, slash)) &&
+         name_ok(mime.substr(slash + 1));
 }
 
 core::Result<mcp::ToolResult> ListAttachments(JiraClient& client, const Json& arguments,
@@ -64,11 +83,13 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
                                     "{}) or open it in Jira.",
                                     shown_name, Count(size, "byte"), cap, kMaxDownloadCap));
   }
-  const bool image = mime.rfind("image/", 0) == 0;
+  // Pictures a model reads; an SVG is XML that can hold script, so it reads as text.
+  const bool image =
+      mime == "image/png" || mime == "image/jpeg" || mime == "image/gif" || mime == "image/webp";
   if (!image && !IsTextType(mime)) {
     return core::Status(core::Code::kFailedPrecondition,
-                        fmt::format("{} is {}, which is neither an image nor text; open it in "
-                                    "Jira instead.",
+                        fmt::format("{} is {}, which is neither text nor an image in PNG, "
+                                    "JPEG, GIF or WebP; open it in Jira instead.",
                                     shown_name, shown_mime));
   }
   JiraRequest request =
@@ -77,6 +98,13 @@ core::Result<mcp::ToolResult> DownloadAttachment(JiraClient& client, const Json&
   request.raw_response = true;
   request.max_response_bytes = cap + 1;
   auto content = client.Call(context, request);
+  if (!content.ok() && AnswerTooLarge(content.status())) {
+    // Jira's size for it was below the cap, its content is not.
+    return core::Status(core::Code::kResourceExhausted,
+                        fmt::format("{} is larger than the {} byte cap; raise max_bytes (up to "
+                                    "{}) or open it in Jira.",
+                                    shown_name, cap, kMaxDownloadCap));
+  }
   if (!content.ok()) {
     return content.status().WithContext("Downloading " + shown_name);
   }
@@ -124,14 +152,19 @@ core::Result<mcp::ToolResult> UploadAttachment(JiraClient& client, const Json& a
                         fmt::format("The file is {}; uploads are capped at {}.",
                                     Count(bytes->size(), "byte"), Count(kMaxUpload, "byte")));
   }
+  const std::string mime = StringArg(arguments, "mime_type", "application/octet-stream");
+  if (!IsMediaType(mime)) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "`mime_type` must be a media type such as text/plain or image/png: a type "
+                        "and a subtype of letters, digits and !#$&^_.+- joined by '/'.");
+  }
   std::random_device random;
   const std::string boundary = fmt::format("jira-mcp-{:08x}{:08x}", random(), random());
   const std::string filename = StringArg(arguments, "filename");
   JiraRequest request =
       Request("POST", fmt::format("/rest/api/3/issue/{}/attachments", IssueKey(arguments)),
               WriteWork(), arguments);
-  request.raw_body = MultipartBody(
-      boundary, filename, StringArg(arguments, "mime_type", "application/octet-stream"), *bytes);
+  request.raw_body = MultipartBody(boundary, filename, mime, *bytes);
   request.raw_content_type = "multipart/form-data; boundary=" + boundary;
   // Jira's guard against cross-site form posts; required on this endpoint.
   request.headers.emplace_back("X-Atlassian-Token", "no-check");

@@ -369,8 +369,11 @@ core::Status TransportFailure(const core::Status& sent, const core::HttpRequest&
                               bool idempotent) {
   if (sent.code() == core::Code::kResourceExhausted) {
     return {core::Code::kResourceExhausted,
-            fmt::format("{} {} MiB this server reads. Ask for fewer results or fewer fields.",
-                        kTooLargePrefix, request.max_response_bytes >> 20),
+            fmt::format("{} {} this server reads. Ask for fewer results or fewer fields.",
+                        kTooLargePrefix,
+                        request.max_response_bytes % (1U << 20U) == 0
+                            ? fmt::format("{} MiB", request.max_response_bytes >> 20U)
+                            : Count(request.max_response_bytes, "byte")),
             sent.message()};
   }
   const bool went_out =

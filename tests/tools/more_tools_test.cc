@@ -989,6 +989,59 @@ TEST(DownloadAttachment, RefusesWhatIsOverTheCap) {
   EXPECT_TRUE(harness.env.http->RequestsTo("/attachment/content/").empty());
 }
 
+// Jira's size for a file can be missing or too small: content past the cap gets the same advice
+// as a size over it, with the cap in bytes.
+TEST(DownloadAttachment, ContentPastTheCapSaysToRaiseIt) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/attachment/9"), 200,
+                           R"({"filename":"nosize.txt","mimeType":"text/plain"})");
+  harness.env.http->OnCall("GET", Api("/attachment/content/9"), [](const core::HttpRequest& r) {
+    EXPECT_EQ(r.max_response_bytes, 1001U);
+    return core::Result<core::HttpResponse>(
+        core::Status(core::Code::kResourceExhausted, "larger than 1001 bytes"));
+  });
+
+  const auto result =
+      harness.Call("download_attachment", {{"attachment_id", "9"}, {"max_bytes", 1000}});
+
+  ASSERT_TRUE(result.is_error);
+  EXPECT_EQ(ToolHarness::TextOf(result),
+            "nosize.txt is larger than the 1000 byte cap; raise max_bytes (up to 8388608) or open "
+            "it in Jira.");
+}
+
+// An SVG is XML that can hold script: it reads as text, never as an image a host may render.
+TEST(DownloadAttachment, AnSvgReadsAsText) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/attachment/9"), 200,
+                           R"({"filename":"a.svg","mimeType":"image/svg+xml","size":40})");
+  harness.env.http->On("GET", Api("/attachment/content/9"),
+                       core::HttpResponse{200, {}, "<svg><script>alert(1)</script></svg>"});
+
+  const auto result = harness.Call("download_attachment", {{"attachment_id", "9"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  ASSERT_EQ(result.content.size(), 1U);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("```\n<svg><script>"));
+}
+
+// A media type goes into a header line of the form data: one that could end it is refused.
+TEST(UploadAttachment, RefusesAMediaTypeThatIsNoName) {
+  ToolHarness harness;
+
+  for (const char* mime : {"text/plain\r\nX-Evil: 1", "text", "/plain", "text/plain; q=1"}) {
+    const auto result =
+        harness.Call("upload_attachment", {{"issue_key", "A-1"},
+                                           {"filename", "x.txt"},
+                                           {"content_base64", core::Base64Encode("hi")},
+                                           {"mime_type", mime}});
+
+    EXPECT_TRUE(result.is_error) << mime;
+    EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("`mime_type` must be a media type"));
+  }
+  EXPECT_TRUE(harness.env.http->requests().empty());
+}
+
 TEST(UploadAttachment, SendsOneMultipartFileWithTheXsrfHeader) {
   ToolHarness harness;
   harness.env.http->OnJson(
