@@ -255,7 +255,7 @@ std::vector<JiraTool> AgileTools(const std::shared_ptr<JiraClient>& client) {
       MakeTool(
           {.name = "move_issues", .toolset = "agile", .http_methods = {"POST"}, .writes = true},
           "Move issues", "Move issues to a sprint, or to the backlog without sprint_id.",
-          Idempotent(), WriteSprints(), client, MoveIssues),
+          Destructive(), WriteSprints(), client, MoveIssues),
   };
 }
 

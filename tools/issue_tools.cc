@@ -808,13 +808,13 @@ std::vector<JiraTool> IssueTools(const std::shared_ptr<JiraClient>& client) {
                "Edit fields (named, raw fields, or update operations); reads back what changed.",
                // Not destructive: every value it replaces stays in the issue's changelog (and
                // its reply names from → to), unlike a comment's text, which edit_comment loses.
-               Idempotent(), WriteWorkUser(), client, UpdateIssue),
+               Destructive(), WriteWorkUser(), client, UpdateIssue),
       MakeTool({.name = "assign_issue",
                 .toolset = "issues",
                 .http_methods = {"PUT", "GET"},
                 .writes = true},
-               "Assign issue", "Assign to an accountId, e-mail or name, or unassign.", Idempotent(),
-               WriteWorkUser(), client, AssignIssue),
+               "Assign issue", "Assign to an accountId, e-mail or name, or unassign.",
+               Destructive(), WriteWorkUser(), client, AssignIssue),
       MakeTool(
           {.name = "delete_issue", .toolset = "issues", .http_methods = {"DELETE"}, .writes = true},
           "Delete issue", "Delete an issue for good (and its subtasks if asked).", Destructive(),

@@ -293,7 +293,7 @@ std::vector<JiraTool> LinkTools(const std::shared_ptr<JiraClient>& client) {
                 .writes = true},
                "Set parent",
                "Put an issue under a parent (epic or task); omit parent_key to clear.",
-               Idempotent(), WriteWork(), client, SetParent),
+               Destructive(), WriteWork(), client, SetParent),
   };
 }
 

@@ -312,11 +312,8 @@ mcp::ToolAnnotations ReadOnly() {
 mcp::ToolAnnotations Additive() {
   return {.read_only = false, .destructive = false, .idempotent = false, .open_world = true};
 }
-mcp::ToolAnnotations Idempotent() {
-  return {.read_only = false, .destructive = false, .idempotent = true, .open_world = true};
-}
-mcp::ToolAnnotations Destructive() {
-  return {.read_only = false, .destructive = true, .idempotent = true, .open_world = true};
+mcp::ToolAnnotations Destructive(bool idempotent) {
+  return {.read_only = false, .destructive = true, .idempotent = idempotent, .open_world = true};
 }
 
 core::Result<mcp::ToolDefinition> Define(const JiraTool& tool) {

@@ -44,9 +44,10 @@ struct JiraTool {
 
 // Annotations for the usual kinds of tool.
 mcp::ToolAnnotations ReadOnly();
-mcp::ToolAnnotations Additive();     // creates something new: not idempotent, not destructive
-mcp::ToolAnnotations Idempotent();   // sets state: repeating it changes nothing more
-mcp::ToolAnnotations Destructive();  // removes or overwrites
+mcp::ToolAnnotations Additive();  // creates something new: not idempotent, not destructive
+// Removes, overwrites or moves something (MCP's destructiveHint: more than additive updates);
+// idempotent when repeating it changes nothing more.
+mcp::ToolAnnotations Destructive(bool idempotent = true);
 
 // A tool body: the client, the validated arguments and the call's context.
 using ToolImpl = core::Result<mcp::ToolResult> (*)(JiraClient& client, const Json& arguments,

@@ -201,7 +201,7 @@ std::vector<JiraTool> WorkflowTools(const std::shared_ptr<JiraClient>& client) {
                 .writes = true},
                "Transition issue",
                "Move an issue by transition id or name, with fields, update and a comment.",
-               Additive(), WriteWork(), client, TransitionIssue),
+               Destructive(/*idempotent=*/false), WriteWork(), client, TransitionIssue),
   };
 }
 
