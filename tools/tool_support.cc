@@ -261,12 +261,41 @@ struct EndOfCall {
   ~EndOfCall() { core::ReleaseNotedMemory(); }
 };
 
+// The cloudId a cursor of ours names, empty for anything else.
+std::string CursorSiteId(const std::string& cursor) {
+  if (cursor.rfind(kCursorPrefix, 0) != 0) {
+    return {};
+  }
+  const auto decoded = core::Base64UrlDecode(cursor.substr(kCursorPrefix.size()));
+  const Json state = decoded ? Json::parse(*decoded, nullptr, false) : Json();
+  return ValueOr(state, kSiteIdKey, "");
+}
+
+// A cursor names the Jira site of its listing: a call with a cursor and no `site` continues
+// there. The site is resolved as any `site` is, among the caller's own sites. Nothing when the
+// arguments name a site or hold no cursor of ours.
+std::optional<Json> WithCursorSite(const Json& arguments) {
+  if (!arguments.is_object() || arguments.contains("site") || !arguments.contains("cursor") ||
+      !arguments["cursor"].is_string()) {
+    return std::nullopt;
+  }
+  std::string site = CursorSiteId(arguments["cursor"].get<std::string>());
+  if (site.empty()) {
+    return std::nullopt;
+  }
+  Json out = arguments;
+  out["site"] = std::move(site);
+  return out;
+}
+
 mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArgument>& identifiers,
-                           const Json& arguments, const mcp::CallContext& context) {
+                           const Json& given, const mcp::CallContext& context) {
   const EndOfCall end_of_call;
-  if (auto status = CheckIdentifiers(identifiers, arguments); !status.ok()) {
+  if (auto status = CheckIdentifiers(identifiers, given); !status.ok()) {
     return ErrorResult(status);
   }
+  const std::optional<Json> with_site = WithCursorSite(given);
+  const Json& arguments = with_site ? *with_site : given;
   try {
     auto result = tool.handler(arguments, context);
     if (!result.ok()) {
@@ -404,7 +433,16 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
   }
 
   // The site this call goes to, resolved as the request will resolve it (cached).
-  auto site = client.ResolveSite(context, scopes, StringArg(arguments, "site"));
+  const std::string asked = StringArg(arguments, "site");
+  auto site = client.ResolveSite(context, scopes, asked);
+  if (!site.ok() && asked == cloud_id && site.status().code() == core::Code::kInvalidArgument) {
+    // The site came from the cursor (WithCursorSite): another user's, or edited by hand.
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("The cursor continues a listing on a Jira site that is not "
+                                    "among yours (cloudId {}). Repeat the call without `cursor` "
+                                    "to start over.",
+                                    cloud_id));
+  }
   if (!site.ok()) {
     return site.status();
   }
@@ -416,9 +454,9 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
     return core::Status(
         core::Code::kInvalidArgument,
         fmt::format("The cursor continues a listing on Jira site '{}' (cloudId {}), but this call "
-                    "goes to '{}'. Pass `site: \"{}\"` with the cursor to continue there, or "
-                    "repeat the call without `cursor` to start on '{}'.",
-                    name, cloud_id, site->name, name.empty() ? cloud_id : name, site->name));
+                    "goes to '{}'. Repeat the call without `site` to continue where the cursor "
+                    "points, or without `cursor` to start on '{}'.",
+                    name, cloud_id, site->name, site->name));
   }
   return state;
 }

@@ -93,7 +93,25 @@ TEST(ListProjects, RefusesACursorFromAnotherSite) {
   const std::string text = ToolHarness::TextOf(second);
   EXPECT_THAT(text, HasSubstr("The cursor continues a listing on Jira site 'acme'"));
   EXPECT_THAT(text, HasSubstr("this call goes to 'beta'"));
-  EXPECT_THAT(text, HasSubstr("Pass `site: \"acme\"`"));
+  EXPECT_THAT(text, HasSubstr("Repeat the call without `site` to continue"));
+  EXPECT_TRUE(harness.env.http->RequestsTo(kBetaCloudId).empty());
+}
+
+// With two sites and no `site`, a cursor continues on the site it names.
+TEST(ListProjects, ACursorWithoutSiteContinuesOnItsSite) {
+  ToolHarness harness({.toolsets = {"all"}}, {}, /*two_sites=*/true);
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200,
+                           R"({"isLast":false,"values":[{"id":"1","key":"A","name":"Alpha"}]})");
+  harness.env.http->OnJson("GET", ProjectsUrl(), 200,
+                           R"({"isLast":true,"values":[{"id":"2","key":"B","name":"Beta"}]})");
+  const auto first = harness.Call("list_projects", {{"site", "acme"}, {"max_results", 1}});
+  ASSERT_FALSE(first.is_error) << ToolHarness::TextOf(first);
+
+  const auto second =
+      harness.Call("list_projects", {{"cursor", ToolHarness::Structured(first)["next_cursor"]}});
+
+  ASSERT_FALSE(second.is_error) << ToolHarness::TextOf(second);
+  EXPECT_EQ(ToolHarness::Structured(second)["projects"][0]["key"], "B");
   EXPECT_TRUE(harness.env.http->RequestsTo(kBetaCloudId).empty());
 }
 
@@ -120,7 +138,8 @@ TEST(ListProjects, RefusesACursorEditedByHand) {
   other_id["c"] = "../../x";  // the site's name left as it was
   const auto moved =
       harness.Call("list_projects", {{"cursor", "c1." + core::Base64UrlEncode(other_id.dump())}});
-  EXPECT_THAT(ToolHarness::TextOf(moved), HasSubstr("The cursor is not one this tool issued"));
+  EXPECT_THAT(ToolHarness::TextOf(moved),
+              HasSubstr("The cursor continues a listing on a Jira site that is not among yours"));
   EXPECT_EQ(harness.env.http->RequestsTo("/project/search").size(), 1U);
 }
 
