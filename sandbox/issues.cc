@@ -242,6 +242,14 @@ void ApplyUpdate(const JiraCall& call, const Project& project, Issue& issue, con
     }
   }
 }
+// Jira keeps a sub-task under a parent: creating one without, or clearing its parent, is refused.
+void RequireSubtaskParent(const Issue& issue, Json& errors) {
+  const IssueTypeDef* type = FindIssueType(issue.issue_type_id);
+  if (type != nullptr && type->hierarchy_level < 0 && issue.parent_id.empty() &&
+      !errors.contains("parent")) {
+    errors["parent"] = "Parent is required for sub-task issue types.";
+  }
+}
 
 // ---- create ----
 
@@ -295,9 +303,7 @@ const Issue* CreateIssue(JiraCall& call, const Json& body, Json& errors) {
   if (body.contains("update") && body["update"].is_object()) {
     ApplyUpdate(call, *project, issue, body["update"], errors, comments);
   }
-  if (type->hierarchy_level < 0 && issue.parent_id.empty() && !errors.contains("parent")) {
-    errors["parent"] = "Parent is required for sub-task issue types.";
-  }
+  RequireSubtaskParent(issue, errors);
   if (!errors.empty()) {
     return nullptr;
   }
@@ -385,6 +391,7 @@ void PutIssue(JiraCall& call) {
   if (body.contains("update") && body["update"].is_object()) {
     ApplyUpdate(call, *project, edited, body["update"], errors, comments);
   }
+  RequireSubtaskParent(edited, errors);
   for (const auto& comment : comments) {
     if (!IsAdf(comment)) {
       errors["comment"] = "Comment body is not a valid Atlassian Document.";
@@ -833,6 +840,17 @@ void PostLink(JiraCall& call) {
   }
   if (inward->id == outward->id) {
     SendJiraError(call.res, 400, {"You cannot link an issue to itself."});
+    return;
+  }
+  // Jira keeps one link of a type between two issues in one direction: linking them again
+  // answers 201 and adds nothing.
+  const bool exists =
+      std::any_of(call.site.links.begin(), call.site.links.end(), [&](const Link& link) {
+        return link.type_id == type->id && link.inward_issue_id == inward->id &&
+               link.outward_issue_id == outward->id;
+      });
+  if (exists) {
+    SendJson(call.res, 201, Json::object());
     return;
   }
   call.site.links.push_back(Link{.id = call.site.NewId(),

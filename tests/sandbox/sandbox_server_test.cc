@@ -791,6 +791,40 @@ TEST_F(SandboxServerTest, EditAssignAndDelete) {
   EXPECT_EQ(gone.status, 404);
 }
 
+// As in Jira, a sub-task keeps its parent, and linking two issues again adds no second link.
+TEST_F(SandboxServerTest, KeepsASubtasksParentAndOneLinkPerDirection) {
+  const std::string token = JiraToken("alice");
+  const Answer subtasks =
+      Jira("POST", "/rest/api/3/search/jql", token,
+           {{"jql", "project = MOB AND issuetype = Subtask"}, {"fields", {"parent"}}});
+  ASSERT_FALSE(subtasks.body["issues"].empty());
+  const std::string subtask = subtasks.body["issues"][0]["key"];
+
+  const Answer cleared =
+      Jira("PUT", "/rest/api/3/issue/" + subtask, token, {{"fields", {{"parent", nullptr}}}});
+  const Answer still = Jira("GET", "/rest/api/3/issue/" + subtask + "?fields=parent", token);
+  const Json link = {{"type", {{"name", "Blocks"}}},
+                     {"inwardIssue", {{"key", "MOB-1"}}},
+                     {"outwardIssue", {{"key", "MOB-2"}}}};
+  const Answer first = Jira("POST", "/rest/api/3/issueLink", token, link);
+  const Answer again = Jira("POST", "/rest/api/3/issueLink", token, link);
+  const Answer links = Jira("GET", "/rest/api/3/issue/MOB-1?fields=issuelinks", token);
+
+  EXPECT_EQ(cleared.status, 400);
+  EXPECT_EQ(cleared.body["errors"]["parent"], "Parent is required for sub-task issue types.");
+  EXPECT_TRUE(still.body["fields"]["parent"].is_object());
+  EXPECT_EQ(first.status, 201);
+  EXPECT_EQ(again.status, 201);
+  std::size_t blocks_mob_2 = 0;
+  for (const auto& each : links.body["fields"]["issuelinks"]) {
+    blocks_mob_2 += each.contains("outwardIssue") && each["outwardIssue"]["key"] == "MOB-2" &&
+                            each["type"]["name"] == "Blocks"
+                        ? 1
+                        : 0;
+  }
+  EXPECT_EQ(blocks_mob_2, 1U);
+}
+
 // Jira's changelog keeps the text of both sides of a description edit.
 TEST_F(SandboxServerTest, ChangelogOfADescriptionEditHoldsBothTexts) {
   const std::string token = JiraToken("alice");
