@@ -337,6 +337,28 @@ core::Result<std::unique_ptr<JwksVerifier>> JwksVerifier::Create(Options options
   return std::unique_ptr<JwksVerifier>(new JwksVerifier(std::move(options), http, clock));
 }
 
+namespace {
+
+// What the caller is told of a refusal. The claims are checked after the signature, so a reason
+// from them is told only to the token's holder; anything before that stays "invalid token".
+const char* ClientReason(TokenError reason) {
+  switch (reason) {
+    case TokenError::kExpired:
+      return "the token has expired: get a new one";
+    case TokenError::kNotYetValid:
+      return "the token is not valid yet: check the clocks";
+    case TokenError::kMissingAudience:
+    case TokenError::kWrongAudience:
+    case TokenError::kWrongResource:
+      return "the token is not for this server: ask the zone for one whose resource is this "
+             "server's URL";
+    default:
+      return "invalid token";
+  }
+}
+
+}  // namespace
+
 JwksVerifier::JwksVerifier(Options options, core::HttpClient& http, const core::Clock& clock)
     : options_(std::move(options)), clock_(clock), jwks_(http, clock, options_.jwks) {}
 
@@ -363,7 +385,8 @@ core::Result<VerifiedToken> JwksVerifier::Verify(std::string_view token) {
     return core::Status(core::Code::kUnavailable, "the signing keys could not be fetched",
                         std::move(detail));
   }
-  return core::Status(core::Code::kUnauthenticated, "invalid token", std::move(detail));
+  return core::Status(core::Code::kUnauthenticated, ClientReason(failure.reason),
+                      std::move(detail));
 }
 
 std::variant<VerifiedToken, TokenFailure> JwksVerifier::Check(std::string_view token) {

@@ -147,10 +147,14 @@ TEST_F(JwksVerifierTest, AcceptsEs256AndPs256Tokens) {
 
 TEST_F(JwksVerifierTest, VerifyAnswersInvalidTokenWithTheReasonInTheDetail) {
   auto refused = verifier_->Verify(Rs256(With("exp", Now() - 3600)));
+  auto forged = verifier_->Verify(Rs256(Claims()) + "x");
 
+  ASSERT_FALSE(forged.ok());
+  EXPECT_EQ(forged.status().message(), "invalid token");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), core::Code::kUnauthenticated);
-  EXPECT_EQ(refused.status().message(), "invalid token");
+  // Past the signature, the holder is told what to fix.
+  EXPECT_EQ(refused.status().message(), "the token has expired: get a new one");
   EXPECT_EQ(refused.status().detail().rfind("reason=expired: ", 0), 0U)
       << refused.status().detail();
 }
