@@ -220,18 +220,23 @@ core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& argumen
       missing.push_back(key);
     }
   }
+  // The issues moved, each once however many of the given keys and ids name it.
+  const auto issues_named = static_cast<std::size_t>(
+      std::count_if(landed.begin(), landed.end(), [&keys](const Json& issue) {
+        return std::any_of(keys.begin(), keys.end(),
+                           [&issue](const std::string& key) { return NamesIssue(key, issue); });
+      }));
   const std::string target = to_sprint ? fmt::format("sprint {}", sprint) : "the backlog";
-  std::string text = fmt::format("Moved {} to {}", Count(keys.size(), "issue"), target);
-  Json structured = {{"moved", keys.size()}};
+  std::string text = fmt::format("Moved {} to {}",
+                                 Count(found.ok() ? issues_named : keys.size(), "issue"), target);
+  Json structured = {{"moved", found.ok() ? issues_named : keys.size()}};
   if (!found.ok()) {
     structured["warnings"] = {"could not check where the issues are: " + found.status().message()};
   } else if (!missing.empty()) {
-    structured["moved"] = keys.size() - missing.size();
     structured["warnings"] = {
         fmt::format("not found in {} afterwards: {}", target, fmt::join(missing, ", "))};
-    text = fmt::format("Moved {} of {} to {}; not found there afterwards: {}",
-                       keys.size() - missing.size(), Count(keys.size(), "issue"), target,
-                       fmt::join(missing, ", "));
+    text = fmt::format("Moved {} of {} to {}; not found there afterwards: {}", issues_named,
+                       Count(keys.size(), "issue"), target, fmt::join(missing, ", "));
   }
   return mcp::ToolResult::Success(std::move(text), std::move(structured));
 }

@@ -653,8 +653,15 @@ core::Result<mcp::ToolResult> UpdateIssue(JiraClient& client, const Json& argume
   }
   // What the call changes: the fields it sets and those its update operations change.
   std::vector<std::string> changed = FieldNames(*fields);
+  // An "add" (a comment, a worklog) or "copy" operation adds again when repeated: such a PUT is
+  // never re-sent on its own, and a failure says it may have landed.
+  bool adds = false;
   for (const auto& [name, operations] : update.items()) {
     changed.push_back(name);
+    for (const auto& operation : operations.is_array() ? operations : Json::array()) {
+      adds = adds ||
+             (operation.is_object() && (operation.contains("add") || operation.contains("copy")));
+    }
   }
   Json body = Json::object();
   if (!fields->empty()) {
@@ -672,6 +679,7 @@ core::Result<mcp::ToolResult> UpdateIssue(JiraClient& client, const Json& argume
                                             ValueOr(arguments, "notify", true) ? "true" : "false"),
                                 WriteWorkUser(), arguments);
   request.body = std::move(body);
+  request.idempotent = !adds;
   auto response = client.Call(context, request);
   if (!response.ok()) {
     return response.status().WithContext("Updating " + key);
@@ -808,7 +816,7 @@ std::vector<JiraTool> IssueTools(const std::shared_ptr<JiraClient>& client) {
                "Edit fields (named, raw fields, or update operations); reads back what changed.",
                // Not destructive: every value it replaces stays in the issue's changelog (and
                // its reply names from → to), unlike a comment's text, which edit_comment loses.
-               Destructive(), WriteWorkUser(), client, UpdateIssue),
+               Destructive(/*idempotent=*/false), WriteWorkUser(), client, UpdateIssue),
       MakeTool({.name = "assign_issue",
                 .toolset = "issues",
                 .http_methods = {"PUT", "GET"},

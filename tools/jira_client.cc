@@ -301,13 +301,18 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
     auto error = RateLimitSpent(response, request, tries, idempotent, now);
     return {error.code(), error.message(), detail};
   }
-  if (status >= 500 && !idempotent) {
-    // A gateway can answer 5xx after Jira made the change: a blind retry could make it twice.
+  if (status >= 500 && !IsRead(request)) {
+    // A gateway can answer 5xx after Jira made the change (and a write that is safe to repeat
+    // was tried more than once): say to read it back, never only to try again.
     return {
         core::Code::kUnavailable,
         EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream))) +
-            " The change may or may not have been made, and was not re-sent. Read it back "
-            "(for example with get_issue or search_issues) before trying again.",
+            fmt::format(" The change may or may not have been made{}. Read it back (for "
+                        "example with get_issue or search_issues) before trying again.",
+                        tries > 1
+                            ? fmt::format(" ({} were made)",
+                                          Count(static_cast<std::size_t>(tries), "try", "tries"))
+                            : std::string(idempotent ? "" : ", and was not re-sent")),
         detail};
   }
   if (status >= 500) {

@@ -221,8 +221,8 @@ core::Status CheckIdentifiers(const std::vector<IdentifierArgument>& identifiers
 // An error's text as markdown that holds no link, image, HTML or block of what it quotes: it
 // quotes arguments and Jira's messages, which hold anything. Line breaks become spaces (no block
 // or link definition can start), `](` is escaped (no link text can end) and a `<` that could open
-// HTML or an autolink reads as `&lt;`; nothing else changes, so that the examples and cursors it
-// gives stay exact.
+// HTML or an autolink reads as `&lt;` and a bidirectional control as its name; nothing else
+// changes, so that the examples and cursors it gives stay exact.
 std::string ErrorText(std::string_view message) {
   std::string out;
   out.reserve(message.size());
@@ -234,6 +234,11 @@ std::string ErrorText(std::string_view message) {
     }
     if (message[at] == '<' && OpensTag(next)) {
       out += "&lt;";
+      continue;
+    }
+    if (const std::size_t bidi = BidiControlAt(message, at); bidi > 0) {
+      out += BidiName(message.substr(at, bidi));
+      at += bidi - 1;
       continue;
     }
     if (message[at] == ']' && next == '(') {

@@ -227,6 +227,36 @@ TEST(UpdateIssue, A204WithJsonContentTypeIsSuccessAndIsReadBack) {
   EXPECT_EQ(ToolHarness::Structured(result)["warnings"], (Json{"labels read back as [a]"}));
 }
 
+// An "add" operation adds again when repeated: after a 5xx the PUT is not re-sent, and the error
+// says the comment may be there already. A PUT that only sets is retried, and says so too.
+TEST(UpdateIssue, AnAddOperationIsNeverResentAfterA5xx) {
+  ToolHarness harness;
+  for (int i = 0; i < 8; ++i) {
+    harness.env.http->OnJson("PUT", Api("/issue/A-1"), 503, "{}");
+  }
+  const Json comment = {
+      {"type", "doc"},
+      {"version", 1},
+      {"content",
+       Json::array({{{"type", "paragraph"},
+                     {"content", Json::array({{{"type", "text"}, {"text", "once"}}})}}})}};
+
+  const auto adding = harness.Call(
+      "update_issue",
+      {{"issue_key", "A-1"}, {"update", {{"comment", {{{"add", {{"body", comment}}}}}}}}});
+  const std::size_t puts_for_add = harness.env.http->RequestsTo("/issue/A-1?").size();
+  const auto setting = harness.Call("update_issue", {{"issue_key", "A-1"}, {"summary", "New"}});
+
+  ASSERT_TRUE(adding.is_error);
+  EXPECT_EQ(puts_for_add, 1U);
+  EXPECT_THAT(ToolHarness::TextOf(adding), HasSubstr("may or may not have been made, and was "
+                                                     "not re-sent. Read it back"));
+  ASSERT_TRUE(setting.is_error);
+  EXPECT_GT(harness.env.http->RequestsTo("/issue/A-1?").size(), puts_for_add + 1);
+  EXPECT_THAT(ToolHarness::TextOf(setting), HasSubstr("may or may not have been made ("));
+  EXPECT_FALSE(harness.registry.Find("update_issue")->annotations.idempotent);
+}
+
 TEST(UpdateIssue, SendsUpdateOperationsAndMarkdownDescriptions) {
   ToolHarness harness;
   harness.env.http->OnJson("PUT", Api("/issue/A-1"), 204, "");

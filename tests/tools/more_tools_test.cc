@@ -799,6 +799,20 @@ TEST(MoveIssues, AKeyInLowerCaseOrAnIdCountsAsLanded) {
   EXPECT_EQ(ToolHarness::TextOf(result), "Moved 2 issues to sprint 3");
 }
 
+// One issue named twice, by key and by id, is one issue moved.
+TEST(MoveIssues, AnIssueNamedTwiceCountsOnce) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Agile("/backlog/issue"), 204, "");
+  harness.env.http->OnJson("POST", Api("/search/jql"), 200,
+                           R"({"issues":[{"id":"10005","key":"A-6"}],"isLast":true})");
+
+  const auto result = harness.Call("move_issues", {{"issue_keys", {"a-6", "10005"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["moved"], 1);
+  EXPECT_EQ(ToolHarness::TextOf(result), "Moved 1 issue to the backlog");
+}
+
 TEST(MoveIssues, WithoutASprintGoesToTheBacklog) {
   ToolHarness harness;
   harness.env.http->OnJson("POST", Agile("/backlog/issue"), 204, "");
@@ -955,6 +969,18 @@ TEST(ErrorText, QuotedArgumentsMakeNoLinkImageOrHtml) {
   EXPECT_EQ(CountOf(html, "<a "), 0U) << html;
   EXPECT_EQ(CountOf(html, "<img"), 0U) << html;
   EXPECT_EQ(CountOf(html, "<h1"), 0U) << html;
+}
+
+// Jira's own message can hold a bidirectional override: it reads as its name.
+TEST(ErrorText, JirasMessageShowsABidiOverrideByName) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 400,
+                           "{\"errorMessages\":[\"bad \u202e value\"]}");
+
+  const auto result = harness.Call("get_issue", {{"issue_key", "A-1"}});
+
+  ASSERT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("bad (U+202E) value"));
 }
 
 TEST(DownloadAttachment, ReturnsImagesAsImageContent) {
