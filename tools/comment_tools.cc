@@ -47,8 +47,8 @@ std::string MarkdownOf(const Json& summary, const char* key) {
 std::string CutNote(std::string_view noun, const std::string& issue_url, std::string_view focus,
                     const std::string& id) {
   return fmt::format(
-      "\n[this {0} is longer than this server shows ({1} bytes); the whole {0} is in Jira: "
-      "{2}?{3}={4}]",
+      "\n[this {0}'s text, as markdown, is longer than the {1} bytes this server shows; the "
+      "whole {0} is in Jira: {2}?{3}={4}]",
       noun, kCommentCap, issue_url, focus, PlainText(id));
 }
 

@@ -363,7 +363,9 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response,
   }
   if (body.is_discarded()) {
     return core::Status(core::Code::kUnavailable,
-                        "Jira answered with a body that is not valid JSON. Try again later.",
+                        "Jira answered with a body this server cannot read as JSON (cut off, "
+                        "not UTF-8, or a number past a double's range). Try again; if it "
+                        "persists, ask for fewer fields or read the item in Jira.",
                         response.body.substr(0, 200));
   }
   return body;

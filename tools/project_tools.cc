@@ -182,6 +182,8 @@ Json AllowedValues(const Json& field) {
 core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& arguments,
                                               const mcp::CallContext& context) {
   std::string type_id = StringArg(arguments, "issue_type");
+  // As the caller named it, with the id it resolved to: "Bug (10003)".
+  std::string shown_type = type_id;
   if (!std::all_of(type_id.begin(), type_id.end(),
                    [](unsigned char c) { return std::isdigit(c) != 0; })) {
     auto types = IssueTypes(client, context, arguments);
@@ -193,6 +195,7 @@ core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& ar
     for (const auto& type : *types) {
       if (Lower(type["name"].get<std::string>()) == Lower(wanted)) {
         type_id = type["id"].get<std::string>();
+        shown_type = fmt::format("{} ({})", type["name"].get<std::string>(), type_id);
       }
     }
     if (type_id.empty()) {
@@ -237,10 +240,11 @@ core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& ar
     }
     fields.push_back(std::move(summary));
   }
-  return mcp::ToolResult::Success(fmt::format("{} for issue type {}, the required ones marked",
-                                              Count(fields.size(), "field"), PlainText(type_id)) +
-                                      text,
-                                  {{"issue_type_id", type_id}, {"fields", fields}});
+  return mcp::ToolResult::Success(
+      fmt::format("{} for issue type {}, the required ones marked", Count(fields.size(), "field"),
+                  PlainText(shown_type)) +
+          text,
+      {{"issue_type_id", type_id}, {"fields", fields}});
 }
 
 Json FieldSummary(const Json& field) {

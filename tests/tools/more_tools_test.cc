@@ -848,6 +848,7 @@ TEST(GetCreateFields, ResolvesTheIssueTypeNameAndMarksMandatoryFields) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("\nsummary · Summary (string) · required"));
   EXPECT_THAT(ToolHarness::TextOf(result),
               HasSubstr("\npriority · Priority (priority) · one of: High, Low"));
+  EXPECT_THAT(ToolHarness::TextOf(result), StartsWith("2 fields for issue type Task (10002)"));
 }
 
 // Allowed values are kept as Jira names them, to be passed back; the text shows them, and the
