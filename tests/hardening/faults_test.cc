@@ -214,7 +214,7 @@ std::vector<FaultCase> JiraCases() {
        Raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n"
            "Connection: close\r\n\r\n{\"values\":[{\"id\""),
        "jira", 4},
-      {"TruncatedJson", kJiraPath, Respond(200, R"({"values":[{"id")"), "not valid json", 4},
+      {"TruncatedJson", kJiraPath, Respond(200, R"({"values":[{"id")"), "cannot read as json", 4},
       {"HugeBody", kJiraPath, Endless(), "larger than", 15},
       {"HugeDeclaredLength", kJiraPath,
        Raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 900000000\r\n"
