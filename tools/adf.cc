@@ -650,7 +650,7 @@ std::string NoLinkSyntax(std::string_view raw) {
       continue;
     }
     if (const std::size_t bidi = ::tools::BidiControlAt(text, i); bidi > 0) {
-      out += ::tools::BidiName(std::string_view(text).substr(i, bidi));
+      out += ::tools::BidiName(text.substr(i, bidi));
       i += bidi - 1;
       continue;
     }

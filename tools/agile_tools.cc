@@ -197,6 +197,7 @@ core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& argumen
   request.body = Json{{"issues", keys}};
   // Moving to a sprint or the backlog sets state: repeating it changes nothing more.
   request.idempotent = true;
+  request.writes = true;
   auto response = client.Call(context, request);
   if (!response.ok()) {
     return response.status().WithContext("Moving the issues");

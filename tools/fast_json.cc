@@ -15,7 +15,7 @@ namespace dom = simdjson::dom;
 
 // Answers up to this size are parsed with a parser each thread keeps, which then holds buffers
 // several times this size; a larger answer gets a parser of its own, freed after it.
-constexpr std::size_t kKeptParserBytes = 64 * 1024;
+constexpr std::size_t kKeptParserBytes = std::size_t{64} << 10U;
 
 Json Build(dom::element element);
 

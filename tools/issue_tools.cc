@@ -512,15 +512,29 @@ std::vector<std::string> FieldNames(const Json& fields) {
   return names;
 }
 
+constexpr std::string_view kNotChecked = "Not checked:";
+
 // Reads `key` back and compares it with `sent`; a failed read is itself a warning.
 std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& context,
                                   const Json& arguments, const std::string& key, const Json& sent) {
   auto stored = client.Call(
       context, Request("GET", IssuePath(key, FieldNames(sent)), WriteWorkUser(), arguments));
   if (!stored.ok()) {
-    return {"could not read the issue back: " + stored.status().message()};
+    // Jira accepted the write: the failed read says nothing of it, so no advice to send it again.
+    return {
+        fmt::format("{} reading {} back failed ({}); Jira accepted the change, so read it "
+                    "with get_issue rather than sending it again",
+                    kNotChecked, key, core::CodeName(stored.status().code()))};
   }
   return CheckStored(sent, stored->body);
+}
+
+// ReadBack's warnings as a sentence: a read that failed, or what did not land.
+std::string ReadBackText(const std::vector<std::string>& warnings) {
+  if (warnings.size() == 1 && warnings.front().starts_with(kNotChecked)) {
+    return warnings.front();
+  }
+  return fmt::format("Did not land as asked: {}", fmt::join(warnings, "; "));
 }
 
 core::Result<mcp::ToolResult> CreateIssue(JiraClient& client, const Json& arguments,
@@ -552,7 +566,7 @@ core::Result<mcp::ToolResult> CreateIssue(JiraClient& client, const Json& argume
   std::string text = fmt::format("Created {} {}", key, url);
   if (!warnings.empty()) {
     structured["warnings"] = warnings;
-    text += fmt::format("\nDid not land as asked: {}", fmt::join(warnings, "; "));
+    text += "\n" + ReadBackText(warnings);
   }
   return mcp::ToolResult::Success(std::move(text), std::move(structured));
 }
@@ -624,9 +638,8 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
     if (!warnings.empty()) {
       created.back()["warnings"] = warnings;
     }
-    text += fmt::format(
-        "\n[{}] created {}{}", i, key,
-        warnings.empty() ? "" : fmt::format(" (did not land: {})", fmt::join(warnings, "; ")));
+    text += fmt::format("\n[{}] created {}{}", i, key,
+                        warnings.empty() ? "" : fmt::format(" ({})", ReadBackText(warnings)));
   }
   for (const auto& failure : failed) {
     text += fmt::format("\n[{}] failed: {}", failure["index"].get<std::size_t>(),
@@ -692,7 +705,7 @@ core::Result<mcp::ToolResult> UpdateIssue(JiraClient& client, const Json& argume
   Json structured = {{"key", key}, {"updated", std::move(changed)}};
   if (!warnings.empty()) {
     structured["warnings"] = warnings;
-    text += fmt::format("\nDid not land as asked: {}", fmt::join(warnings, "; "));
+    text += "\n" + ReadBackText(warnings);
   }
   return mcp::ToolResult::Success(std::move(text), std::move(structured));
 }
@@ -731,7 +744,7 @@ core::Result<mcp::ToolResult> AssignIssue(JiraClient& client, const Json& argume
                               : fmt::format("Assigned {} to {}", key, account.get<std::string>());
   if (!warnings.empty()) {
     structured["warnings"] = warnings;
-    text += fmt::format("\nDid not land as asked: {}", fmt::join(warnings, "; "));
+    text += "\n" + ReadBackText(warnings);
   }
   return mcp::ToolResult::Success(std::move(text), std::move(structured));
 }

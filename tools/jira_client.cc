@@ -87,8 +87,10 @@ bool HasEmptyOrDotSegment(std::string_view path) {
   }
 }
 
+// A DELETE is not re-sent: when the first one landed and its answer was lost, the second would
+// be told 404 and the agent that the item was never there.
 bool DefaultIdempotent(const std::string& method) {
-  return method == "GET" || method == "PUT" || method == "DELETE" || method == "HEAD";
+  return method == "GET" || method == "PUT" || method == "HEAD";
 }
 
 // Jira's `{errorMessages[], errors{}}`, the gateway's `{code, message}` and the odd
@@ -200,7 +202,7 @@ std::string WaitAdvice(const std::optional<seconds>& retry_after) {
 // Only a read can be narrowed: a GET, or a POST that only reads (marked idempotent).
 bool IsRead(const JiraRequest& request) {
   return request.method == "GET" || request.method == "HEAD" ||
-         (request.method == "POST" && request.idempotent.value_or(false));
+         (request.method == "POST" && request.idempotent.value_or(false) && !request.writes);
 }
 
 core::Status AuthError(const std::string& upstream, const std::vector<std::string>& scopes) {
@@ -307,8 +309,8 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
     return {
         core::Code::kUnavailable,
         EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream))) +
-            fmt::format(" The change may or may not have been made{}. Read it back (for "
-                        "example with get_issue or search_issues) before trying again.",
+            fmt::format(" The change may or may not have been made{}. Read it back (get_issue, "
+                        "list_comments, list_worklogs or search_issues) before trying again.",
                         tries > 1
                             ? fmt::format(" ({} were made)",
                                           Count(static_cast<std::size_t>(tries), "try", "tries"))
@@ -373,7 +375,7 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response,
 
 // What the agent is told when no usable HTTP answer came: too large, too late, or none.
 core::Status TransportFailure(const core::Status& sent, const core::HttpRequest& request,
-                              bool idempotent) {
+                              bool read) {
   if (sent.code() == core::Code::kResourceExhausted) {
     return {core::Code::kResourceExhausted,
             fmt::format("{} {} this server reads. Ask for fewer results or fewer fields.",
@@ -390,12 +392,13 @@ core::Status TransportFailure(const core::Status& sent, const core::HttpRequest&
           ? fmt::format("Jira did not answer within {} s",
                         std::chrono::duration_cast<std::chrono::seconds>(request.timeout).count())
           : std::string("The connection to Jira broke before a complete answer");
-  if (went_out && !idempotent) {
-    // The write may have landed: a blind retry could create a second issue or comment.
+  if (went_out && !read) {
+    // The write may have landed: a blind retry could create a second issue or comment, and a
+    // repeated delete would be told the item is not there.
     return {core::Code::kUnavailable,
             what +
-                ", so the change may or may not have been made. Read it back (for example "
-                "with get_issue or search_issues) before trying again.",
+                ", so the change may or may not have been made. Read it back (get_issue, "
+                "list_comments, list_worklogs or search_issues) before trying again.",
             sent.message()};
   }
   if (went_out) {
@@ -513,7 +516,7 @@ milliseconds JiraClient::Jitter(int retry) {
 
 core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContext& context,
                                                            core::HttpRequest& http_request,
-                                                           bool idempotent) {
+                                                           bool idempotent, bool read) {
   milliseconds waited{0};
   for (int attempt = 1;; ++attempt) {
     if (context.cancelled()) {
@@ -526,7 +529,7 @@ core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContex
       }
       Log()->warn("jira transport_error request_id={} method={} detail=\"{}\"",
                   context.request_id(), http_request.method, sent.status().message());
-      return TransportFailure(sent.status(), http_request, idempotent);
+      return TransportFailure(sent.status(), http_request, read);
     }
     const int status = sent->status;
     const bool retryable = status == 429 || status == 503;
@@ -552,8 +555,8 @@ core::Result<JiraClient::Sent> JiraClient::SendWithBackoff(const mcp::CallContex
 
 core::Result<JiraClient::Sent> JiraClient::Exchange(const mcp::CallContext& context,
                                                     const std::vector<std::string>& scopes,
-                                                    core::HttpRequest http_request,
-                                                    bool idempotent) {
+                                                    core::HttpRequest http_request, bool idempotent,
+                                                    bool read) {
   http_request.cancelled = context.cancel_flag();
   http_request.timeout = options_.timeout;
   for (int auth_try = 0;; ++auth_try) {
@@ -563,7 +566,7 @@ core::Result<JiraClient::Sent> JiraClient::Exchange(const mcp::CallContext& cont
     }
     http_request.authorization = core::Secret("Bearer " + token->Reveal());
 
-    auto response = SendWithBackoff(context, http_request, idempotent);
+    auto response = SendWithBackoff(context, http_request, idempotent, read);
     if (response.ok() && response->response.status >= 300) {
       // An error answer that echoes the token it was sent must not carry it any further.
       response->response.body = token->RedactFrom(std::move(response->response.body));
@@ -582,7 +585,7 @@ core::Result<std::vector<JiraSite>> JiraClient::FetchSites(const mcp::CallContex
   core::HttpRequest http_request;
   http_request.url = core::JoinUrl(options_.api_base_url, "oauth/token/accessible-resources");
   http_request.headers.emplace_back("Accept", "application/json");
-  auto response = Exchange(context, scopes, http_request, true);
+  auto response = Exchange(context, scopes, http_request, true, true);
   if (!response.ok()) {
     return response.status();
   }
@@ -733,7 +736,8 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
   const bool idempotent = request.idempotent.value_or(DefaultIdempotent(request.method));
 
   const auto started = std::chrono::steady_clock::now();
-  auto sent = Exchange(context, request.scopes, std::move(http_request), idempotent);
+  auto sent =
+      Exchange(context, request.scopes, std::move(http_request), idempotent, IsRead(request));
   if (!sent.ok()) {
     return sent.status();
   }

@@ -73,9 +73,13 @@ struct JiraRequest {
   std::vector<std::string> scopes;
   // The tool's `site` argument (name, URL or cloudId); empty: the only or the configured site.
   std::string site;
-  // May a 429/503 answer be re-sent? Unset: true for GET, PUT and DELETE only. A POST that only
-  // reads (JQL search, JQL parse, counts) sets it to true on purpose.
+  // May a 429/503 answer be re-sent? Unset: true for GET and PUT only. A POST that only reads
+  // (JQL search, JQL parse, counts) sets it to true on purpose, and so does a POST that writes
+  // what a repeat leaves as it is, which also sets `writes`.
   std::optional<bool> idempotent;
+  // A POST marked idempotent that changes Jira (moving issues to a sprint): its failures say the
+  // change may have been made, as for any other write.
+  bool writes = false;
   // Return the body bytes as they are (downloads) instead of requiring JSON.
   bool raw_response = false;
   // Non-2xx statuses answered as an ok JiraResponse, for a tool that reads the body itself
@@ -170,12 +174,13 @@ class JiraClient {
   };
 
   // Adds the exchanged token; on a 401, invalidates it and sends once more with a fresh one.
+  // `read`: the request changes nothing (a failure then needs no read-back).
   core::Result<Sent> Exchange(const mcp::CallContext& context,
                               const std::vector<std::string>& scopes,
-                              core::HttpRequest http_request, bool idempotent);
+                              core::HttpRequest http_request, bool idempotent, bool read);
   // Sends, re-sending an idempotent request answered 429/503 after a back-off.
   core::Result<Sent> SendWithBackoff(const mcp::CallContext& context,
-                                     core::HttpRequest& http_request, bool idempotent);
+                                     core::HttpRequest& http_request, bool idempotent, bool read);
   std::chrono::milliseconds Jitter(int retry);
   core::Result<std::vector<JiraSite>> FetchSites(const mcp::CallContext& context,
                                                  const std::vector<std::string>& scopes);

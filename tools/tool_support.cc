@@ -276,20 +276,59 @@ std::string CursorSiteId(const std::string& cursor) {
   return ValueOr(state, kSiteIdKey, "");
 }
 
-// A cursor names the Jira site of its listing: a call with a cursor and no `site` continues
-// there. The site is resolved as any `site` is, among the caller's own sites. Nothing when the
-// arguments name a site or hold no cursor of ours.
-std::optional<Json> WithCursorSite(const Json& arguments) {
-  if (!arguments.is_object() || arguments.contains("site") || !arguments.contains("cursor") ||
-      !arguments["cursor"].is_string()) {
+// Whether `text` is an issue key with a small letter in it ("mob-12"): Jira reads it as MOB-12
+// and answers with that, so the call uses that spelling from the start.
+bool KeyInOtherCase(const std::string& text) {
+  const std::size_t dash = text.rfind('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == text.size() ||
+      std::isalpha(static_cast<unsigned char>(text.front())) == 0) {
+    return false;
+  }
+  const auto project_char = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
+  const auto digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+  return std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(dash),
+                     project_char) &&
+         std::all_of(text.begin() + static_cast<std::ptrdiff_t>(dash) + 1, text.end(), digit) &&
+         std::any_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::islower(c) != 0; });
+}
+
+// The arguments as the tool sees them, when they differ from the caller's:
+// - issue keys spelled in small letters are in capitals, as Jira answers with them, so that a
+//   reply names the issue as Jira does;
+// - a call with a cursor and no `site` continues on the site the cursor names, resolved as any
+//   `site` is, among the caller's own sites.
+std::optional<Json> Prepared(const Json& arguments) {
+  if (!arguments.is_object()) {
     return std::nullopt;
   }
-  std::string site = CursorSiteId(arguments["cursor"].get<std::string>());
-  if (site.empty()) {
-    return std::nullopt;
+  std::optional<Json> out;
+  const auto changed = [&]() -> Json& {
+    if (!out) {
+      out = arguments;
+    }
+    return *out;
+  };
+  for (const char* name : {"issue_key", "from_key", "to_key", "parent_key"}) {
+    const auto found = arguments.find(name);
+    if (found != arguments.end() && found->is_string() &&
+        KeyInOtherCase(found->get<std::string>())) {
+      changed()[name] = Upper(found->get<std::string>());
+    }
   }
-  Json out = arguments;
-  out["site"] = std::move(site);
+  if (const auto keys = arguments.find("issue_keys"); keys != arguments.end() && keys->is_array()) {
+    for (std::size_t i = 0; i < keys->size(); ++i) {
+      if ((*keys)[i].is_string() && KeyInOtherCase((*keys)[i].get<std::string>())) {
+        changed()["issue_keys"][i] = Upper((*keys)[i].get<std::string>());
+      }
+    }
+  }
+  if (!arguments.contains("site") && arguments.contains("cursor") &&
+      arguments["cursor"].is_string()) {
+    if (std::string site = CursorSiteId(arguments["cursor"].get<std::string>()); !site.empty()) {
+      changed()["site"] = std::move(site);
+    }
+  }
   return out;
 }
 
@@ -299,8 +338,8 @@ mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArg
   if (auto status = CheckIdentifiers(identifiers, given); !status.ok()) {
     return ErrorResult(status);
   }
-  const std::optional<Json> with_site = WithCursorSite(given);
-  const Json& arguments = with_site ? *with_site : given;
+  const std::optional<Json> prepared = Prepared(given);
+  const Json& arguments = prepared ? *prepared : given;
   try {
     auto result = tool.handler(arguments, context);
     if (!result.ok()) {
@@ -441,7 +480,7 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
   const std::string asked = StringArg(arguments, "site");
   auto site = client.ResolveSite(context, scopes, asked);
   if (!site.ok() && asked == cloud_id && site.status().code() == core::Code::kInvalidArgument) {
-    // The site came from the cursor (WithCursorSite): another user's, or edited by hand.
+    // The site came from the cursor (Prepared): another user's, or edited by hand.
     return core::Status(core::Code::kInvalidArgument,
                         fmt::format("The cursor continues a listing on a Jira site that is not "
                                     "among yours (cloudId {}). Repeat the call without `cursor` "
@@ -1030,6 +1069,12 @@ std::string EndSentence(std::string text) {
     }
   }
   return text + ".";
+}
+
+std::string Upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
 }
 
 std::string Lower(std::string text) {

@@ -156,6 +156,7 @@ std::string EndSentence(std::string text);
 
 // Lowercase ASCII.
 std::string Lower(std::string text);
+std::string Upper(std::string text);
 
 // Builds the ToolDefinition, loading `<name>.input.json` and `<name>.output.json` from the
 // embedded schemas.

@@ -257,6 +257,26 @@ TEST(UpdateIssue, AnAddOperationIsNeverResentAfterA5xx) {
   EXPECT_FALSE(harness.registry.Find("update_issue")->annotations.idempotent);
 }
 
+// A create that Jira accepted but that cannot be read back is reported as created and unchecked,
+// with no advice to send it again.
+TEST(CreateIssue, AReadBackThatFailsIsUncheckedNotFailed) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", Api("/issue"), 201, R"({"id":"10001","key":"A-1"})");
+  for (int i = 0; i < 8; ++i) {
+    harness.env.http->OnJson("GET", Api("/issue/A-1"), 503, "{}");
+  }
+
+  const auto result = harness.Call(
+      "create_issue", {{"project_key", "A"}, {"issue_type", "Task"}, {"summary", "S"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("Created A-1"));
+  EXPECT_THAT(text, HasSubstr("Not checked: reading A-1 back failed (unavailable)"));
+  EXPECT_THAT(text, Not(HasSubstr("Did not land")));
+  EXPECT_THAT(text, Not(HasSubstr("Try again")));
+}
+
 TEST(UpdateIssue, SendsUpdateOperationsAndMarkdownDescriptions) {
   ToolHarness harness;
   harness.env.http->OnJson("PUT", Api("/issue/A-1"), 204, "");

@@ -627,6 +627,50 @@ TEST(JiraClient, AWriteWithoutAnAnswerMayHaveLanded) {
   EXPECT_EQ(env.http->RequestsTo("/rest/api/3/issue").size(), 1U);
 }
 
+// A DELETE is not re-sent: the first may have landed, and a second would be told 404. A PUT
+// whose answer never came may have landed too, though repeating it is safe.
+TEST(JiraClient, ADeleteIsNotResentAndARepeatableWriteMayHaveLanded) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("DELETE", std::string(kJira) + "/rest/api/3/issue/A-1", 503, "{}");
+  env.http->OnCall("PUT", std::string(kJira) + "/rest/api/3/issue/A-1", [](const auto&) {
+    return core::Result<core::HttpResponse>(
+        core::Status(core::Code::kDeadlineExceeded, "no complete answer"));
+  });
+
+  auto deleted = env.client->Call(Context(), {.method = "DELETE", .path = "/rest/api/3/issue/A-1"});
+  auto put = env.client->Call(
+      Context(), {.method = "PUT", .path = "/rest/api/3/issue/A-1", .body = Json::object()});
+
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(env.http->RequestsTo("/rest/api/3/issue/A-1").size(), 2U);  // one DELETE, one PUT
+  EXPECT_THAT(deleted.status().message(), HasSubstr("may or may not have been made, and was not "
+                                                    "re-sent"));
+  ASSERT_FALSE(put.ok());
+  EXPECT_THAT(put.status().message(), HasSubstr("may or may not have been made"));
+}
+
+// A POST that moves issues is safe to repeat but is a write: its rate-limit error says the move
+// was not applied, not to ask for fewer results.
+TEST(JiraClient, ARepeatableWritePostIsNoRead) {
+  JiraEnv env;
+  env.OneSite();
+  const std::string url = std::string(kJira) + "/rest/agile/1.0/sprint/3/issue";
+  for (int i = 0; i < 8; ++i) {
+    env.http->OnJson("POST", url, 429, "{}", {{"Retry-After", "0"}});
+  }
+
+  auto moved = env.client->Call(Context(), {.method = "POST",
+                                            .path = "/rest/agile/1.0/sprint/3/issue",
+                                            .body = Json::object(),
+                                            .idempotent = true,
+                                            .writes = true});
+
+  ASSERT_FALSE(moved.ok());
+  EXPECT_THAT(moved.status().message(), HasSubstr("The change was not applied"));
+  EXPECT_THAT(moved.status().message(), Not(HasSubstr("fewer")));
+}
+
 TEST(JiraClient, ALostConnectionIsNotCalledATimeout) {
   JiraEnv env;
   env.OneSite();

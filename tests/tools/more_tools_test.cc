@@ -495,7 +495,7 @@ TEST(LinkIssues, PutsTheIssueTheOutwardWordingDescribesInInwardIssue) {
 // Keys given in lower case name the same issues: the link Jira lists with capitals is found.
 TEST(LinkIssues, FindsTheLinkForKeysGivenInLowerCase) {
   ToolHarness harness;
-  ExpectLinking(harness, "a-1",
+  ExpectLinking(harness, "A-1",
                 R"({"id":"77","type":{"name":"Blocks"},"outwardIssue":{"key":"B-2"}})");
 
   const auto result = harness.Call(
@@ -503,6 +503,7 @@ TEST(LinkIssues, FindsTheLinkForKeysGivenInLowerCase) {
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   EXPECT_EQ(ToolHarness::Structured(result)["link_id"], "77");
+  EXPECT_EQ(ToolHarness::Structured(result)["relation"], "A-1 blocks B-2");
   EXPECT_FALSE(ToolHarness::Structured(result).contains("warnings"));
 }
 
@@ -617,6 +618,19 @@ TEST(LinkIssues, UnknownTypesListTheKnownOnes) {
   EXPECT_TRUE(result.is_error);
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Blocks (X blocks Y; Y is blocked by X)"));
   EXPECT_TRUE(harness.env.http->RequestsTo("/issueLink?").empty());
+}
+
+// An issue key in small letters is used as Jira spells it: the reply names the issue as Jira does.
+TEST(UpdateIssue, AKeyInSmallLettersIsUsedInCapitals) {
+  ToolHarness harness;
+  harness.env.http->OnJson("PUT", Api("/issue/A-12"), 204, "");
+  harness.env.http->OnJson("GET", Api("/issue/A-12"), 200, R"({"fields":{"summary":"New"}})");
+
+  const auto result = harness.Call("update_issue", {{"issue_key", "a-12"}, {"summary", "New"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["key"], "A-12");
+  EXPECT_THAT(ToolHarness::TextOf(result), StartsWith("Updated A-12: summary"));
 }
 
 // A parent key given in lower case is the same parent: no warning when it reads back in capitals.
