@@ -22,7 +22,7 @@ const get = (server, kind, path) =>
 
 const ms = (v) => (v == null ? '—' : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`);
 const mib = (kib) => (kib == null ? '—' : `${(kib / 1024).toFixed(1)} MiB`);
-const bytes = (b) => (b == null ? '—' : b >= 10240 ? `${(b / 1024).toFixed(1)} kB` : `${b} B`);
+const bytes = (b) => (b == null ? '—' : b >= 10240 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
 const rate = (r) => (r == null ? '—' : r >= 100 ? `${Math.round(r)}/s` : `${r.toFixed(1)}/s`);
 
 // The upstream request alone, measured just before and just after the server's calls: the mean

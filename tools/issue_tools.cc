@@ -821,15 +821,16 @@ std::vector<JiraTool> IssueTools(const std::shared_ptr<JiraClient>& client) {
                 .writes = true},
                "Create issues", "Create up to 50 issues in one call; reports each item.",
                Additive(), WriteWorkUser(), client, CreateIssues),
-      MakeTool({.name = "update_issue",
-                .toolset = "issues",
-                .http_methods = {"PUT", "GET"},
-                .writes = true},
-               "Update issue",
-               "Edit fields (named, raw fields, or update operations); reads back what changed.",
-               // Not destructive: every value it replaces stays in the issue's changelog (and
-               // its reply names from → to), unlike a comment's text, which edit_comment loses.
-               Destructive(/*idempotent=*/false), WriteWorkUser(), client, UpdateIssue),
+      MakeTool(
+          {.name = "update_issue",
+           .toolset = "issues",
+           .http_methods = {"PUT", "GET"},
+           .writes = true},
+          "Update issue",
+          "Edit fields (named, raw fields, or update operations); reads back the fields it set.",
+          // It replaces values (the changelog keeps the old ones); an "add" operation adds
+          // again when repeated.
+          Destructive(/*idempotent=*/false), WriteWorkUser(), client, UpdateIssue),
       MakeTool({.name = "assign_issue",
                 .toolset = "issues",
                 .http_methods = {"PUT", "GET"},
