@@ -118,6 +118,20 @@ bool ParseInt(const std::string& text, long long max, long long& out) {
   return out <= max;
 }
 
+// Sends `request`, waiting up to 5 s for a sandbox started in the background a moment ago that
+// does not listen yet.
+core::Result<core::HttpResponse> SendWhenListening(core::HttpClient& client,
+                                                   const core::HttpRequest& request) {
+  constexpr int kTries = 50;
+  for (int tried = 1;; ++tried) {
+    auto response = client.Send(request);
+    if (response.ok() || tried >= kTries) {
+      return response;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 int PrintToken(const Args& args, const std::string& host, int port) {
   if (port <= 0) {
     std::cerr << "jira-mcp sandbox: --print-token needs the --port of a running sandbox\n";
@@ -144,14 +158,7 @@ int PrintToken(const Args& args, const std::string& host, int port) {
                                   .url = fmt::format("http://{}:{}/oauth/2/token", url_host, port),
                                   .body = body,
                                   .content_type = "application/x-www-form-urlencoded"};
-  // A sandbox started in the background a moment ago may not listen yet: wait for it a little.
-  constexpr int kTries = 50;
-  constexpr auto kPause = std::chrono::milliseconds(100);
-  auto response = client.Send(request);
-  for (int tried = 1; !response.ok() && tried < kTries; ++tried) {
-    std::this_thread::sleep_for(kPause);
-    response = client.Send(request);
-  }
+  auto response = SendWhenListening(client, request);
   if (!response.ok()) {
     std::cerr << "jira-mcp sandbox: " << response.status().message()
               << "; is `jira-mcp sandbox --port " << port << "` running?\n";
