@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string_view>
 #include <utility>
 
@@ -13,9 +15,36 @@ namespace {
 using Json = nlohmann::json;
 namespace dom = simdjson::dom;
 
-// Answers up to this size are parsed with a parser each thread keeps, which then holds buffers
-// several times this size; a larger answer gets a parser of its own, freed after it.
+// Answers up to this size are parsed with a parser kept for the next answer, which then holds
+// buffers several times this size; a larger answer gets a parser of its own, freed after it.
 constexpr std::size_t kKeptParserBytes = std::size_t{64} << 10U;
+// Parsers kept between answers, for the whole process: one per thread would keep buffers in each
+// of the HTTP server's many threads.
+constexpr std::size_t kKeptParsers = 4;
+
+// The parsers kept between answers; one taken is the caller's until it is given back.
+class ParserPool {
+ public:
+  std::unique_ptr<dom::parser> Take() {
+    const std::lock_guard lock(mutex_);
+    if (idle_.empty()) {
+      return std::make_unique<dom::parser>();
+    }
+    std::unique_ptr<dom::parser> parser = std::move(idle_.back());
+    idle_.pop_back();
+    return parser;
+  }
+  void Give(std::unique_ptr<dom::parser> parser) {
+    const std::lock_guard lock(mutex_);
+    if (idle_.size() < kKeptParsers) {
+      idle_.push_back(std::move(parser));
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<dom::parser>> idle_;
+};
 
 Json Build(dom::element element);
 
@@ -151,15 +180,21 @@ Json ParseJsonSlow(const std::string& text, const std::vector<std::string>* keep
 }
 
 Json ParseJsonFast(const std::string& text, const std::vector<std::string>* keep_issue_fields) {
-  thread_local dom::parser kept_parser;
-  dom::parser own_parser;
-  dom::parser& parser = text.size() <= kKeptParserBytes ? kept_parser : own_parser;
-  const auto root = parser.parse(text);
+  static ParserPool pool;
+  const bool kept = text.size() <= kKeptParserBytes;
+  std::unique_ptr<dom::parser> parser = kept ? pool.Take() : std::make_unique<dom::parser>();
+  const auto root = parser->parse(text);
+  Json parsed;
   if (root.error() != simdjson::SUCCESS) {
-    return ParseJsonSlow(text, keep_issue_fields);
+    parsed = ParseJsonSlow(text, keep_issue_fields);
+  } else {
+    parsed = keep_issue_fields == nullptr ? Build(root.value_unsafe())
+                                          : BuildAnswer(root.value_unsafe(), *keep_issue_fields);
   }
-  return keep_issue_fields == nullptr ? Build(root.value_unsafe())
-                                      : BuildAnswer(root.value_unsafe(), *keep_issue_fields);
+  if (kept) {
+    pool.Give(std::move(parser));
+  }
+  return parsed;
 }
 
 }  // namespace tools
