@@ -266,31 +266,14 @@ struct EndOfCall {
   ~EndOfCall() { core::ReleaseNotedMemory(); }
 };
 
-// The cloudId a cursor of ours names, empty for anything else.
-std::string CursorSiteId(const std::string& cursor) {
+// The state a cursor of ours holds, its binding not checked; null for anything else.
+Json CursorState(const std::string& cursor) {
   if (cursor.rfind(kCursorPrefix, 0) != 0) {
-    return {};
+    return nullptr;
   }
   const auto decoded = core::Base64UrlDecode(cursor.substr(kCursorPrefix.size()));
-  const Json state = decoded ? Json::parse(*decoded, nullptr, false) : Json();
-  return ValueOr(state, kSiteIdKey, "");
-}
-
-// Whether `text` is an issue key with a small letter in it ("mob-12"): Jira reads it as MOB-12
-// and answers with that, so the call uses that spelling from the start.
-bool KeyInOtherCase(const std::string& text) {
-  const std::size_t dash = text.rfind('-');
-  if (dash == std::string::npos || dash == 0 || dash + 1 == text.size() ||
-      std::isalpha(static_cast<unsigned char>(text.front())) == 0) {
-    return false;
-  }
-  const auto project_char = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
-  const auto digit = [](unsigned char c) { return std::isdigit(c) != 0; };
-  return std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(dash),
-                     project_char) &&
-         std::all_of(text.begin() + static_cast<std::ptrdiff_t>(dash) + 1, text.end(), digit) &&
-         std::any_of(text.begin(), text.end(),
-                     [](unsigned char c) { return std::islower(c) != 0; });
+  Json state = decoded ? Json::parse(*decoded, nullptr, false) : Json();
+  return state.is_object() ? state : Json();
 }
 
 // The arguments as the tool sees them, when they differ from the caller's:
@@ -298,7 +281,8 @@ bool KeyInOtherCase(const std::string& text) {
 //   reply names the issue as Jira does;
 // - a call with a cursor and no `site` continues on the site the cursor names, resolved as any
 //   `site` is, among the caller's own sites.
-std::optional<Json> Prepared(const Json& arguments) {
+std::optional<Json> Prepared(const std::vector<IdentifierArgument>& identifiers,
+                             const Json& arguments) {
   if (!arguments.is_object()) {
     return std::nullopt;
   }
@@ -309,23 +293,34 @@ std::optional<Json> Prepared(const Json& arguments) {
     }
     return *out;
   };
-  for (const char* name : {"issue_key", "from_key", "to_key", "parent_key"}) {
-    const auto found = arguments.find(name);
-    if (found != arguments.end() && found->is_string() &&
-        KeyInOtherCase(found->get<std::string>())) {
-      changed()[name] = Upper(found->get<std::string>());
+  // "mob-12": Jira reads it as MOB-12 and answers with that.
+  const auto in_small_letters = [](const Json& value) {
+    if (!value.is_string()) {
+      return false;
     }
-  }
-  if (const auto keys = arguments.find("issue_keys"); keys != arguments.end() && keys->is_array()) {
-    for (std::size_t i = 0; i < keys->size(); ++i) {
-      if ((*keys)[i].is_string() && KeyInOtherCase((*keys)[i].get<std::string>())) {
-        changed()["issue_keys"][i] = Upper((*keys)[i].get<std::string>());
+    const auto& text = value.get_ref<const std::string&>();
+    return IsIssueKey(text) &&
+           std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::islower(c); });
+  };
+  for (const auto& identifier : identifiers) {
+    const auto found = arguments.find(identifier.name);
+    if (identifier.shape != Shape::kIssueKey || found == arguments.end()) {
+      continue;
+    }
+    if (in_small_letters(*found)) {
+      changed()[identifier.name] = Upper(found->get<std::string>());
+    }
+    for (std::size_t i = 0; identifier.list && found->is_array() && i < found->size(); ++i) {
+      if (in_small_letters((*found)[i])) {
+        changed()[identifier.name][i] = Upper((*found)[i].get<std::string>());
       }
     }
   }
   if (!arguments.contains("site") && arguments.contains("cursor") &&
       arguments["cursor"].is_string()) {
-    if (std::string site = CursorSiteId(arguments["cursor"].get<std::string>()); !site.empty()) {
+    if (std::string site =
+            ValueOr(CursorState(arguments["cursor"].get<std::string>()), kSiteIdKey, "");
+        !site.empty()) {
       changed()["site"] = std::move(site);
     }
   }
@@ -338,7 +333,7 @@ mcp::ToolResult RunHandler(const JiraTool& tool, const std::vector<IdentifierArg
   if (auto status = CheckIdentifiers(identifiers, given); !status.ok()) {
     return ErrorResult(status);
   }
-  const std::optional<Json> prepared = Prepared(given);
+  const std::optional<Json> prepared = Prepared(identifiers, given);
   const Json& arguments = prepared ? *prepared : given;
   try {
     auto result = tool.handler(arguments, context);
@@ -443,17 +438,9 @@ std::string EncodeCursor(Json state, std::string_view binding) {
 }
 
 core::Result<Json> DecodeCursor(const std::string& cursor, std::string_view binding) {
-  const core::Status bad = ForeignCursor();
-  if (cursor.rfind(kCursorPrefix, 0) != 0) {
-    return bad;
-  }
-  const auto decoded = core::Base64UrlDecode(cursor.substr(kCursorPrefix.size()));
-  if (!decoded) {
-    return bad;
-  }
-  Json state = Json::parse(*decoded, nullptr, false);
-  if (!state.is_object() || ValueOr(state, "h", "") != fmt::format("{:016x}", Fnv1a(binding))) {
-    return bad;
+  Json state = CursorState(cursor);
+  if (ValueOr(state, "h", "") != fmt::format("{:016x}", Fnv1a(binding))) {
+    return ForeignCursor();
   }
   return state;
 }
