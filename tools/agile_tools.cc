@@ -228,15 +228,15 @@ core::Result<mcp::ToolResult> MoveIssues(JiraClient& client, const Json& argumen
                            [&issue](const std::string& key) { return NamesIssue(key, issue); });
       }));
   const std::string target = to_sprint ? fmt::format("sprint {}", sprint) : "the backlog";
-  std::string text = fmt::format("Moved {} to {}",
-                                 Count(found.ok() ? issues_named : keys.size(), "issue"), target);
-  Json structured = {{"moved", found.ok() ? issues_named : keys.size()}};
+  const std::size_t moved = found.ok() ? issues_named : keys.size();
+  std::string text = fmt::format("Moved {} to {}", Count(moved, "issue"), target);
+  Json structured = {{"moved", moved}};
   if (!found.ok()) {
     structured["warnings"] = {"could not check where the issues are: " + found.status().message()};
   } else if (!missing.empty()) {
     structured["warnings"] = {
         fmt::format("not found in {} afterwards: {}", target, fmt::join(missing, ", "))};
-    text = fmt::format("Moved {} of {} to {}; not found there afterwards: {}", issues_named,
+    text = fmt::format("Moved {} of {} to {}; not found there afterwards: {}", moved,
                        Count(keys.size(), "issue"), target, fmt::join(missing, ", "));
   }
   return mcp::ToolResult::Success(std::move(text), std::move(structured));

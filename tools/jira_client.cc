@@ -303,30 +303,26 @@ core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraReq
     auto error = RateLimitSpent(response, request, tries, idempotent, now);
     return {error.code(), error.message(), detail};
   }
-  if (status >= 500 && !IsRead(request)) {
-    // A gateway can answer 5xx after Jira made the change (and a write that is safe to repeat
-    // was tried more than once): say to read it back, never only to try again.
-    return {
-        core::Code::kUnavailable,
-        EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream))) +
-            fmt::format(" The change may or may not have been made{}. Read it back (get_issue, "
-                        "list_comments, list_worklogs or search_issues) before trying again.",
-                        tries > 1
-                            ? fmt::format(" ({} were made)",
-                                          Count(static_cast<std::size_t>(tries), "try", "tries"))
-                            : std::string(idempotent ? "" : ", and was not re-sent")),
-        detail};
-  }
   if (status >= 500) {
-    return {
-        core::Code::kUnavailable,
-        EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream))) +
-            fmt::format(" Try again later{}.",
-                        idempotent && tries > 1
-                            ? fmt::format("; {} were made",
-                                          Count(static_cast<std::size_t>(tries), "try", "tries"))
-                            : ""),
-        detail};
+    const std::string failing =
+        EndSentence(fmt::format("Jira is failing (HTTP {}){}", status, WithUpstream(upstream)));
+    const std::string tried =
+        tries > 1 ? Count(static_cast<std::size_t>(tries), "try", "tries") + " were made" : "";
+    if (IsRead(request)) {
+      return {core::Code::kUnavailable,
+              failing + fmt::format(" Try again later{}.", tried.empty() ? "" : "; " + tried),
+              detail};
+    }
+    // A gateway can answer 5xx after Jira made the change: say to read it back, never only to
+    // try again.
+    return {core::Code::kUnavailable,
+            failing + fmt::format(" The change may or may not have been made{}. Read it back "
+                                  "(get_issue, list_comments, list_worklogs or search_issues) "
+                                  "before trying again.",
+                                  !tried.empty() ? " (" + tried + ")"
+                                  : idempotent   ? ""
+                                                 : ", and was not re-sent"),
+            detail};
   }
   return {core::Code::kUnavailable,
           EndSentence(
