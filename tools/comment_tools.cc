@@ -278,19 +278,11 @@ core::Result<mcp::ToolResult> AddWorklog(JiraClient& client, const Json& argumen
   request.body = std::move(body);
   auto response = client.Call(context, request);
   if (!response.ok()) {
-    const core::Status& status = response.status();
-    if (status.code() == core::Code::kInvalidArgument &&
-        (status.message().find("timeLogged") != std::string::npos ||
-         status.message().find("timeSpent") != std::string::npos)) {
-      // Jira's message says the time is wrong, not how to write it.
-      return core::Status(status.code(),
-                          status.message() +
-                              " `time_spent` is a duration in Jira's form, such as \"2h 30m\", "
-                              "\"1d\" or \"45m\" (units w, d, h, m), more than zero.",
-                          status.detail())
-          .WithContext("Logging work");
-    }
-    return response.status().WithContext("Logging work");
+    // Jira's message says the time is wrong, not how to write it.
+    return WithAdvice(response.status(), {"timeLogged", "timeSpent"},
+                      "`time_spent` is a duration in Jira's form, such as \"2h 30m\", \"1d\" or "
+                      "\"45m\" (units w, d, h, m), more than zero.")
+        .WithContext("Logging work");
   }
   const std::string id = ValueOr(response->body, "id", "");
   const std::string spent = ValueOr(response->body, "timeSpent", "");

@@ -233,20 +233,12 @@ core::Result<mcp::ToolResult> SetParent(JiraClient& client, const Json& argument
   request.body = Json{{"fields", {{"parent", parent.empty() ? Json() : Json{{"key", parent}}}}}};
   auto response = client.Call(context, request);
   if (!response.ok()) {
-    const core::Status& status = response.status();
-    if (status.code() == core::Code::kInvalidArgument &&
-        status.message().find("hierarchy") != std::string::npos) {
-      // Jira says the same whether the parent is missing or on the wrong level.
-      return core::Status(status.code(),
-                          status.message() +
-                              fmt::format(" Check that {} exists (get_issue) and is one level "
-                                          "above {}: an epic over a story, task or bug; one of "
-                                          "those over a subtask.",
-                                          parent, key),
-                          status.detail())
-          .WithContext("Setting the parent of " + key);
-    }
-    return response.status().WithContext("Setting the parent of " + key);
+    // Jira says the same whether the parent is missing or on the wrong level.
+    return WithAdvice(response.status(), {"hierarchy"},
+                      fmt::format("Check that {} exists (get_issue) and is one level above {}: an "
+                                  "epic over a story, task or bug; one of those over a subtask.",
+                                  parent, key))
+        .WithContext("Setting the parent of " + key);
   }
   auto stored = client.Call(
       context, Request("GET", fmt::format("/rest/api/3/issue/{}?fields=parent", Encode(key)),

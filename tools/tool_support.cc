@@ -1019,6 +1019,17 @@ void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::st
   }
 }
 
+core::Status WithAdvice(const core::Status& status, std::initializer_list<std::string_view> needles,
+                        std::string_view advice) {
+  const bool holds = std::any_of(needles.begin(), needles.end(), [&status](std::string_view n) {
+    return status.message().find(n) != std::string::npos;
+  });
+  if (status.code() != core::Code::kInvalidArgument || !holds) {
+    return status;
+  }
+  return {status.code(), fmt::format("{} {}", status.message(), advice), status.detail()};
+}
+
 bool NamesIssue(std::string_view given, const Json& issue) {
   const std::string key = ValueOr(issue, "key", "");
   const bool same_key =

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,6 +135,11 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
 
 // Renames keys of a flattened issue from field ids back to the names the caller used.
 void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::string>>& labels);
+
+// `status` with `advice` (the next step) after its message when Jira refused the arguments
+// (kInvalidArgument) with a message that holds one of `needles`; else `status` as it is.
+core::Status WithAdvice(const core::Status& status, std::initializer_list<std::string_view> needles,
+                        std::string_view advice);
 
 // Whether `given` (an issue key in any case, or an issue id, as an agent may pass either) names
 // `issue`, an issue object of Jira's answer with its `key` and `id`.

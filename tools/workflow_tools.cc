@@ -106,19 +106,14 @@ core::Result<std::string> TransitionId(const Json& transitions, const std::strin
 }
 
 core::Status ExplainScreenError(const core::Status& status) {
-  if (status.message().find("appropriate screen") == std::string::npos) {
-    return status;
-  }
   // A comment is no field update_issue sets: it has a tool of its own.
   const bool comment = status.message().find("'comment'") != std::string::npos;
-  return {status.code(),
-          status.message() +
-              (comment ? " The transition's screen takes no comment: drop `comment`, and add it "
-                         "with add_comment before or after the transition."
-                       : " The transition's screen does not take that field: list_transitions "
-                         "shows the fields it accepts; drop the field, or set it with "
-                         "update_issue before or after the transition."),
-          status.detail()};
+  return WithAdvice(status, {"appropriate screen"},
+                    comment ? "The transition's screen takes no comment: drop `comment`, and add "
+                              "it with add_comment before or after the transition."
+                            : "The transition's screen does not take that field: list_transitions "
+                              "shows the fields it accepts; drop the field, or set it with "
+                              "update_issue before or after the transition.");
 }
 
 core::Result<mcp::ToolResult> TransitionIssue(JiraClient& client, const Json& arguments,
