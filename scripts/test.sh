@@ -7,6 +7,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The contract tests check every request against Atlassian's Jira OpenAPI documents, which are
+# not part of this repository: they sit in jira-openapi/ of the project's `shared` folder, beside
+# the checkout by default. Say so now rather than after half an hour of building.
+shared="${JIRA_MCP_SHARED_DIR:-$PWD/../shared}"
+for spec in derived/jira-prism.json swagger-v3.v3.json software-swagger.v3.json; do
+  if [ ! -f "$shared/jira-openapi/$spec" ]; then
+    echo "test.sh: $shared/jira-openapi/$spec is missing." >&2
+    echo "  The contract tests need the Jira OpenAPI documents of the project's shared folder." >&2
+    echo "  Clone this repository beside that folder (as ../shared), or set JIRA_MCP_SHARED_DIR" >&2
+    echo "  to it, and run again." >&2
+    exit 2
+  fi
+done
+export JIRA_MCP_SHARED_DIR="$(cd "$shared" && pwd)"
+
 bash scripts/install-deps.sh --test
 for dir in tests/e2e tests/conformance; do
   if [ -f "$dir/package-lock.json" ]; then
