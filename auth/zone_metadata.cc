@@ -20,8 +20,19 @@ constexpr char kUnavailableText[] =
     "The Keycard zone's authorization server metadata could not be read; retry later, and tell "
     "an administrator if it persists.";
 
-Status BadMetadata(std::string detail) {
+// The zone could not be asked, or answered with an error: it may work again soon.
+Status MetadataUnavailable(std::string detail) {
   return {Code::kUnavailable, kUnavailableText, std::move(detail)};
+}
+
+// The zone answered, but with metadata this server must not use: that lasts until someone fixes
+// the zone or KEYCARD_ZONE_URL, so no retry would help.
+Status BadMetadata(std::string detail) {
+  std::string message = fmt::format(
+      "The Keycard zone's authorization server metadata is not usable: {}. No Jira token can be "
+      "obtained until an administrator fixes the zone or KEYCARD_ZONE_URL.",
+      detail);
+  return {Code::kFailedPrecondition, std::move(message), std::move(detail)};
 }
 
 // Reads an optional string member; a present member of another type is an error.
@@ -179,7 +190,7 @@ core::Result<ZoneMetadata> ZoneMetadataCache::Get() {
     cached_ = *fetched;
     return fetched;
   }
-  if (cached_ && fetched.status().code() == Code::kUnavailable) {
+  if (cached_) {  // metadata that worked before is better than none, whatever went wrong now
     core::GetLogger("auth")->warn(
         "zone_metadata refresh_failed zone={} reason=\"{}\"; keeping the metadata already held",
         options_.zone_url, fetched.status().detail());
@@ -209,7 +220,7 @@ core::Result<ZoneMetadata> ZoneMetadataCache::Fetch() {
   if (!response.ok()) {
     log->warn("zone_metadata fetch_failed url={} code={} reason=\"{}\"", *url,
               core::CodeName(response.status().code()), response.status().message());
-    return BadMetadata(fmt::format("GET {} failed: {}", *url, response.status().message()));
+    return MetadataUnavailable(fmt::format("GET {} failed: {}", *url, response.status().message()));
   }
 
   if (response->status == 404) {
@@ -222,7 +233,7 @@ core::Result<ZoneMetadata> ZoneMetadataCache::Fetch() {
   }
   if (response->status != 200) {
     log->warn("zone_metadata fetch_failed url={} status={}", *url, response->status);
-    return BadMetadata(fmt::format("GET {} answered HTTP {}", *url, response->status));
+    return MetadataUnavailable(fmt::format("GET {} answered HTTP {}", *url, response->status));
   }
 
   auto metadata = ParseZoneMetadata(response->body, options_.zone_url);

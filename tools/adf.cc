@@ -1344,20 +1344,21 @@ core::Status CheckReferenceCopies(const std::vector<std::string_view>& lines,
   constexpr std::size_t kMostLabelEnds = 8;
   std::size_t longest_definition = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::size_t bytes = 0;
-    for (std::size_t j = i; j < std::min(i + 3, lines.size()); ++j) {
-      bytes += lines[j].size() + 1;
-    }
     std::size_t label_ends = 0;
     for (std::size_t at = lines[i].find("]:"); at != std::string_view::npos;
          at = lines[i].find("]:", at + 2)) {
-      if (++label_ends > kMostLabelEnds || MayHaveTitle(lines, i, at)) {
-        bytes = to_blank[i];
+      std::size_t bytes = to_blank[i];
+      if (++label_ends <= kMostLabelEnds && !MayHaveTitle(lines, i, at)) {
+        // Without a title only the address is copied: the rest of this line, or the next line
+        // when the address starts there.
+        const std::string_view rest = lines[i].substr(at + 2);
+        const bool next_line = IsBlankLine(rest) && i + 1 < lines.size();
+        bytes = rest.size() + (next_line ? lines[i + 1].size() + 1 : 0);
+      }
+      longest_definition = std::max(longest_definition, bytes);
+      if (bytes == to_blank[i]) {
         break;
       }
-    }
-    if (label_ends > 0) {
-      longest_definition = std::max(longest_definition, bytes);
     }
   }
   const auto uses = static_cast<std::size_t>(std::count(markdown.begin(), markdown.end(), '['));
@@ -1541,9 +1542,9 @@ core::Result<Json> MarkdownToAdf(std::string_view markdown, std::size_t max_adf_
   if (markdown.size() > kMaxMarkdownBytes) {
     return core::Status(
         core::Code::kInvalidArgument,
-        fmt::format("it is {} bytes of markdown; Jira keeps at most 32,767 characters in a "
-                    "rich-text field, and this server converts at most {} bytes. Shorten it, "
-                    "or attach the full text as a file",
+        fmt::format("it is {} bytes of markdown, and this server converts at most {} bytes "
+                    "per value. Shorten it (Jira itself keeps at most 32,767 characters of a "
+                    "rich-text field), or attach the full text as a file",
                     markdown.size(), kMaxMarkdownBytes));
   }
   const std::vector<std::string_view> lines = Lines(markdown);
@@ -1578,8 +1579,8 @@ core::Result<Json> MarkdownToAdf(std::string_view markdown, std::size_t max_adf_
     return core::Status(
         core::Code::kInvalidArgument,
         fmt::format("it converts to more than {} KiB of ADF (each text inside a link or a "
-                    "mark carries a copy of it, a link's address included), where Jira keeps "
-                    "at most 32,767 characters. Shorten it, or use fewer links and marks",
+                    "mark carries a copy of it, a link's address included), the most this "
+                    "server builds per value. Shorten it, or use fewer links and marks",
                     max_adf_bytes >> 10));
   }
   return adf;

@@ -514,6 +514,29 @@ std::vector<std::string> FieldNames(const Json& fields) {
 
 constexpr std::string_view kNotChecked = "Not checked:";
 
+// Why a read-back failed, in words an agent can weigh.
+std::string_view ReadFailure(core::Code code) {
+  switch (code) {
+    case core::Code::kNotFound:
+      return "Jira did not find it";
+    case core::Code::kPermissionDenied:
+      return "this user may not read it";
+    case core::Code::kUnauthenticated:
+      return "Jira refused the token";
+    case core::Code::kResourceExhausted:
+      return "Jira's rate limit";
+    case core::Code::kDeadlineExceeded:
+      return "Jira took too long";
+    case core::Code::kUnavailable:
+    case core::Code::kConnectionLost:
+      return "Jira was unavailable";
+    case core::Code::kCancelled:
+      return "the call was cancelled";
+    default:
+      return "Jira's answer could not be read";
+  }
+}
+
 // Reads `key` back and compares it with `sent`; a failed read is itself a warning.
 std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& context,
                                   const Json& arguments, const std::string& key, const Json& sent) {
@@ -524,7 +547,7 @@ std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& co
     return {
         fmt::format("{} reading {} back failed ({}); Jira accepted the change, so read it "
                     "with get_issue rather than sending it again",
-                    kNotChecked, key, core::CodeName(stored.status().code()))};
+                    kNotChecked, key, ReadFailure(stored.status().code()))};
   }
   return CheckStored(sent, stored->body);
 }
@@ -717,7 +740,10 @@ core::Result<mcp::ToolResult> AssignIssue(JiraClient& client, const Json& argume
   const bool unassign = ValueOr(arguments, "unassign", false);
   if (who.empty() == !unassign) {
     return core::Status(core::Code::kInvalidArgument,
-                        "Give `assignee` (accountId, e-mail or name) or `unassign: true`.");
+                        unassign ? "Both `assignee` and `unassign: true` were given: give only "
+                                   "one, `assignee` to assign or `unassign: true` to clear."
+                                 : "Give `assignee` (accountId, e-mail or name) or "
+                                   "`unassign: true`.");
   }
   Json account = nullptr;
   if (!unassign) {

@@ -237,8 +237,12 @@ core::Status RateLimitSpent(const core::HttpResponse& response, const JiraReques
     return {core::Code::kResourceExhausted,
             fmt::format("{} The change was not applied. {}", spent, wait)};
   }
+  // Only a listing can be asked for in smaller pages; one item is as small as a read gets.
+  const bool lists =
+      request.path.find("maxResults=") != std::string::npos ||
+      (request.body && request.body->is_object() && request.body->contains("maxResults"));
   return {core::Code::kResourceExhausted,
-          fmt::format("{} {} Ask for fewer or smaller results.", spent, wait)};
+          fmt::format("{} {}{}", spent, wait, lists ? " Ask for fewer or smaller results." : "")};
 }
 
 core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraRequest& request,
@@ -430,10 +434,9 @@ std::string NormalizeSiteUrl(std::string text) {
 }
 
 bool SiteMatches(const JiraSite& site, const std::string& wanted) {
-  if (site.id == wanted) {
-    return true;
-  }
-  if (Lower(site.name) == Lower(wanted)) {
+  // A cloudId is a UUID, which may be written in capitals; a name is matched as a word.
+  const std::string lower = Lower(wanted);
+  if (Lower(site.id) == lower || Lower(site.name) == lower) {
     return true;
   }
   return !site.url.empty() && NormalizeSiteUrl(site.url) == NormalizeSiteUrl(wanted);

@@ -119,8 +119,15 @@ core::Result<mcp::ToolResult> GetProject(JiraClient& client, const Json& argumen
   std::string text = fmt::format("{} · {}", PlainText(project["key"].get<std::string>()),
                                  PlainText(project["name"].get<std::string>()));
   for (const auto& [name, value] : project.items()) {
-    if (name != "key" && name != "name" && name != "id") {
-      text += fmt::format("\n{}: {}", name, ValueText(value, 1000));
+    if (name == "key" || name == "name" || name == "id") {
+      continue;
+    }
+    std::string shown = ValueText(value, 1000);
+    if (shown.empty() && value.is_array()) {
+      shown = "none";  // a project with no components or versions says so
+    }
+    if (!shown.empty()) {
+      text += fmt::format("\n{}: {}", name, shown);
     }
   }
   return mcp::ToolResult::Success(std::move(text), std::move(project));
@@ -247,10 +254,23 @@ core::Result<mcp::ToolResult> GetCreateFields(JiraClient& client, const Json& ar
       {{"issue_type_id", type_id}, {"fields", fields}});
 }
 
+// /field gives `custom`; /field/search does not, so a custom field is also known by its
+// schema's `custom` key or its `customfield_` id.
+bool IsCustomField(const Json& field) {
+  if (auto custom = field.find("custom"); custom != field.end() && custom->is_boolean()) {
+    return custom->get<bool>();
+  }
+  if (auto schema = field.find("schema");
+      schema != field.end() && schema->is_object() && schema->contains("custom")) {
+    return true;
+  }
+  return ValueOr(field, "id", "").starts_with("customfield_");
+}
+
 Json FieldSummary(const Json& field) {
   return {{"id", ValueOr(field, "id", "")},
           {"name", ValueOr(field, "name", "")},
-          {"custom", ValueOr(field, "custom", false)},
+          {"custom", IsCustomField(field)},
           {"schema_type", ValueOr(field.value("schema", Json::object()), "type", "")}};
 }
 

@@ -642,8 +642,7 @@ core::Result<Json> RichText(const Json& value, const char* argument, RichTextBud
     return core::Status(
         core::Code::kInvalidArgument,
         fmt::format("`{}` is {} KiB of ADF; this server passes at most {} KiB per value and {} "
-                    "KiB per call, where Jira keeps at most 32,767 characters of text. Shorten "
-                    "it, or split the change over several calls.",
+                    "KiB per call. Shorten it, or split the change over several calls.",
                     argument, size >> 10, kMaxAdfBytes >> 10, kMaxCallAdfBytes >> 10));
   }
   budget.adf_bytes -= size;

@@ -91,7 +91,7 @@ TEST(ZoneMetadataCache, RejectsJwksOnAnotherOrigin) {
   const auto metadata = zone.Get();
 
   ASSERT_FALSE(metadata.ok());
-  EXPECT_EQ(metadata.status().code(), Code::kUnavailable);
+  EXPECT_EQ(metadata.status().code(), Code::kFailedPrecondition);
   EXPECT_NE(metadata.status().detail().find("jwks_uri"), std::string::npos);
 }
 

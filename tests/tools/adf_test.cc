@@ -416,6 +416,9 @@ TEST(MarkdownToAdf, RefusesReferenceLinksThatCopyTooMuch) {
   }
   EXPECT_TRUE(MarkdownToAdf(log + "```\n").ok());
   EXPECT_TRUE(MarkdownToAdf(fifty_links).ok());
+  // A short definition right before a long paragraph of uses copies only its address.
+  EXPECT_TRUE(MarkdownToAdf("[x]: http://e/\n" + uses).ok());
+  EXPECT_TRUE(MarkdownToAdf("[x]:\nhttp://e/\n" + uses).ok());
 }
 
 // Lines of "-" are headings' underlines, rules or list items, never a table: YAML documents,

@@ -96,6 +96,20 @@ TEST(AssignIssue, UnassignsWithANullAccountId) {
   EXPECT_TRUE(harness.env.http->RequestsTo("/user/search").empty());
 }
 
+TEST(AssignIssue, SaysWhenBothOrNeitherChoiceIsGiven) {
+  ToolHarness harness;
+
+  const auto both = harness.Call("assign_issue",
+                                 {{"issue_key", "A-1"}, {"assignee", "dana"}, {"unassign", true}});
+  const auto neither = harness.Call("assign_issue", {{"issue_key", "A-1"}});
+
+  EXPECT_TRUE(both.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(both), HasSubstr("Both `assignee` and `unassign: true`"));
+  EXPECT_TRUE(neither.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(neither), HasSubstr("Give `assignee`"));
+  EXPECT_TRUE(harness.env.http->RequestsTo("/assignee").empty());
+}
+
 // C4 through create_issue.
 TEST(CreateIssue, ResolvesTheAssigneeBeforeCreating) {
   ToolHarness harness;
@@ -272,7 +286,7 @@ TEST(CreateIssue, AReadBackThatFailsIsUncheckedNotFailed) {
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const std::string text = ToolHarness::TextOf(result);
   EXPECT_THAT(text, HasSubstr("Created A-1"));
-  EXPECT_THAT(text, HasSubstr("Not checked: reading A-1 back failed (unavailable)"));
+  EXPECT_THAT(text, HasSubstr("Not checked: reading A-1 back failed (Jira was unavailable)"));
   EXPECT_THAT(text, Not(HasSubstr("Did not land")));
   EXPECT_THAT(text, Not(HasSubstr("Try again")));
 }

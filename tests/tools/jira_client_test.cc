@@ -95,6 +95,25 @@ TEST(JiraClient, ChoosesAmongSeveralSitesByArgumentNameUrlOrId) {
   }
 }
 
+// A cloudId is a UUID: written in capitals it names the same site.
+TEST(JiraClient, MatchesACloudIdWrittenInCapitals) {
+  JiraEnv env;
+  const std::string id = "abcdef01-2345-6789-abcd-ef0123456789";
+  env.http->OnJson("GET", std::string(kBase) + "/oauth/token/accessible-resources", 200,
+                   R"([{"id":")" + id + R"(","name":"hex","url":"https://hex.atlassian.net"},
+                       {"id":")" +
+                       std::string(kCloudId) +
+                       R"(","name":"acme","url":"https://acme.atlassian.net"}])");
+  env.http->OnJson("GET", std::string(kBase) + "/ex/jira/" + id + "/rest/api/3/myself", 200, "{}");
+
+  JiraRequest request = Get();
+  request.site = "ABCDEF01-2345-6789-ABCD-EF0123456789";
+  auto response = env.client->Call(Context(), request);
+
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->site.id, id);
+}
+
 TEST(JiraClient, UsesTheConfiguredSiteWhenSeveralAreAccessible) {
   JiraEnv env(JiraClientOptions{.site = "https://acme.atlassian.net"});
   env.TwoSites();
@@ -774,12 +793,26 @@ TEST(JiraClient, RateLimitOnARetriedReadSuggestsAskingForLess) {
 
   auto response = env.client->Call(Context(), {.method = "POST",
                                                .path = "/rest/api/3/search/jql",
-                                               .body = Json::object(),
+                                               .body = Json{{"maxResults", 50}},
                                                .idempotent = true});
 
   ASSERT_FALSE(response.ok());
   EXPECT_THAT(response.status().message(), HasSubstr("Ask for fewer or smaller results"));
   EXPECT_THAT(response.status().message(), Not(HasSubstr("not applied")));
+}
+
+// One issue is as small as a read gets: the advice is to wait, nothing else.
+TEST(JiraClient, RateLimitOnASingleItemReadOnlySaysToWait) {
+  JiraEnv env;
+  env.OneSite();
+  env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/issue/A-1", 429, "{}",
+                   {{"Retry-After", "0"}});
+
+  auto response = env.client->Call(Context(), {.path = "/rest/api/3/issue/A-1"});
+
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().message(), HasSubstr("Try again shortly"));
+  EXPECT_THAT(response.status().message(), Not(HasSubstr("fewer")));
 }
 
 TEST(JiraClient, NeverResendsAWritePostAfter429) {

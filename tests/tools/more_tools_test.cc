@@ -49,8 +49,8 @@ TEST(AddComment, ReportsAVisibilityThatDidNotLand) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("visibility restriction did not land"));
 }
 
-// Converting markdown takes memory many times its size: text past what Jira keeps in a field
-// is refused before conversion, and nothing is sent.
+// Converting markdown takes memory many times its size: text past what this server converts is
+// refused before conversion, and nothing is sent; the refusal names both limits.
 TEST(AddComment, RefusesMarkdownLongerThanAnyJiraField) {
   ToolHarness harness;
   std::string table = "|" + std::string(1000, 'a') + "|\n|---|\n";
@@ -61,7 +61,8 @@ TEST(AddComment, RefusesMarkdownLongerThanAnyJiraField) {
   const auto result = harness.Call("add_comment", {{"issue_key", "A-1"}, {"body", table}});
 
   EXPECT_TRUE(result.is_error);
-  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Jira keeps at most 32,767 characters"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("converts at most 65536 bytes per value"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Jira itself keeps at most 32,767"));
   EXPECT_TRUE(harness.env.http->RequestsTo("/comment").empty());
 }
 
@@ -901,6 +902,25 @@ TEST(SearchFields, FallsBackToTheFieldListForNonAdmins) {
                                                               {"name", "Story Points"},
                                                               {"custom", true},
                                                               {"schema_type", "number"}}}));
+}
+
+// /field/search's Field has no top-level `custom`: an admin's answer still marks custom fields.
+TEST(SearchFields, MarksCustomFieldsFromTheAdminSearch) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/field/search"), 200, R"({"isLast":true,"values":[
+      {"id":"customfield_10016","name":"Story Points",
+       "schema":{"type":"number","custom":"com.atlassian.jira.plugin.system.customfieldtypes:float"}},
+      {"id":"customfield_10020","name":"Sprint"},
+      {"id":"summary","name":"Summary","schema":{"type":"string","system":"summary"}}]})");
+
+  const auto result = harness.Call("search_fields", Json::object());
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json fields = ToolHarness::Structured(result)["fields"];
+  ASSERT_EQ(fields.size(), 3U);
+  EXPECT_EQ(fields[0]["custom"], true);
+  EXPECT_EQ(fields[1]["custom"], true);
+  EXPECT_EQ(fields[2]["custom"], false);
 }
 
 // Names stored in Jira (boards, sprints, projects, users, link types, priorities, attachments)

@@ -11,6 +11,22 @@ using ::testing::HasSubstr;
 
 std::string ProjectsUrl() { return std::string(kJira) + "/rest/api/3/project/search"; }
 
+// A project with no components says so; an empty description is left out.
+TEST(GetProject, SaysNoneForEmptyListsAndSkipsEmptyText) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", std::string(kJira) + "/rest/api/3/project/A", 200,
+                           R"({"id":"1","key":"A","name":"Alpha","description":"",
+                               "components":[],"versions":[{"name":"1.0"}]})");
+
+  const auto result = harness.Call("get_project", {{"project_key", "A"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("\ncomponents: none"));
+  EXPECT_THAT(text, HasSubstr("\nversions: "));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("description")));
+}
+
 TEST(ListProjects, PagesWithStartAtBehindTheCursor) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", ProjectsUrl(), 200, R"({"startAt":0,"maxResults":2,"total":3,
