@@ -369,6 +369,23 @@ std::string BidiName(std::string_view control) {
   return fmt::format("(U+{:04X})", code);
 }
 
+namespace {
+
+// The length of a Unicode line break other than CR and LF at `at` (NEL U+0085, LINE SEPARATOR
+// U+2028, PARAGRAPH SEPARATOR U+2029), else 0: a reader may start a new line there.
+std::size_t LineBreakAt(std::string_view text, std::size_t at) {
+  const std::string_view rest = text.substr(at);
+  if (rest.starts_with("\xC2\x85")) {
+    return 2;
+  }
+  if (rest.starts_with("\xE2\x80\xA8") || rest.starts_with("\xE2\x80\xA9")) {
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::string PlainText(std::string_view text) {
   // Leading blanks go: four of them would start a code block where the value starts a line.
   text.remove_prefix(std::min(text.size(), text.find_first_not_of(" \t")));
@@ -392,6 +409,9 @@ std::string PlainText(std::string_view text) {
     const char next = at + 1 < text.size() ? text[at + 1] : '\0';
     if (c == '\r' || c == '\n') {
       out += ' ';
+    } else if (const std::size_t breaks = LineBreakAt(text, at); breaks > 0) {
+      out += ' ';
+      at += breaks - 1;
     } else if (c == '<' && OpensTag(next)) {
       out += "&lt;";
     } else if (const std::size_t bidi = BidiControlAt(text, at); bidi > 0) {

@@ -135,8 +135,16 @@ std::string TableRow(const Json& issue, const std::vector<std::string>& columns)
   std::string row = ValueOr(issue, "key", "");
   for (const auto& column : columns) {
     std::string value = ValueText(issue.value(column, Json()), 200);
-    for (std::size_t at = value.find('|'); at != std::string::npos; at = value.find('|', at + 2)) {
-      value.replace(at, 1, "\\|");
+    // A pipe ends a cell unless an odd run of backslashes escapes it (plain values come
+    // escaped already; rich text may not).
+    for (std::size_t at = value.find('|'); at != std::string::npos; at = value.find('|', at + 1)) {
+      std::size_t backslashes = 0;
+      while (backslashes < at && value[at - 1 - backslashes] == '\\') {
+        ++backslashes;
+      }
+      if (backslashes % 2 == 0) {
+        value.insert(at++, 1, '\\');
+      }
     }
     row += " | " + value;
   }

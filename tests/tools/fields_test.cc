@@ -176,6 +176,12 @@ TEST(PlainText, ShowsBidirectionalControlsByName) {
   EXPECT_EQ(BidiControlAt("\u2029", 0), 0U);
 }
 
+// A value stays on its line: Unicode line and paragraph separators read as spaces, like CR/LF.
+TEST(PlainText, KeepsAValueOnOneLine) {
+  EXPECT_EQ(PlainText("a\u2028b\u2029c\u0085d\r\ne"), "a b c d  e");
+  EXPECT_EQ(PlainText("\u2027\u202F"), "\u2027\u202F");
+}
+
 // Values side by side in one paragraph: whatever the plain ones hold, the rich one's code and
 // text read as they do alone, and nothing links, loads or opens HTML.
 TEST(PlainText, PlainValuesCannotTakeInTheOnesBesideThem) {

@@ -111,6 +111,21 @@ TEST(SearchIssues, ObjectValuedFieldsReadAsTextWithNoLinkTheyLacked) {
   EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
 
+// A pipe in a value is escaped once, so the row reads it as text, not as "\\|".
+TEST(SearchIssues, APipeInAValueIsEscapedOnce) {
+  ToolHarness harness;
+  const Json issue = {{"id", "1"}, {"key", "A-1"}, {"fields", {{"summary", "a | b \\| c"}}}};
+  harness.env.http->OnJson("POST", SearchUrl(), 200,
+                           Json{{"issues", {issue}}, {"isLast", true}}.dump());
+
+  const auto result =
+      harness.Call("search_issues", {{"jql", "project = A"}, {"fields", {"summary"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const std::string text = ToolHarness::TextOf(result);
+  EXPECT_THAT(text, HasSubstr("A-1 | a \\| b \\\\\\| c"));
+}
+
 // Heavy fields can take Jira's answer past the size cap: the same place is asked for again as a
 // quarter of the page, and the next page has the size asked for.
 TEST(SearchIssues, AnswerTooLargeIsAskedForAgainAsASmallerPage) {
