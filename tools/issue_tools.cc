@@ -537,9 +537,11 @@ std::string_view ReadFailure(core::Code code) {
   }
 }
 
-// Reads `key` back and compares it with `sent`; a failed read is itself a warning.
+// Reads `key` back and compares it with `sent`; a failed read is itself a warning. `stored`, if
+// given, receives the issue as read.
 std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& context,
-                                  const Json& arguments, const std::string& key, const Json& sent) {
+                                  const Json& arguments, const std::string& key, const Json& sent,
+                                  Json* stored_issue = nullptr) {
   auto stored = client.Call(
       context, Request("GET", IssuePath(key, FieldNames(sent)), WriteWorkUser(), arguments));
   if (!stored.ok()) {
@@ -548,6 +550,9 @@ std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& co
         fmt::format("{} reading {} back failed ({}); Jira accepted the change, so read it "
                     "with get_issue rather than sending it again",
                     kNotChecked, key, ReadFailure(stored.status().code()))};
+  }
+  if (stored_issue != nullptr) {
+    *stored_issue = stored->body;
   }
   return CheckStored(sent, stored->body);
 }
@@ -760,14 +765,20 @@ core::Result<mcp::ToolResult> AssignIssue(JiraClient& client, const Json& argume
   if (!response.ok()) {
     return response.status().WithContext("Assigning " + key);
   }
+  Json stored;
   const auto warnings =
-      ReadBack(client, context, arguments, key, {{"assignee", {{"accountId", account}}}});
+      ReadBack(client, context, arguments, key, {{"assignee", {{"accountId", account}}}}, &stored);
   Json structured = {{"key", key}};
   if (!unassign) {
     structured["accountId"] = account;
   }
+  // The assignee as Jira now has it names the person, not just the accountId.
+  const Json& assignee = MemberOrNull(MemberOrNull(stored, "fields"), "assignee");
+  const bool named = assignee.is_object() && assignee.value("accountId", Json()) == account;
   std::string text = unassign ? fmt::format("Unassigned {}", key)
-                              : fmt::format("Assigned {} to {}", key, account.get<std::string>());
+                     : named
+                         ? fmt::format("Assigned {} to {}", key, PlainText(DescribeUser(assignee)))
+                         : fmt::format("Assigned {} to {}", key, account.get<std::string>());
   if (!warnings.empty()) {
     structured["warnings"] = warnings;
     text += "\n" + ReadBackText(warnings);

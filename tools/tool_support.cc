@@ -772,6 +772,13 @@ bool LooksLikeAccountId(const std::string& who) {
                      [](unsigned char c) { return std::isalnum(c) != 0 || c == ':' || c == '-'; });
 }
 
+bool IsFieldId(const std::string& field) {
+  return std::none_of(field.begin(), field.end(),
+                      [](unsigned char c) { return std::isupper(c) != 0 || c == ' '; });
+}
+
+}  // namespace
+
 std::string DescribeUser(const Json& user) {
   // No "<e-mail>": an error's text would show the '<' as an entity.
   std::string text = ValueOr(user, "displayName", "?") + " (";
@@ -780,13 +787,6 @@ std::string DescribeUser(const Json& user) {
   }
   return text + "accountId " + ValueOr(user, "accountId", "?") + ")";
 }
-
-bool IsFieldId(const std::string& field) {
-  return std::none_of(field.begin(), field.end(),
-                      [](unsigned char c) { return std::isupper(c) != 0 || c == ' '; });
-}
-
-}  // namespace
 
 JiraTool MakeTool(JiraToolInfo info, std::string title, std::string description,
                   mcp::ToolAnnotations annotations, std::vector<std::string> scopes,

@@ -118,6 +118,9 @@ std::string OffsetCursor(std::string_view binding, long long start_at, int max_r
 std::string CommentsBinding(std::string_view issue_key, std::string_view order);
 std::string ChangelogBinding(std::string_view issue_key);
 
+// "Name (e-mail, accountId X)" for a Jira user object; raw, for PlainText or an error's text.
+std::string DescribeUser(const Json& user);
+
 // The accountId for `who`: an accountId as it is, else the single user whose e-mail or display
 // name matches through user search (read:jira-user). No single match is kInvalidArgument
 // listing the candidates (C4); there is never a silent fallback.

@@ -21,12 +21,17 @@ TEST(AssignIssue, ResolvesAnEmailToTheAccountIdThroughUserSearch) {
   harness.env.http->OnJson("PUT", Api("/issue/A-1/assignee"), 204, "");
   harness.env.http->OnJson(
       "GET", Api("/issue/A-1"), 200,
-      R"({"key":"A-1","fields":{"assignee":{"accountId":"5b10ac8d82e05b22cc7d4ef5"}}})");
+      R"({"key":"A-1","fields":{"assignee":{"accountId":"5b10ac8d82e05b22cc7d4ef5",
+          "displayName":"Dana *Lee*","emailAddress":"dana@example.com"}}})");
 
   const auto result =
       harness.Call("assign_issue", {{"issue_key", "A-1"}, {"assignee", "dana@example.com"}});
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  // The reply names the person as Jira now has them, as plain text.
+  EXPECT_EQ(
+      ToolHarness::TextOf(result),
+      "Assigned A-1 to Dana \\*Lee\\* (dana@example.com, accountId 5b10ac8d82e05b22cc7d4ef5)");
   EXPECT_THAT(harness.env.http->RequestsTo("/user/search").front().url,
               HasSubstr("query=dana%40example.com"));
   const auto put = harness.env.http->RequestsTo("/assignee").front();
