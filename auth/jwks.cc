@@ -235,6 +235,27 @@ core::Result<Jwk> JwksSource::Find(std::string_view kid) {
       fetched ? "kid not in the refetched JWKS" : "kid not in the JWKS; refetch rate-limited");
 }
 
+core::Result<Jwk> JwksSource::FindReplacement(std::string_view kid, const Jwk& refused) {
+  const auto other = [&refused](const std::optional<Jwk>& key) {
+    return key.has_value() && key->key != refused.key;
+  };
+  const std::lock_guard fetch_lock(fetch_mutex_);
+  // Another thread may have fetched the new set while this one waited for the lock.
+  if (auto key = Cached(kid, /*fresh_only=*/false); other(key)) {
+    return *std::move(key);
+  }
+  if (MayFetchNow()) {
+    if (auto fetched = Fetch(); !fetched.ok()) {
+      return fetched;
+    }
+    if (auto key = Cached(kid, /*fresh_only=*/false); other(key)) {
+      return *std::move(key);
+    }
+  }
+  return core::Status(core::Code::kNotFound, "signing key not found",
+                      "no other key with this kid in the JWKS");
+}
+
 std::optional<Jwk> JwksSource::Cached(std::string_view kid, bool fresh_only) const {
   const std::lock_guard lock(mutex_);
   if (keys_ == nullptr) {

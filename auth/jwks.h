@@ -60,7 +60,8 @@ class JwkSet {
 };
 
 // Fetches one jwks_uri and keeps its keys. The set is fetched on first use, again when a `kid`
-// is not in it, and again when it is older than max_age; never more often than once per
+// is not in it, when a key in it fails a signature check, and again when it is older than
+// max_age; never more often than once per
 // min_refetch_interval (successful or not), so tokens with made-up `kid`s cannot make us hammer
 // the zone. A failed fetch keeps the previous set. Thread-safe; concurrent lookups share one
 // fetch. `http` and `clock` must outlive the source.
@@ -80,6 +81,11 @@ class JwksSource {
   // refetch was not yet allowed); kUnavailable when no key set could be fetched. Messages are
   // client-safe; details name the cause.
   core::Result<Jwk> Find(std::string_view kid);
+
+  // Another key named `kid` than `refused`, whose signature check failed: a zone may replace a
+  // key and keep its `kid`, so the set is fetched again (within the same rate limit). kNotFound
+  // when no other key has that `kid`.
+  core::Result<Jwk> FindReplacement(std::string_view kid, const Jwk& refused);
 
  private:
   using TimePoint = core::Clock::TimePoint;

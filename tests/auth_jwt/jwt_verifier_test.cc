@@ -316,6 +316,28 @@ TEST_F(JwksVerifierTest, AcceptsKeyThatAppearsInARefetchedJwks) {
   EXPECT_EQ(Fetches(), 2U);
 }
 
+// A zone may replace a key and keep its kid: a signature that fails under the held key is
+// checked once more against a set fetched again, within the same rate limit.
+TEST_F(JwksVerifierTest, AcceptsAKeyReplacedUnderTheSameKid) {
+  ASSERT_TRUE(Accepts(Rs256(Claims())));
+  Serve({OtherRsaKey().PublicJwk(kRsaKid)});
+  const auto replaced = [this] {
+    return fakes::SignJwt(OtherRsaKey(), "RS256", kRsaKid, Claims());
+  };
+
+  const auto before_refetch_allowed = ReasonOf(replaced());
+  const std::size_t fetches_before = Fetches();
+  clock_.Advance(seconds(30));
+  const bool accepted_after_refetch = Accepts(replaced());
+  const auto old_key = ReasonOf(Rs256(Claims()));
+
+  EXPECT_EQ(before_refetch_allowed, TokenError::kBadSignature);
+  EXPECT_EQ(fetches_before, 1U);
+  EXPECT_TRUE(accepted_after_refetch);
+  EXPECT_EQ(old_key, TokenError::kBadSignature);
+  EXPECT_EQ(Fetches(), 2U);
+}
+
 TEST_F(JwksVerifierTest, RejectsWhenTheJwksCannotBeFetched) {
   fakes::FakeHttpClient down;
   down.OnJson("GET", kJwksUri, 502, "bad gateway");
