@@ -192,11 +192,13 @@ Status MapOAuthError(const std::string& error, const std::string& description,
   if (error == "invalid_grant") {
     // The zone does not say which of these it was; its description, if any, may.
     const std::string reason = SafeDescription(description);
-    return {Code::kUnauthenticated,
-            fmt::format("Keycard rejected your sign-in token{}{}: it has expired, was revoked, "
-                        "or is not a token of this zone. Sign in to Keycard again, then retry.",
-                        reason.empty() ? "" : " with: ", reason),
-            detail};
+    return {
+        Code::kUnauthenticated,
+        fmt::format("Keycard rejected your sign-in token{}{}{}: it has expired, was "
+                    "revoked, or is not a token of this zone. Sign in to Keycard again, then "
+                    "retry.",
+                    reason.empty() ? "" : " (the zone said: ", reason, reason.empty() ? "" : ")"),
+        detail};
   }
   if (error == "invalid_target") {
     return {Code::kFailedPrecondition,

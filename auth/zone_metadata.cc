@@ -117,7 +117,8 @@ core::Result<ZoneMetadata> ParseZoneMetadata(std::string_view body, const std::s
   }
   const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) {
-    return BadMetadata("metadata is not a JSON object");
+    // A proxy's or a maintenance page: the zone itself may answer properly soon.
+    return MetadataUnavailable("metadata is not a JSON object");
   }
 
   ZoneMetadata metadata;

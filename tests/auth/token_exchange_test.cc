@@ -198,7 +198,7 @@ TEST(TokenExchangeClient, InvalidGrantTellsTheUserToSignInAgain) {
 
   EXPECT_EQ(status.code(), Code::kUnauthenticated);
   EXPECT_TRUE(Says(status, "Sign in to Keycard again")) << status.message();
-  EXPECT_TRUE(Says(status, "with: expired")) << status.message();
+  EXPECT_TRUE(Says(status, "(the zone said: expired)")) << status.message();
   // Without a reason from the zone, no one cause is claimed.
   const auto bare = ErrorFor(400, R"({"error":"invalid_grant"})");
   EXPECT_TRUE(Says(bare, "or is not a token of this zone")) << bare.message();

@@ -130,6 +130,20 @@ TEST(ZoneMetadataCache, RejectsMembersOfTheWrongType) {
   }
 }
 
+// A page that is not JSON (a proxy's, a maintenance page) may pass; metadata that is JSON but
+// unusable lasts until someone fixes it, and says so instead of "retry later".
+TEST(ZoneMetadataCache, TellsAPassingPageFromMetadataThatCannotWork) {
+  const auto page = ParseZoneMetadata("<html>maintenance</html>", kZone);
+  const auto no_endpoint = ParseZoneMetadata(R"({"issuer":"http://127.0.0.1:4010"})", kZone);
+
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.status().code(), Code::kUnavailable);
+  ASSERT_FALSE(no_endpoint.ok());
+  EXPECT_EQ(no_endpoint.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(no_endpoint.status().message().find("no token_endpoint"), std::string::npos);
+  EXPECT_EQ(no_endpoint.status().message().find("retry later"), std::string::npos);
+}
+
 TEST(ZoneMetadataCache, FallsBackToOauth2TokenOn404AndSaysSo) {
   testing::LogCapture logs;
   fakes::FakeHttpClient http;
