@@ -220,6 +220,15 @@ core::Status AuthError(const std::string& upstream, const std::vector<std::strin
               "persists, the app's access may have been revoked."};
 }
 
+// Whether a read can be asked for smaller: it names a page size or the fields it wants. One item
+// with no field list (the current user, a site list) is as small as a read gets.
+bool CanAskForLess(std::string_view path, std::string_view json_body) {
+  return path.find("maxResults=") != std::string_view::npos ||
+         path.find("fields=") != std::string_view::npos ||
+         json_body.find("\"maxResults\"") != std::string_view::npos ||
+         json_body.find("\"fields\"") != std::string_view::npos;
+}
+
 core::Status RateLimitSpent(const core::HttpResponse& response, const JiraRequest& request,
                             int tries, bool idempotent, core::Clock::TimePoint now) {
   const std::string wait = WaitAdvice(RetryAfter(response, now));
@@ -237,12 +246,9 @@ core::Status RateLimitSpent(const core::HttpResponse& response, const JiraReques
     return {core::Code::kResourceExhausted,
             fmt::format("{} The change was not applied. {}", spent, wait)};
   }
-  // Only a listing can be asked for in smaller pages; one item is as small as a read gets.
-  const bool lists =
-      request.path.find("maxResults=") != std::string::npos ||
-      (request.body && request.body->is_object() && request.body->contains("maxResults"));
+  const bool less = CanAskForLess(request.path, request.body ? request.body->dump() : "");
   return {core::Code::kResourceExhausted,
-          fmt::format("{} {}{}", spent, wait, lists ? " Ask for fewer or smaller results." : "")};
+          fmt::format("{} {}{}", spent, wait, less ? " Ask for fewer or smaller results." : "")};
 }
 
 core::Status ErrorFromResponse(const core::HttpResponse& response, const JiraRequest& request,
@@ -343,7 +349,7 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response,
   if (!IsJsonContentType(content_type)) {
     return core::Status(core::Code::kUnavailable,
                         fmt::format("Jira answered with {} where JSON was expected; the site may "
-                                    "be down or a proxy may be in the way. Try again later.",
+                                    "be down or a proxy may be in the way.",
                                     content_type.value_or("an unknown content type")),
                         response.body.substr(0, 200));
   }
@@ -352,8 +358,7 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response,
     return core::Status(core::Code::kUnavailable,
                         fmt::format("Jira answered with JSON nested deeper than {} levels, which "
                                     "this server does not read; rich text or a custom field "
-                                    "written by another client may hold it. Ask for other "
-                                    "fields, or read it in Jira.",
+                                    "written by another client may hold it.",
                                     kMaxAnswerNesting));
   }
   Json body = ParseJsonFast(response.body, keep_issue_fields);
@@ -366,8 +371,7 @@ core::Result<Json> ParseJsonBody(const core::HttpResponse& response,
   if (body.is_discarded()) {
     return core::Status(core::Code::kUnavailable,
                         "Jira answered with a body this server cannot read as JSON (cut off, "
-                        "not UTF-8, or a number past a double's range). Try again; if it "
-                        "persists, ask for fewer fields or read the item in Jira.",
+                        "not UTF-8, or a number past a double's range).",
                         response.body.substr(0, 200));
   }
   return body;
@@ -378,11 +382,13 @@ core::Status TransportFailure(const core::Status& sent, const core::HttpRequest&
                               bool read) {
   if (sent.code() == core::Code::kResourceExhausted) {
     return {core::Code::kResourceExhausted,
-            fmt::format("{} {} this server reads. Ask for fewer results or fewer fields.",
-                        kTooLargePrefix,
+            fmt::format("{} {} this server reads.{}", kTooLargePrefix,
                         request.max_response_bytes % (1U << 20U) == 0
                             ? fmt::format("{} MiB", request.max_response_bytes >> 20U)
-                            : Count(request.max_response_bytes, "byte")),
+                            : Count(request.max_response_bytes, "byte"),
+                        CanAskForLess(request.url, request.body)
+                            ? " Ask for fewer results or fewer fields."
+                            : ""),
             sent.message()};
   }
   const bool went_out =
@@ -595,7 +601,10 @@ core::Result<std::vector<JiraSite>> JiraClient::FetchSites(const mcp::CallContex
   }
   auto body = ParseJsonBody(response->response);
   if (!body.ok()) {
-    return body.status();
+    return core::Status(
+        body.status().code(),
+        "Listing the accessible Jira sites: " + body.status().message() + " Try again later.",
+        body.status().detail());
   }
   return ParseSites(*body);
 }
@@ -782,11 +791,15 @@ core::Result<JiraResponse> JiraClient::Call(const mcp::CallContext& context,
     if (!body.ok()) {
       Log()->warn("jira bad_body request_id={} path={} status={}", context.request_id(), path,
                   response->status);
-      // A read (a POST that only reads is marked idempotent) changed nothing to check.
-      const bool read = request.method == "GET" || request.method == "HEAD" ||
-                        (request.method == "POST" && request.idempotent.value_or(false));
-      if (read) {
-        return body.status();
+      // A read changed nothing to check: it may be tried again, or asked for other fields.
+      if (IsRead(request)) {
+        return core::Status(
+            body.status().code(),
+            body.status().message() +
+                (CanAskForLess(request.path, request.body ? request.body->dump() : "")
+                     ? " Try again; if it persists, ask for other fields or read it in Jira."
+                     : " Try again; if it persists, read it in Jira."),
+            body.status().detail());
       }
       // The write took effect: an agent told only that the call failed would repeat it.
       return core::Status(

@@ -914,9 +914,19 @@ TEST(JiraClient, BrokenJsonIsAClearUpstreamError) {
   env.http->OnJson("GET", MyselfUrl(), 200, R"({"truncated":)");
 
   auto response = env.client->Call(Context(), Get());
+  env.http->OnJson("POST", std::string(kJira) + "/rest/api/3/issue/A-1/comment", 201, R"({"id":)");
+  auto write = env.client->Call(
+      Context(),
+      {.method = "POST", .path = "/rest/api/3/issue/A-1/comment", .body = Json::object()});
 
   ASSERT_FALSE(response.ok());
   EXPECT_THAT(response.status().message(), HasSubstr("cannot read as JSON"));
+  EXPECT_THAT(response.status().message(), HasSubstr("Try again"));
+  // A write that Jira accepted is never answered with "try again".
+  ASSERT_FALSE(write.ok());
+  EXPECT_THAT(write.status().message(), HasSubstr("Jira accepted the POST (HTTP 201)"));
+  EXPECT_THAT(write.status().message(), HasSubstr("Check what the change did"));
+  EXPECT_THAT(write.status().message(), Not(HasSubstr("ry again")));
 }
 
 // Jira can cut a string between the halves of a surrogate pair and send the high half alone.
@@ -1018,12 +1028,17 @@ TEST(JiraClient, TooLargeAnswerSaysSoAndHowToAskForLess) {
   env.OneSite();
   env.http->OnCall("GET", kJira, PastSizeCap);
 
-  auto response = env.client->Call(Context(), Get());
+  auto response = env.client->Call(Context(), Get("/rest/api/3/search/jql?maxResults=50"));
+  // One item with no field list cannot be asked for smaller.
+  auto myself = env.client->Call(Context(), Get());
 
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), core::Code::kResourceExhausted);
   EXPECT_THAT(response.status().message(), HasSubstr("larger than the 16 MiB"));
   EXPECT_THAT(response.status().message(), HasSubstr("fewer"));
+  ASSERT_FALSE(myself.ok());
+  EXPECT_THAT(myself.status().message(), HasSubstr("larger than the 16 MiB"));
+  EXPECT_THAT(myself.status().message(), Not(HasSubstr("fewer")));
 }
 
 TEST(JiraClient, AnswerTooLargeTellsTheSizeCapFromARateLimit) {
