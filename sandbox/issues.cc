@@ -103,9 +103,20 @@ std::vector<ChangeItem> Diff(const JiraCall& call, const Issue& before, const Is
     items.push_back(
         {"description", "", AdfPlainText(before.description), "", AdfPlainText(after.description)});
   }
-  add("parent", before.parent_id, "", after.parent_id, "");
-  add("Sprint", before.sprint_id == 0 ? "" : std::to_string(before.sprint_id), "",
-      after.sprint_id == 0 ? "" : std::to_string(after.sprint_id), "");
+  // As Jira: the id on each side, and the parent's key or the sprint's name as its text.
+  const auto key_of = [&call](const std::string& id) {
+    const Issue* issue = id.empty() ? nullptr : call.site.FindIssue(id);
+    return issue == nullptr ? std::string() : issue->key;
+  };
+  const auto sprint_of = [&call](std::int64_t id) {
+    const Sprint* sprint = id == 0 ? nullptr : call.site.FindSprint(id);
+    return sprint == nullptr ? std::string() : sprint->name;
+  };
+  add("parent", before.parent_id, key_of(before.parent_id), after.parent_id,
+      key_of(after.parent_id));
+  add("Sprint", before.sprint_id == 0 ? "" : std::to_string(before.sprint_id),
+      sprint_of(before.sprint_id), after.sprint_id == 0 ? "" : std::to_string(after.sprint_id),
+      sprint_of(after.sprint_id));
   return items;
 }
 

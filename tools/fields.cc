@@ -421,8 +421,13 @@ std::string PlainText(std::string_view text) {
       // Markup that could open here and close in another value (code, links, emphasis, struck
       // text, table cells), an entity that would read as another character, and a backslash that
       // would escape what follows it.
+      // An '_' between letters or digits (customfield_10016, snake_case) opens and closes
+      // nothing, so it stays as it is and copies back exactly.
+      const bool inert_underscore = c == '_' && at > 0 &&
+                                    std::isalnum(static_cast<unsigned char>(text[at - 1])) != 0 &&
+                                    std::isalnum(static_cast<unsigned char>(next)) != 0;
       const bool escape =
-          std::string_view("`[]|*_~").find(c) != std::string_view::npos ||
+          (std::string_view("`[]|*_~").find(c) != std::string_view::npos && !inert_underscore) ||
           (c == '&' && EntityAt(text, at)) ||
           (c == '\\' && (next == '\0' || std::ispunct(static_cast<unsigned char>(next)) != 0)) ||
           at == opener;

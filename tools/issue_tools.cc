@@ -129,9 +129,20 @@ Json Changes(const Json& histories) {
   for (const auto& history : histories) {
     Json changes = Json::array();
     for (const auto& item : history.value("items", Json::array())) {
+      // A side's text (a name, a key), else its raw value (an id), else null: some fields
+      // (a sprint, a parent) may come with the id alone.
+      const auto side = [&item](const char* text, const char* raw) {
+        for (const char* name : {text, raw}) {
+          if (const Json value = item.value(name, Json());
+              value.is_string() && !value.get<std::string>().empty()) {
+            return value;
+          }
+        }
+        return Json();
+      };
       changes.push_back({{"field", item.value("field", Json())},
-                         {"from", item.value("fromString", Json())},
-                         {"to", item.value("toString", Json())}});
+                         {"from", side("fromString", "from")},
+                         {"to", side("toString", "to")}});
     }
     out.push_back({{"id", ValueOr(history, "id", "")},
                    {"author", CompactValue(history.value("author", Json()))},
@@ -347,7 +358,12 @@ core::Result<mcp::ToolResult> GetIssue(JiraClient& client, const Json& arguments
   std::set<std::string> rich;
   for (const auto& [id, raw] : MemberOrNull(response->body, "fields").items()) {
     if (IsAdfDocument(raw)) {
-      rich.insert(LabelOf(id, labels));
+      rich.insert(id);  // under its id, and under every name it was asked for by
+      for (const auto& [field, name] : labels) {
+        if (field == id) {
+          rich.insert(name);
+        }
+      }
     }
   }
   std::string text =

@@ -92,7 +92,7 @@ core::Result<mcp::ToolResult> ListProjects(JiraClient& client, const Json& argum
   if (has_more) {
     structured["next_cursor"] =
         EncodeSiteCursor({{"s", next}, {"q", query}, {"m", max_results}}, kBinding, response->site);
-    head += " (more: pass next_cursor as cursor)";
+    head += kMoreHint;
   }
   return mcp::ToolResult::Success(head + text, std::move(structured));
 }
@@ -122,11 +122,8 @@ core::Result<mcp::ToolResult> GetProject(JiraClient& client, const Json& argumen
     if (name == "key" || name == "name" || name == "id") {
       continue;
     }
-    std::string shown = ValueText(value, 1000);
-    if (shown.empty() && value.is_array()) {
-      shown = "none";  // a project with no components or versions says so
-    }
-    if (!shown.empty()) {
+    // A project with no components or versions says "none"; an empty description is left out.
+    if (const std::string shown = ValueText(value, 1000); !shown.empty()) {
       text += fmt::format("\n{}: {}", name, shown);
     }
   }

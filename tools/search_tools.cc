@@ -300,7 +300,7 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
                      : continued ? std::string("No issues on this page.")
                                  : std::string("No issues match this JQL.");
   if (structured["has_more"].get<bool>()) {
-    head += " (more: pass next_cursor as cursor)";
+    head += kMoreHint;
   }
   if (truncated) {
     head += " " + BudgetMarker("long values were cut");

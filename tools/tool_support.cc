@@ -370,8 +370,9 @@ std::optional<long long> CursorStart(const Json& state) {
 
 core::Status ForeignCursor() {
   return {core::Code::kInvalidArgument,
-          "The cursor is not one this tool issued for these arguments. Repeat the call without "
-          "`cursor` to start from the first page."};
+          "The cursor is not one this tool issued for these arguments. Pass it with the same "
+          "arguments as the call that returned it (only max_results may change), or repeat the "
+          "call without `cursor` to start from the first page."};
 }
 
 mcp::ToolAnnotations ReadOnly() {
@@ -564,6 +565,8 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
     }
   } else if (value.is_object() && value.contains("key") && value.contains("summary")) {
     text = fmt::format("{} {}", ValueText(value["key"]), ValueText(value["summary"]));
+  } else if (value.is_array() && value.empty()) {
+    text = "none";
   } else if (value.is_array()) {
     std::vector<std::string> items;
     for (const auto& item : value) {
@@ -884,7 +887,7 @@ void AddOffsetCursor(const OffsetPage& page, const JiraResponse& response, std::
     structured["next_cursor"] = OffsetCursor(
         page.binding, next, page.next_max_results > 0 ? page.next_max_results : page.max_results,
         response.site);
-    head += " (more: pass next_cursor as cursor)";
+    head += kMoreHint;
   }
   if (left_out > 0) {
     head += " " + BudgetMarker(fmt::format("the next {} come with next_cursor", left_out));
@@ -1006,13 +1009,29 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
     ids.push_back(id);
     labels.emplace_back(id, field);
   }
+  // A field asked for by its id and by a name is answered under both.
+  for (const auto& field : fields) {
+    const bool renamed = std::any_of(labels.begin(), labels.end(),
+                                     [&field](const auto& label) { return label.first == field; });
+    if (IsFieldId(field) && renamed) {
+      labels.emplace_back(field, field);
+    }
+  }
   return ids;
 }
 
 void RelabelFields(Json& issue, const std::vector<std::pair<std::string, std::string>>& labels) {
+  std::set<std::string> kept;  // ids the caller asked for by id too
   for (const auto& [id, name] : labels) {
-    if (issue.contains(id)) {
+    if (issue.contains(id) && name != id) {
       issue[name] = issue[id];
+    }
+    if (name == id) {
+      kept.insert(id);
+    }
+  }
+  for (const auto& [id, name] : labels) {
+    if (!kept.contains(id)) {
       issue.erase(id);
     }
   }

@@ -196,6 +196,10 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
 // The error for a cursor this tool did not issue for these arguments (or one edited by hand).
 core::Status ForeignCursor();
 
+// The end of a page's first line when more follow.
+inline constexpr std::string_view kMoreHint =
+    " (more: call again with the same arguments and next_cursor as cursor)";
+
 // The start position ("s") kept in a decoded offset cursor; nullopt when it is not a count (a
 // cursor edited by hand, answered with ForeignCursor()).
 std::optional<long long> CursorStart(const Json& state);

@@ -142,7 +142,10 @@ TEST(PlainText, EscapesWhatCouldOpenMarkup) {
             "\\[x\\](javascript\\&#58;a) !\\[i\\](/p)");
   EXPECT_EQ(PlainText("Fix &amp; ship & go"), "Fix \\&amp; ship & go");
   // Emphasis and struck text cannot open in it and close in another value.
-  EXPECT_EQ(PlainText("tilde ~~start a** first_last"), "tilde \\~\\~start a\\*\\* first\\_last");
+  EXPECT_EQ(PlainText("tilde ~~start a** _first"), "tilde \\~\\~start a\\*\\* \\_first");
+  // An '_' inside a word opens nothing and stays, so ids copy back exactly.
+  EXPECT_EQ(PlainText("customfield_10016 __init__ x_"), "customfield_10016 \\_\\_init\\_\\_ x\\_");
+  EXPECT_EQ(RenderGfmUnsafe(PlainText("a_b_c d_e _f g_")), "<p>a_b_c d_e _f g_</p>\n");
   // Where it starts a line, it opens no block.
   EXPECT_EQ(PlainText("# Heading"), "\\# Heading");
   EXPECT_EQ(PlainText("    > quote"), "\\> quote");

@@ -471,6 +471,23 @@ TEST(GetChangelog, CompactsHistoriesAndPages) {
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("2026-01-02 Ann · status: Open → Done"));
 }
 
+// A change that comes with ids alone (a sprint, a parent) reads as those ids, not "- → -".
+TEST(GetChangelog, FallsBackToTheIdsWhenASideHasNoText) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/issue/A-1/changelog"), 200, R"({"isLast":true,"values":[
+      {"id":"7","created":"2026-01-02","items":[{"field":"Sprint","to":"12"},
+       {"field":"IssueParentAssociation","from":"10001","fromString":"A-9","to":null}]}]})");
+
+  const auto result = harness.Call("get_changelog", {{"issue_key", "A-1"}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json& changes = ToolHarness::Structured(result)["histories"][0]["changes"];
+  EXPECT_EQ(changes[0], (Json{{"field", "Sprint"}, {"from", nullptr}, {"to", "12"}}));
+  EXPECT_EQ(changes[1],
+            (Json{{"field", "IssueParentAssociation"}, {"from", "A-9"}, {"to", nullptr}}));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Sprint: - → 12"));
+}
+
 TEST(GetIssue, IncludesCommentsTransitionsAndChangelogOnRequest) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"id":"1","key":"A-1",
@@ -542,6 +559,29 @@ TEST(GetIssue, ResolvesCustomFieldsByDisplayName) {
             (Json{{"id", "1"}, {"key", "A-1"}, {"Story Points", 5}}));
   EXPECT_TRUE(unknown.is_error);
   EXPECT_THAT(ToolHarness::TextOf(unknown), HasSubstr("search_fields"));
+}
+
+// Asked for by its id and by its name, a field is answered under both, in either order.
+TEST(GetIssue, AFieldAskedByIdAndByNameIsAnsweredUnderBoth) {
+  ToolHarness harness;
+  for (int i = 0; i < 2; ++i) {
+    harness.env.http->OnJson("GET", Api("/field"), 200,
+                             R"([{"id":"customfield_10016","name":"Story Points"}])");
+    harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                             R"({"id":"1","key":"A-1","fields":{"customfield_10016":5}})");
+  }
+
+  const auto id_first = harness.Call(
+      "get_issue", {{"issue_key", "A-1"}, {"fields", {"customfield_10016", "story points"}}});
+  const auto name_first = harness.Call(
+      "get_issue", {{"issue_key", "A-1"}, {"fields", {"Story Points", "customfield_10016"}}});
+
+  ASSERT_FALSE(id_first.is_error) << ToolHarness::TextOf(id_first);
+  EXPECT_EQ(ToolHarness::Structured(id_first),
+            (Json{{"id", "1"}, {"key", "A-1"}, {"customfield_10016", 5}, {"story points", 5}}));
+  ASSERT_FALSE(name_first.is_error) << ToolHarness::TextOf(name_first);
+  EXPECT_EQ(ToolHarness::Structured(name_first),
+            (Json{{"id", "1"}, {"key", "A-1"}, {"customfield_10016", 5}, {"Story Points", 5}}));
 }
 
 }  // namespace
