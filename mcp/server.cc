@@ -784,6 +784,10 @@ Json Server::CallTool(const Call& call) const {
   }
   const ToolDefinition* tool = catalog_.tools->Find(name.get<std::string>());
   if (tool == nullptr) {
+    if (const std::string* why = catalog_.tools->Withheld(name.get<std::string>())) {
+      return InvalidParams(message, fmt::format("tool '{}' is not exposed by this server: {}",
+                                                name.get<std::string>(), *why));
+    }
     return InvalidParams(message, fmt::format("unknown tool '{}'; tools/list names the tools",
                                               name.get<std::string>()));
   }

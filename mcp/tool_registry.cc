@@ -50,4 +50,14 @@ const ToolDefinition* ToolRegistry::Find(std::string_view name) const {
   return it == tools_.end() ? nullptr : &*it;
 }
 
+void ToolRegistry::AddWithheld(std::string name, std::string why) {
+  withheld_.emplace_back(std::move(name), std::move(why));
+}
+
+const std::string* ToolRegistry::Withheld(std::string_view name) const {
+  const auto it = std::find_if(withheld_.begin(), withheld_.end(),
+                               [name](const auto& entry) { return entry.first == name; });
+  return it == withheld_.end() ? nullptr : &it->second;
+}
+
 }  // namespace mcp

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -21,8 +22,15 @@ class ToolRegistry {
 
   const std::vector<ToolDefinition>& tools() const { return tools_; }
 
+  // A tool this server knows but does not expose, and why (what setting would expose it): a
+  // call to it is told so instead of only "unknown tool".
+  void AddWithheld(std::string name, std::string why);
+  // nullptr when `name` is not a withheld tool.
+  const std::string* Withheld(std::string_view name) const;
+
  private:
   std::vector<ToolDefinition> tools_;
+  std::vector<std::pair<std::string, std::string>> withheld_;
 };
 
 }  // namespace mcp

@@ -111,8 +111,20 @@ core::Status RegisterJiraTools(mcp::ToolRegistry& registry,
     return status;
   }
   for (const auto& tool : all) {
-    if (!Contains(*toolsets, tool.info.toolset) || (selection.read_only && tool.info.writes) ||
-        (!selection.tools.empty() && !Contains(selection.tools, tool.info.name))) {
+    if (!Contains(*toolsets, tool.info.toolset)) {
+      registry.AddWithheld(tool.info.name,
+                           fmt::format("it is in the '{}' toolset, which is not enabled "
+                                       "(JIRA_MCP_TOOLSETS or --toolsets adds it)",
+                                       tool.info.toolset));
+      continue;
+    }
+    if (selection.read_only && tool.info.writes) {
+      registry.AddWithheld(tool.info.name, "it writes to Jira, and the server is read-only");
+      continue;
+    }
+    if (!selection.tools.empty() && !Contains(selection.tools, tool.info.name)) {
+      registry.AddWithheld(tool.info.name,
+                           "it is not in the server's tool allow-list (JIRA_MCP_TOOLS or --tools)");
       continue;
     }
     auto definition = Define(tool);

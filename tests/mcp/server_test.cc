@@ -153,6 +153,33 @@ TEST_F(ServerTest, UnknownToolIsInvalidParams) {
   EXPECT_EQ(answer["error"]["code"], rpc::kInvalidParams);
 }
 
+// A tool the server knows but withholds says which setting would expose it.
+TEST(ServerWithheldTools, ACallSaysWhyTheToolIsNotExposed) {
+  auto registry = testing::TestRegistry();
+  registry->AddWithheld("get_current_user", "it is in the 'sites' toolset, which is not enabled");
+  Server server{ServerInfo{.name = "jira-mcp", .version = "0.1.0"}, registry};
+  Session session;
+  RequestScope scope{core::Principal{}, &session, nullptr, nullptr};
+  const auto send = [&](const std::string& text) {
+    return server.Handle(std::get<Message>(ParseMessage(text)), scope).value_or(Json());
+  };
+  send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+          "capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+
+  const Json withheld = send(
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_current_user"}})");
+  const Json unknown =
+      send(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nope"}})");
+
+  EXPECT_EQ(withheld["error"]["code"], rpc::kInvalidParams);
+  EXPECT_EQ(
+      withheld["error"]["message"],
+      "Invalid params: tool 'get_current_user' is not exposed by this server: it is in the 'sites' "
+      "toolset, which is not enabled");
+  EXPECT_EQ(unknown["error"]["message"],
+            "Invalid params: unknown tool 'nope'; tools/list names the tools");
+}
+
 // Bad arguments are a tool result the agent can act on, without structured content (C27).
 TEST_F(ServerTest, BadArgumentsAreToolErrorWithoutStructuredContent) {
   Initialize();

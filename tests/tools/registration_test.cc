@@ -61,6 +61,26 @@ TEST(RegisterJiraTools, AnAllowListExposesExactlyTheListedTools) {
   EXPECT_EQ(Names(registry), (std::vector<std::string>{"get_issue", "list_projects"}));
 }
 
+// A tool left out is known as withheld, with the setting that would expose it.
+TEST(RegisterJiraTools, ToolsLeftOutSayWhichSettingWouldExposeThem) {
+  mcp::ToolRegistry by_toolset;
+  mcp::ToolRegistry read_only;
+  mcp::ToolRegistry allow_list;
+
+  ASSERT_TRUE(Register({}, by_toolset).ok());
+  ASSERT_TRUE(Register({.read_only = true}, read_only).ok());
+  ASSERT_TRUE(Register({.tools = {"get_issue"}}, allow_list).ok());
+
+  ASSERT_NE(by_toolset.Withheld("get_current_user"), nullptr);
+  EXPECT_THAT(*by_toolset.Withheld("get_current_user"), HasSubstr("'sites' toolset"));
+  EXPECT_EQ(by_toolset.Withheld("get_issue"), nullptr);
+  ASSERT_NE(read_only.Withheld("create_issue"), nullptr);
+  EXPECT_THAT(*read_only.Withheld("create_issue"), HasSubstr("read-only"));
+  ASSERT_NE(allow_list.Withheld("search_issues"), nullptr);
+  EXPECT_THAT(*allow_list.Withheld("search_issues"), HasSubstr("allow-list"));
+  EXPECT_EQ(allow_list.Withheld("drop_database"), nullptr);
+}
+
 TEST(RegisterJiraTools, UnknownOrContradictoryNamesAreErrors) {
   const std::vector<std::pair<ToolSelection, std::string>> cases = {
       {{.toolsets = {"nope"}}, "unknown toolset 'nope'"},
