@@ -553,8 +553,8 @@ std::string_view ReadFailure(core::Code code) {
   }
 }
 
-// Reads `key` back and compares it with `sent`; a failed read is itself a warning. `stored`, if
-// given, receives the issue as read.
+// Reads `key` back and compares it with `sent`; a failed read is itself a warning. `stored_issue`,
+// if given, receives the issue as read.
 std::vector<std::string> ReadBack(JiraClient& client, const mcp::CallContext& context,
                                   const Json& arguments, const std::string& key, const Json& sent,
                                   Json* stored_issue = nullptr) {
