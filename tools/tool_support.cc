@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <limits>
 #include <set>
@@ -775,9 +776,62 @@ bool LooksLikeAccountId(const std::string& who) {
                      [](unsigned char c) { return std::isalnum(c) != 0 || c == ':' || c == '-'; });
 }
 
-bool IsFieldId(const std::string& field) {
-  return std::none_of(field.begin(), field.end(),
-                      [](unsigned char c) { return std::isupper(c) != 0 || c == ' '; });
+// Ids that need no lookup: Jira's system fields, custom field ids, and the forms a field list
+// may take ("*all", "*navigable", "-comment"). Anything else may be a name.
+bool IsKnownFieldId(std::string_view field) {
+  static constexpr std::array<std::string_view, 41> kSystem = {"aggregateprogress",
+                                                               "aggregatetimeestimate",
+                                                               "aggregatetimeoriginalestimate",
+                                                               "aggregatetimespent",
+                                                               "assignee",
+                                                               "attachment",
+                                                               "comment",
+                                                               "components",
+                                                               "created",
+                                                               "creator",
+                                                               "description",
+                                                               "duedate",
+                                                               "environment",
+                                                               "fixVersions",
+                                                               "issuelinks",
+                                                               "issuerestriction",
+                                                               "issuetype",
+                                                               "labels",
+                                                               "lastViewed",
+                                                               "parent",
+                                                               "priority",
+                                                               "progress",
+                                                               "project",
+                                                               "reporter",
+                                                               "resolution",
+                                                               "resolutiondate",
+                                                               "security",
+                                                               "status",
+                                                               "statusCategory",
+                                                               "statuscategorychangedate",
+                                                               "subtasks",
+                                                               "summary",
+                                                               "timeestimate",
+                                                               "timeoriginalestimate",
+                                                               "timespent",
+                                                               "timetracking",
+                                                               "updated",
+                                                               "versions",
+                                                               "votes",
+                                                               "watches",
+                                                               "worklog"};
+  if (field == "*all" || field == "*navigable") {
+    return true;
+  }
+  if (field.starts_with('-')) {
+    field.remove_prefix(1);
+  }
+  constexpr std::string_view kCustom = "customfield_";
+  if (field.starts_with(kCustom) && field.size() > kCustom.size()) {
+    return std::all_of(field.begin() + kCustom.size(), field.end(),
+                       [](unsigned char c) { return std::isdigit(c) != 0; });
+  }
+  return std::find(kSystem.begin(), kSystem.end(), field) != kSystem.end();
 }
 
 }  // namespace
@@ -980,41 +1034,64 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
     JiraClient& client, const mcp::CallContext& context, const Json& arguments,
     const std::vector<std::string>& fields,
     std::vector<std::pair<std::string, std::string>>& labels) {
-  if (std::all_of(fields.begin(), fields.end(), IsFieldId)) {
+  const auto blank = [](const std::string& field) {
+    return field.find_first_not_of(" \t") == std::string::npos;
+  };
+  if (std::any_of(fields.begin(), fields.end(), blank)) {
+    return core::Status(core::Code::kInvalidArgument,
+                        "`fields` holds an empty entry; give field ids or names, or leave "
+                        "`fields` out for the default ones.");
+  }
+  if (std::all_of(fields.begin(), fields.end(), IsKnownFieldId)) {
     return fields;
   }
   auto known = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
   if (!known.ok()) {
     return known.status().WithContext("Looking up field names");
   }
+  const Json& all = known->body.is_array() ? known->body : Json::array();
   std::vector<std::string> ids;
+  std::set<std::string> asked_by_id;
   for (const auto& field : fields) {
-    if (IsFieldId(field)) {
-      ids.push_back(field);
-      continue;
-    }
-    std::string id;
-    for (const auto& candidate : known->body.is_array() ? known->body : Json::array()) {
-      if (Lower(ValueOr(candidate, "name", "")) == Lower(field)) {
-        id = ValueOr(candidate, "id", "");
-        break;
+    // An id as it is (exactly, in its case), else a name in any case.
+    const bool is_id =
+        IsKnownFieldId(field) || std::any_of(all.begin(), all.end(), [&field](const Json& known) {
+          return ValueOr(known, "id", "") == field;
+        });
+    std::vector<std::string> named;
+    for (const auto& candidate : all) {
+      if (!is_id && Lower(ValueOr(candidate, "name", "")) == Lower(field)) {
+        named.push_back(ValueOr(candidate, "id", ""));
       }
     }
-    if (id.empty()) {
+    if (!is_id && named.empty()) {
       return core::Status(core::Code::kInvalidArgument,
-                          fmt::format("No Jira field is named '{}'. Use search_fields to find "
-                                      "its id or exact name.",
+                          fmt::format("No Jira field has the id or name '{}'. Use search_fields "
+                                      "to find its id or exact name.",
                                       field));
     }
-    ids.push_back(id);
-    labels.emplace_back(id, field);
+    if (named.size() > 1) {
+      return core::Status(core::Code::kInvalidArgument,
+                          fmt::format("{} Jira fields are named '{}' ({}): pass the id of the one "
+                                      "you mean.",
+                                      named.size(), field, fmt::join(named, ", ")));
+    }
+    const std::string id = is_id ? field : named.front();
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+    }
+    if (is_id) {
+      asked_by_id.insert(id);
+    } else {
+      labels.emplace_back(id, field);
+    }
   }
   // A field asked for by its id and by a name is answered under both.
-  for (const auto& field : fields) {
+  for (const std::string& id : asked_by_id) {
     const bool renamed = std::any_of(labels.begin(), labels.end(),
-                                     [&field](const auto& label) { return label.first == field; });
-    if (IsFieldId(field) && renamed) {
-      labels.emplace_back(field, field);
+                                     [&id](const auto& label) { return label.first == id; });
+    if (renamed) {
+      labels.emplace_back(id, id);
     }
   }
   return ids;

@@ -128,9 +128,11 @@ core::Result<std::string> ResolveAccountId(JiraClient& client, const mcp::CallCo
                                            const Json& arguments, const std::string& who,
                                            const std::vector<std::string>& scopes);
 
-// Replaces field display names ("Story Points") by field ids through /rest/api/3/field; ids
-// and system names pass unchanged. Returns the ids in order and fills `labels` (id → the name
-// asked for) so replies can use the caller's names.
+// Replaces field display names ("Story Points", in any case) by field ids through
+// /rest/api/3/field; ids (exactly as Jira spells them) pass unchanged, and a list of only system
+// and custom field ids needs no lookup. Returns the ids in order, each once, and fills `labels`
+// (id → the name asked for) so replies can use the caller's names. kInvalidArgument for an
+// empty entry, an entry that is no field's id or name, or a name several fields share.
 core::Result<std::vector<std::string>> ResolveFieldNames(
     JiraClient& client, const mcp::CallContext& context, const Json& arguments,
     const std::vector<std::string>& fields,

@@ -83,12 +83,12 @@ TEST(GetIssue, SaysWhichAskedFieldJiraDidNotSend) {
   ToolHarness harness;
   harness.env.http->OnJson("GET", IssueUrl() + "/A-1", 200, kStoredIssue);
 
-  const auto result =
-      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"summary", "nosuchfield"}}});
+  const auto result = harness.Call(
+      "get_issue", {{"issue_key", "A-1"}, {"fields", {"summary", "customfield_99999"}}});
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const std::string text = ToolHarness::TextOf(result);
-  EXPECT_THAT(text, HasSubstr("Note: Jira sent no nosuchfield for this issue"));
+  EXPECT_THAT(text, HasSubstr("Note: Jira sent no customfield_99999 for this issue"));
   EXPECT_THAT(text, HasSubstr("search_fields finds a field's id"));
   EXPECT_THAT(text, Not(HasSubstr("summary for this issue")));
 }

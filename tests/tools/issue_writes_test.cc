@@ -561,6 +561,40 @@ TEST(GetIssue, ResolvesCustomFieldsByDisplayName) {
   EXPECT_THAT(ToolHarness::TextOf(unknown), HasSubstr("search_fields"));
 }
 
+// Ids are taken exactly as Jira spells them (fixVersions), names in any case (sprint); a name
+// that several fields share, an unknown entry and an empty one are refused with what to do.
+TEST(GetIssue, TellsIdsFromNamesByJirasOwnFieldList) {
+  ToolHarness harness;
+  const char* fields = R"([{"id":"fixVersions","name":"Fix versions"},
+      {"id":"customfield_10020","name":"Sprint"},{"id":"customfield_1","name":"Team"},
+      {"id":"customfield_2","name":"team"},{"id":"lastViewed","name":"Last Viewed"}])";
+  for (int i = 0; i < 4; ++i) {
+    harness.env.http->OnJson("GET", Api("/field"), 200, fields);
+  }
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200, R"({"id":"1","key":"A-1",
+      "fields":{"fixVersions":[{"name":"1.0"}],"customfield_10020":[{"name":"S1"}]}})");
+
+  const auto found =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"fixVersions", "sprint"}}});
+  const auto shared = harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"TEAM"}}});
+  const auto unknown = harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"nosuch"}}});
+  const auto empty = harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {""}}});
+
+  ASSERT_FALSE(found.is_error) << ToolHarness::TextOf(found);
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").front().url,
+            Api("/issue/A-1?fields=fixVersions%2Ccustomfield_10020"));
+  EXPECT_EQ(ToolHarness::Structured(found)["sprint"], (Json{"S1"}));
+  EXPECT_TRUE(ToolHarness::Structured(found).contains("fixVersions"));
+  EXPECT_TRUE(shared.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(shared),
+              HasSubstr("2 Jira fields are named 'TEAM' (customfield_1, customfield_2)"));
+  EXPECT_TRUE(unknown.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(unknown), HasSubstr("No Jira field has the id or name 'nosuch'"));
+  EXPECT_TRUE(empty.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(empty), HasSubstr("empty entry"));
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").size(), 1U);
+}
+
 // Asked for by its id and by its name, a field is answered under both, in either order.
 TEST(GetIssue, AFieldAskedByIdAndByNameIsAnsweredUnderBoth) {
   ToolHarness harness;
@@ -577,6 +611,8 @@ TEST(GetIssue, AFieldAskedByIdAndByNameIsAnsweredUnderBoth) {
       "get_issue", {{"issue_key", "A-1"}, {"fields", {"Story Points", "customfield_10016"}}});
 
   ASSERT_FALSE(id_first.is_error) << ToolHarness::TextOf(id_first);
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").front().url,
+            Api("/issue/A-1?fields=customfield_10016"));
   EXPECT_EQ(ToolHarness::Structured(id_first),
             (Json{{"id", "1"}, {"key", "A-1"}, {"customfield_10016", 5}, {"story points", 5}}));
   ASSERT_FALSE(name_first.is_error) << ToolHarness::TextOf(name_first);

@@ -246,14 +246,14 @@ TEST(SearchIssues, SaysWhichAskedFieldsNoIssueHad) {
   ServeMatches(harness, 2, &bodies);
 
   const auto result = harness.Call(
-      "search_issues", {{"jql", "project = A"}, {"fields", {"summary", "nosuchfield"}}});
+      "search_issues", {{"jql", "project = A"}, {"fields", {"summary", "customfield_99999"}}});
 
   ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
   const Json& structured = ToolHarness::Structured(result);
   ASSERT_EQ(structured["warnings"].size(), 1U);
-  EXPECT_THAT(structured["warnings"][0].get<std::string>(), HasSubstr("no nosuchfield"));
-  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Note: Jira sent no nosuchfield"));
-  EXPECT_TRUE(structured["issues"][0]["nosuchfield"].is_null());
+  EXPECT_THAT(structured["warnings"][0].get<std::string>(), HasSubstr("no customfield_99999"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Note: Jira sent no customfield_99999"));
+  EXPECT_TRUE(structured["issues"][0]["customfield_99999"].is_null());
 
   const auto known =
       harness.Call("search_issues", {{"jql", "project = A"}, {"fields", {"summary"}}});
@@ -321,6 +321,32 @@ TEST(SearchIssues, RefusesACursorEditedByHand) {
     EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("The cursor is not one this tool issued"))
         << name << "=" << value.dump();
   }
+}
+
+// Jira's page tokens expire: a cursor whose token Jira refuses is answered with "start over",
+// not with advice to correct the arguments.
+TEST(SearchIssues, AnExpiredPageTokenSaysToStartOver) {
+  ToolHarness harness;
+  harness.env.http->OnCall("POST", SearchUrl(), [](const core::HttpRequest& request) {
+    const bool later = Json::parse(request.body).contains("nextPageToken");
+    Json page = {{"issues", {IssueJson(0)}}, {"isLast", false}, {"nextPageToken", "p1"}};
+    core::HttpHeaders headers;
+    headers.emplace_back("Content-Type", "application/json");
+    return core::Result<core::HttpResponse>(core::HttpResponse{
+        later ? 400 : 200, headers,
+        later ? R"({"errorMessages":["The provided next page token is invalid or expired."]})"
+              : page.dump()});
+  });
+  const Json arguments = {{"jql", "project = A"}, {"max_results", 10}};
+  const auto first = harness.Call("search_issues", arguments);
+  Json again = arguments;
+  again["cursor"] = ToolHarness::Structured(first)["next_cursor"];
+
+  const auto result = harness.Call("search_issues", again);
+
+  ASSERT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Repeat the call without `cursor`"));
+  EXPECT_THAT(ToolHarness::TextOf(result), Not(HasSubstr("Correct the arguments")));
 }
 
 // The issues of a later page can be gone by the time it is read: an empty page is said to be
