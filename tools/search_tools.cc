@@ -216,6 +216,16 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   if (!response.ok() && AnswerTooLarge(response.status())) {
     return OneIssueTooLarge(client, context, request, position, binding, response.status());
   }
+  if (!response.ok() && !position.token.empty() &&
+      response.status().code() == core::Code::kInvalidArgument &&
+      Lower(response.status().message()).find("token") != std::string::npos) {
+    // Jira's page tokens expire; the arguments are fine, the place in the results is gone.
+    return core::Status(core::Code::kInvalidArgument,
+                        "Searching issues: Jira no longer accepts this cursor's page token (it "
+                        "may have expired). Repeat the call without `cursor` to start from the "
+                        "first page.",
+                        response.status().message());
+  }
   if (!response.ok()) {
     return response.status().WithContext("Searching issues");
   }
