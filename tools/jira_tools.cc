@@ -111,20 +111,22 @@ core::Status RegisterJiraTools(mcp::ToolRegistry& registry,
     return status;
   }
   for (const auto& tool : all) {
+    // Every reason it is left out: fixing one setting alone may not expose it.
+    std::vector<std::string> reasons;
     if (!Contains(*toolsets, tool.info.toolset)) {
-      registry.AddWithheld(tool.info.name,
-                           fmt::format("it is in the '{}' toolset, which is not enabled "
-                                       "(JIRA_MCP_TOOLSETS or --toolsets adds it)",
-                                       tool.info.toolset));
-      continue;
+      reasons.push_back(
+          fmt::format("it is in the '{}' toolset, which is not enabled "
+                      "(JIRA_MCP_TOOLSETS or --toolsets adds it)",
+                      tool.info.toolset));
     }
     if (selection.read_only && tool.info.writes) {
-      registry.AddWithheld(tool.info.name, "it writes to Jira, and the server is read-only");
-      continue;
+      reasons.emplace_back("it writes to Jira, and the server is read-only");
     }
     if (!selection.tools.empty() && !Contains(selection.tools, tool.info.name)) {
-      registry.AddWithheld(tool.info.name,
-                           "it is not in the server's tool allow-list (JIRA_MCP_TOOLS or --tools)");
+      reasons.emplace_back("it is not in the server's tool allow-list (JIRA_MCP_TOOLS or --tools)");
+    }
+    if (!reasons.empty()) {
+      registry.AddWithheld(tool.info.name, fmt::format("{}", fmt::join(reasons, "; and ")));
       continue;
     }
     auto definition = Define(tool);

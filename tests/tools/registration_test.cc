@@ -79,6 +79,12 @@ TEST(RegisterJiraTools, ToolsLeftOutSayWhichSettingWouldExposeThem) {
   ASSERT_NE(allow_list.Withheld("search_issues"), nullptr);
   EXPECT_THAT(*allow_list.Withheld("search_issues"), HasSubstr("allow-list"));
   EXPECT_EQ(allow_list.Withheld("drop_database"), nullptr);
+  // Left out for two reasons, it names both.
+  mcp::ToolRegistry both;
+  ASSERT_TRUE(Register({.toolsets = {"search"}, .read_only = true}, both).ok());
+  ASSERT_NE(both.Withheld("create_issue"), nullptr);
+  EXPECT_THAT(*both.Withheld("create_issue"), HasSubstr("'issues' toolset"));
+  EXPECT_THAT(*both.Withheld("create_issue"), HasSubstr("; and it writes to Jira"));
 }
 
 TEST(RegisterJiraTools, UnknownOrContradictoryNamesAreErrors) {
