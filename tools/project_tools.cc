@@ -280,9 +280,11 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
     path += "&query=" + Encode(query);
   }
   Json values;
+  bool more = false;  // fields past max_results also match
   auto response = client.Call(context, Request("GET", path, ReadWork(), arguments));
   if (response.ok()) {
     values = MemberOrNull(response->body, "values");
+    more = MemberOrNull(response->body, "isLast") == false;
   } else if (response.status().code() == core::Code::kPermissionDenied ||
              response.status().code() == core::Code::kNotFound) {
     // /field/search is for admins; every user may read /field and filter it here.
@@ -299,6 +301,8 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
            Lower(ValueOr(field, "id", "")).find(Lower(query)) != std::string::npos);
       if (match && values.size() < static_cast<std::size_t>(max_results)) {
         values.push_back(field);
+      } else if (match) {
+        more = true;
       }
     }
   } else {
@@ -311,7 +315,11 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
     text += fmt::format("\n{} · {}", PlainText(fields.back()["id"].get<std::string>()),
                         PlainText(fields.back()["name"].get<std::string>()));
   }
-  return mcp::ToolResult::Success(Count(fields.size(), "field") + text, {{"fields", fields}});
+  // No cursor: a narrower query finds the rest, as the list is for finding one field's id.
+  const std::string head =
+      Count(fields.size(), "field") +
+      (more ? " (more match: give a narrower query, or a larger max_results up to 100)" : "");
+  return mcp::ToolResult::Success(head + text, {{"fields", fields}, {"has_more", more}});
 }
 
 core::Result<mcp::ToolResult> ListPriorities(JiraClient& client, const Json& arguments,

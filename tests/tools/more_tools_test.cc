@@ -904,6 +904,25 @@ TEST(SearchFields, FallsBackToTheFieldListForNonAdmins) {
                                                               {"schema_type", "number"}}}));
 }
 
+// A list cut at max_results says more fields match, from either source.
+TEST(SearchFields, SaysWhenMoreFieldsMatch) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/field/search"), 200,
+                           R"({"isLast":false,"values":[{"id":"summary","name":"Summary"}]})");
+  harness.env.http->OnJson("GET", Api("/field/search"), 403, "{}");
+  harness.env.http->OnJson("GET", Api("/field"), 200, R"([{"id":"summary","name":"Summary"},
+      {"id":"customfield_1","name":"Summary 2"}])");
+
+  const auto admin = harness.Call("search_fields", {{"query", "sum"}, {"max_results", 1}});
+  const auto user = harness.Call("search_fields", {{"query", "sum"}, {"max_results", 1}});
+
+  ASSERT_FALSE(admin.is_error) << ToolHarness::TextOf(admin);
+  EXPECT_TRUE(ToolHarness::Structured(admin)["has_more"].get<bool>());
+  EXPECT_THAT(ToolHarness::TextOf(admin), HasSubstr("1 field (more match: give a narrower query"));
+  ASSERT_FALSE(user.is_error) << ToolHarness::TextOf(user);
+  EXPECT_TRUE(ToolHarness::Structured(user)["has_more"].get<bool>());
+}
+
 // /field/search's Field has no top-level `custom`: an admin's answer still marks custom fields.
 TEST(SearchFields, MarksCustomFieldsFromTheAdminSearch) {
   ToolHarness harness;
