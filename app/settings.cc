@@ -85,7 +85,8 @@ core::Result<bool> ParseBool(const std::string& name, const std::string& value) 
   if (lower == "0" || lower == "false" || lower == "no" || lower == "off" || lower.empty()) {
     return false;
   }
-  return Bad(fmt::format("{} must be true or false, not '{}'", name, value));
+  return Bad(
+      fmt::format("{} must be true or false (or 1/0, yes/no, on/off), not '{}'", name, value));
 }
 
 core::Result<std::string> ReadSecretFile(const std::string& path) {
