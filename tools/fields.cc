@@ -179,7 +179,11 @@ Json CompactValue(const Json& value) {
 }
 
 Json FlattenIssue(const Json& issue, const std::vector<std::string>& fields) {
-  Json out = {{"id", IdText(issue, "id")}, {"key", IdText(issue, "key")}};
+  // A key Jira did not send is left out, not given as "": an agent could not act on it.
+  Json out = {{"id", IdText(issue, "id")}};
+  if (std::string key = IdText(issue, "key"); !key.empty()) {
+    out["key"] = std::move(key);
+  }
   const auto found = issue.find("fields");  // end() for a non-object issue too
   if (found == issue.end() || !found->is_object()) {
     return out;

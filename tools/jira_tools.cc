@@ -76,11 +76,17 @@ core::Status CheckAllowList(const ToolSelection& selection, const std::vector<Ji
       return Invalid(fmt::format("unknown tool '{}' in the tool allow-list", name));
     }
     if (!Contains(toolsets, it->info.toolset)) {
-      return Invalid(fmt::format("tool '{}' belongs to toolset '{}', which is not selected", name,
-                                 it->info.toolset));
+      return Invalid(
+          fmt::format("tool '{}' belongs to toolset '{}', which is not selected; add the "
+                      "toolset to JIRA_MCP_TOOLSETS (--toolsets) or drop the tool from "
+                      "JIRA_MCP_TOOLS (--tools)",
+                      name, it->info.toolset));
     }
     if (selection.read_only && it->info.writes) {
-      return Invalid(fmt::format("tool '{}' writes to Jira, but read-only mode is on", name));
+      return Invalid(
+          fmt::format("tool '{}' writes to Jira, but read-only mode is on; drop it from "
+                      "JIRA_MCP_TOOLS (--tools) or turn read-only off",
+                      name));
     }
   }
   return core::Status::Ok();

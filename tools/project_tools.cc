@@ -275,18 +275,36 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
                                            const mcp::CallContext& context) {
   const std::string query = StringArg(arguments, "query");
   const int max_results = ValueOr(arguments, "max_results", 50);
-  std::string path = fmt::format("/rest/api/3/field/search?maxResults={}", max_results);
-  if (!query.empty()) {
-    path += "&query=" + Encode(query);
-  }
-  Json values;
+  const auto page_path = [&](std::size_t start) {
+    std::string path = fmt::format("/rest/api/3/field/search?startAt={}&maxResults={}", start,
+                                   max_results - static_cast<int>(start));
+    return query.empty() ? path : path + "&query=" + Encode(query);
+  };
+  Json values = Json::array();
   bool more = false;  // fields past max_results also match
-  auto response = client.Call(context, Request("GET", path, ReadWork(), arguments));
-  if (response.ok()) {
-    values = MemberOrNull(response->body, "values");
+  auto response = client.Call(context, Request("GET", page_path(0), ReadWork(), arguments));
+  // Jira may answer in pages smaller than asked for: read on up to max_results.
+  while (response.ok()) {
+    const Json& page = MemberOrNull(response->body, "values");
+    for (const auto& field : page.is_array() ? page : Json::array()) {
+      values.push_back(field);
+    }
     more = MemberOrNull(response->body, "isLast") == false;
-  } else if (response.status().code() == core::Code::kPermissionDenied ||
-             response.status().code() == core::Code::kNotFound) {
+    if (!more || !page.is_array() || page.empty() ||
+        values.size() >= static_cast<std::size_t>(max_results)) {
+      break;
+    }
+    response =
+        client.Call(context, Request("GET", page_path(values.size()), ReadWork(), arguments));
+  }
+  const bool admin_only = !response.ok() && values.empty() &&
+                          (response.status().code() == core::Code::kPermissionDenied ||
+                           response.status().code() == core::Code::kNotFound);
+  if (!response.ok() && !admin_only) {
+    return response.status().WithContext(values.empty() ? "Searching fields"
+                                                        : "Searching fields past the first page");
+  }
+  if (admin_only) {
     // /field/search is for admins; every user may read /field and filter it here.
     auto all = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
     if (!all.ok()) {
@@ -305,8 +323,6 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
         more = true;
       }
     }
-  } else {
-    return response.status().WithContext("Searching fields");
   }
   Json fields = Json::array();
   std::string text;
@@ -318,7 +334,10 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
   // No cursor: a narrower query finds the rest, as the list is for finding one field's id.
   const std::string head =
       Count(fields.size(), "field") +
-      (more ? " (more match: give a narrower query, or a larger max_results up to 100)" : "");
+      (!more ? ""
+       : max_results >= 100
+           ? " (more match: give a narrower query)"
+           : " (more match: give a narrower query, or a larger max_results up to 100)");
   return mcp::ToolResult::Success(head + text, {{"fields", fields}, {"has_more", more}});
 }
 

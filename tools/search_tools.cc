@@ -132,7 +132,8 @@ core::Status OneIssueTooLarge(JiraClient& client, const mcp::CallContext& contex
 
 // One line per issue under a header naming the columns once: "key | summary | status ...".
 std::string TableRow(const Json& issue, const std::vector<std::string>& columns) {
-  std::string row = ValueOr(issue, "key", "");
+  std::string row = issue.contains("key") ? ValueOr(issue, "key", "")
+                                          : "(id " + PlainText(ValueOr(issue, "id", "")) + ")";
   for (const auto& column : columns) {
     std::string value = ValueText(issue.value(column, Json()), 200);
     // A pipe ends a cell unless an odd run of backslashes escapes it (plain values come
@@ -284,12 +285,22 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
     }
     return false;
   };
+  Json warnings = Json::array();
   if (auto note = position.offset < index
                       ? FieldsNotSentNote(fields, sent, "any of these issues", "these issues have")
                       : std::string();
       !note.empty()) {
-    text += "\nNote: " + note;
-    structured["warnings"] = Json::array({std::move(note)});
+    warnings.push_back(std::move(note));
+  }
+  if (const auto keyless = std::count_if(structured["issues"].begin(), structured["issues"].end(),
+                                         [](const Json& issue) { return !issue.contains("key"); });
+      keyless > 0) {
+    warnings.push_back(fmt::format("Jira sent {} without a key; get_issue reads one by its id",
+                                   Count(static_cast<std::size_t>(keyless), "issue")));
+  }
+  if (!warnings.empty()) {
+    text += fmt::format("\nNote: {}", fmt::join(warnings, ". "));
+    structured["warnings"] = std::move(warnings);
   }
 
   if (count == 0 && position.token.empty()) {

@@ -1042,6 +1042,19 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
                         "`fields` holds an empty entry; give field ids or names, or leave "
                         "`fields` out for the default ones.");
   }
+  // Jira's "-field" leaves a field out of "*all" or "*navigable"; alone it leaves out all but ids.
+  const bool everything = std::any_of(fields.begin(), fields.end(), [](const std::string& field) {
+    return field == "*all" || field == "*navigable";
+  });
+  if (auto excluded = std::find_if(fields.begin(), fields.end(),
+                                   [](const std::string& field) { return field.starts_with('-'); });
+      excluded != fields.end() && !everything) {
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("`fields` holds '{}', which leaves a field out of \"*all\" or "
+                                    "\"*navigable\": give it with one of those, or list only the "
+                                    "fields you want.",
+                                    *excluded));
+  }
   if (std::all_of(fields.begin(), fields.end(), IsKnownFieldId)) {
     return fields;
   }
@@ -1069,6 +1082,18 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
                           fmt::format("No Jira field has the id or name '{}'. Use search_fields "
                                       "to find its id or exact name.",
                                       field));
+    }
+    if (named.size() > 1) {
+      // Several in any case, one as written: that one.
+      std::vector<std::string> exact;
+      for (const auto& candidate : all) {
+        if (ValueOr(candidate, "name", "") == field) {
+          exact.push_back(ValueOr(candidate, "id", ""));
+        }
+      }
+      if (exact.size() == 1) {
+        named = std::move(exact);
+      }
     }
     if (named.size() > 1) {
       return core::Status(core::Code::kInvalidArgument,

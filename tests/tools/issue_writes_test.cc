@@ -595,6 +595,31 @@ TEST(GetIssue, TellsIdsFromNamesByJirasOwnFieldList) {
   EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").size(), 1U);
 }
 
+// "-field" leaves a field out of "*all"; alone it would leave out everything but ids. Among
+// names that differ only in case, the one written exactly wins.
+TEST(GetIssue, TakesExclusionsWithAllOnlyAndPrefersTheExactName) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/field"), 200, R"([{"id":"customfield_1","name":"Team"},
+      {"id":"customfield_2","name":"team"}])");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                           R"({"id":"1","key":"A-1","fields":{"customfield_2":"t"}})");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                           R"({"id":"1","key":"A-1","fields":{"summary":"S"}})");
+
+  const auto alone = harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"-comment"}}});
+  const auto exact = harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"team"}}});
+  const auto with_all =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"*all", "-comment"}}});
+
+  EXPECT_TRUE(alone.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(alone), HasSubstr("leaves a field out of \"*all\""));
+  ASSERT_FALSE(exact.is_error) << ToolHarness::TextOf(exact);
+  EXPECT_EQ(ToolHarness::Structured(exact)["team"], "t");
+  ASSERT_FALSE(with_all.is_error) << ToolHarness::TextOf(with_all);
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").back().url,
+            Api("/issue/A-1?fields=%2Aall%2C-comment"));
+}
+
 // Asked for by its id and by its name, a field is answered under both, in either order.
 TEST(GetIssue, AFieldAskedByIdAndByNameIsAnsweredUnderBoth) {
   ToolHarness harness;

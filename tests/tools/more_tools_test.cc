@@ -904,6 +904,25 @@ TEST(SearchFields, FallsBackToTheFieldListForNonAdmins) {
                                                               {"schema_type", "number"}}}));
 }
 
+// Jira may answer in pages smaller than asked for: the tool reads on to max_results.
+TEST(SearchFields, ReadsOnWhenJiraAnswersASmallerPage) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/field/search"), 200,
+                           R"({"isLast":false,"values":[{"id":"summary","name":"Summary"}]})");
+  harness.env.http->OnJson("GET", Api("/field/search"), 200,
+                           R"({"isLast":true,"values":[{"id":"status","name":"Status"}]})");
+
+  const auto result = harness.Call("search_fields", {{"max_results", 5}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  EXPECT_EQ(ToolHarness::Structured(result)["fields"].size(), 2U);
+  EXPECT_FALSE(ToolHarness::Structured(result)["has_more"].get<bool>());
+  const auto requests = harness.env.http->RequestsTo("/field/search");
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_THAT(requests[0].url, HasSubstr("startAt=0&maxResults=5"));
+  EXPECT_THAT(requests[1].url, HasSubstr("startAt=1&maxResults=4"));
+}
+
 // A list cut at max_results says more fields match, from either source.
 TEST(SearchFields, SaysWhenMoreFieldsMatch) {
   ToolHarness harness;

@@ -111,6 +111,23 @@ TEST(SearchIssues, ObjectValuedFieldsReadAsTextWithNoLinkTheyLacked) {
   EXPECT_EQ(CountOf(RenderGfmUnsafe(text), "<a "), 0U) << text;
 }
 
+// An issue Jira sent without its key is not given an empty key: the row names its id, and a
+// note says how to read it.
+TEST(SearchIssues, AnIssueWithoutAKeyIsNamedByItsId) {
+  ToolHarness harness;
+  harness.env.http->OnJson("POST", SearchUrl(), 200,
+                           R"({"isLast":true,"issues":[{"id":"100","fields":{"summary":"S1"}}]})");
+
+  const auto result =
+      harness.Call("search_issues", {{"jql", "project = A"}, {"fields", {"summary"}}});
+
+  ASSERT_FALSE(result.is_error) << ToolHarness::TextOf(result);
+  const Json& structured = ToolHarness::Structured(result);
+  EXPECT_EQ(structured["issues"][0], (Json{{"id", "100"}, {"summary", "S1"}}));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("\n(id 100) | S1"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Jira sent 1 issue without a key"));
+}
+
 // A pipe in a value is escaped once, so the row reads it as text, not as "\\|".
 TEST(SearchIssues, APipeInAValueIsEscapedOnce) {
   ToolHarness harness;
