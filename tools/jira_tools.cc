@@ -73,7 +73,10 @@ core::Status CheckAllowList(const ToolSelection& selection, const std::vector<Ji
     const auto it = std::find_if(all.begin(), all.end(),
                                  [&name](const JiraTool& tool) { return tool.info.name == name; });
     if (it == all.end()) {
-      return Invalid(fmt::format("unknown tool '{}' in the tool allow-list", name));
+      return Invalid(
+          fmt::format("unknown tool '{}' in the tool allow-list (JIRA_MCP_TOOLS or "
+                      "--tools); with JIRA_MCP_TOOLSETS=all, tools/list names every tool",
+                      name));
     }
     if (!Contains(toolsets, it->info.toolset)) {
       return Invalid(

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "tools/fields.h"
 #include "tools/tool_support.h"
@@ -283,15 +284,29 @@ core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& argum
   Json values = Json::array();
   bool more = false;  // fields past max_results also match
   auto response = client.Call(context, Request("GET", page_path(0), ReadWork(), arguments));
-  // Jira may answer in pages smaller than asked for: read on up to max_results.
+  // Jira may answer in pages smaller than asked for: read on up to max_results. A page that
+  // adds no field not seen (a startAt ignored) ends the reading.
+  std::set<std::string> seen;
   while (response.ok()) {
     const Json& page = MemberOrNull(response->body, "values");
+    std::size_t added = 0;
+    more = false;  // as this page tells it
     for (const auto& field : page.is_array() ? page : Json::array()) {
-      values.push_back(field);
+      if (values.size() >= static_cast<std::size_t>(max_results)) {
+        more = true;  // Jira sent more than asked for
+        break;
+      }
+      if (seen.insert(ValueOr(field, "id", "")).second) {
+        values.push_back(field);
+        ++added;
+      }
     }
-    more = MemberOrNull(response->body, "isLast") == false;
-    if (!more || !page.is_array() || page.empty() ||
-        values.size() >= static_cast<std::size_t>(max_results)) {
+    const Json& last = MemberOrNull(response->body, "isLast");
+    const Json& total = MemberOrNull(response->body, "total");
+    more = more || last == false ||
+           (!last.is_boolean() && total.is_number_unsigned() &&
+            total.get<std::size_t>() > values.size());
+    if (!more || added == 0 || values.size() >= static_cast<std::size_t>(max_results)) {
       break;
     }
     response =

@@ -295,11 +295,11 @@ core::Result<mcp::ToolResult> SearchIssues(JiraClient& client, const Json& argum
   if (const auto keyless = std::count_if(structured["issues"].begin(), structured["issues"].end(),
                                          [](const Json& issue) { return !issue.contains("key"); });
       keyless > 0) {
-    warnings.push_back(fmt::format("Jira sent {} without a key; get_issue reads one by its id",
+    warnings.push_back(fmt::format("Jira sent {} without a key; get_issue reads one by its id.",
                                    Count(static_cast<std::size_t>(keyless), "issue")));
   }
   if (!warnings.empty()) {
-    text += fmt::format("\nNote: {}", fmt::join(warnings, ". "));
+    text += fmt::format("\nNote: {}", fmt::join(warnings, " "));
     structured["warnings"] = std::move(warnings);
   }
 

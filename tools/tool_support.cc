@@ -599,7 +599,9 @@ std::string ValueText(const Json& value, std::size_t max_bytes) {
 }
 
 std::string IssueLine(const Json& issue, std::size_t max_value_bytes) {
-  std::string line = ValueText(issue.value("key", Json()), max_value_bytes);
+  std::string line = issue.contains("key")
+                         ? ValueText(issue["key"], max_value_bytes)
+                         : "(id " + ValueText(issue.value("id", Json()), max_value_bytes) + ")";
   if (issue.contains("summary")) {
     line += " · " + ValueText(issue["summary"], max_value_bytes);
   }
@@ -820,8 +822,8 @@ bool IsKnownFieldId(std::string_view field) {
                                                                "votes",
                                                                "watches",
                                                                "worklog"};
-  if (field == "*all" || field == "*navigable") {
-    return true;
+  if (field == "*all" || field == "*navigable" || field == "id" || field == "key") {
+    return true;  // id and key come with every issue
   }
   if (field.starts_with('-')) {
     field.remove_prefix(1);
@@ -1065,7 +1067,10 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
   const Json& all = known->body.is_array() ? known->body : Json::array();
   std::vector<std::string> ids;
   std::set<std::string> asked_by_id;
-  for (const auto& field : fields) {
+  for (const auto& entry : fields) {
+    // "-name" leaves out the field of that id or name.
+    const bool exclude = entry.starts_with('-');
+    const std::string field = exclude ? entry.substr(1) : entry;
     // An id as it is (exactly, in its case), else a name in any case.
     const bool is_id =
         IsKnownFieldId(field) || std::any_of(all.begin(), all.end(), [&field](const Json& known) {
@@ -1101,9 +1106,12 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
                                       "you mean.",
                                       named.size(), field, fmt::join(named, ", ")));
     }
-    const std::string id = is_id ? field : named.front();
+    const std::string id = (exclude ? "-" : "") + (is_id ? field : named.front());
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
       ids.push_back(id);
+    }
+    if (exclude) {
+      continue;
     }
     if (is_id) {
       asked_by_id.insert(id);
@@ -1165,7 +1173,9 @@ std::string FieldsNotSentNote(const std::vector<std::string>& fields,
                               std::string_view of, std::string_view have) {
   std::vector<std::string> missing;
   for (const auto& field : fields) {
-    if (!field.starts_with('*') && field != "id" && field != "key" && !sent(field)) {
+    // "*all" and "-comment" name no one field; id and key are not fields.
+    if (!field.starts_with('*') && !field.starts_with('-') && field != "id" && field != "key" &&
+        !sent(field)) {
       missing.push_back(PlainText(field));
     }
   }

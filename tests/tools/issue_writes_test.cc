@@ -618,6 +618,32 @@ TEST(GetIssue, TakesExclusionsWithAllOnlyAndPrefersTheExactName) {
   ASSERT_FALSE(with_all.is_error) << ToolHarness::TextOf(with_all);
   EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").back().url,
             Api("/issue/A-1?fields=%2Aall%2C-comment"));
+  // A field left out on purpose is not "a field Jira does not know".
+  EXPECT_THAT(ToolHarness::TextOf(with_all), Not(HasSubstr("Jira sent no")));
+}
+
+// "-Team" leaves out the field named Team; id and key come with every issue and need no lookup.
+TEST(GetIssue, ExcludesByNameAndTakesIdAndKeyAsGiven) {
+  ToolHarness harness;
+  harness.env.http->OnJson("GET", Api("/field"), 200, R"([{"id":"customfield_1","name":"Team"}])");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                           R"({"id":"1","key":"A-1","fields":{"summary":"S"}})");
+  harness.env.http->OnJson("GET", Api("/issue/A-1"), 200,
+                           R"({"id":"1","key":"A-1","fields":{"summary":"S"}})");
+
+  const auto excluded =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"*all", "-Team"}}});
+  const auto id_and_key =
+      harness.Call("get_issue", {{"issue_key", "A-1"}, {"fields", {"key", "id", "summary"}}});
+
+  ASSERT_FALSE(excluded.is_error) << ToolHarness::TextOf(excluded);
+  EXPECT_EQ(harness.env.http->RequestsTo("/issue/A-1").front().url,
+            Api("/issue/A-1?fields=%2Aall%2C-customfield_1"));
+  ASSERT_FALSE(id_and_key.is_error) << ToolHarness::TextOf(id_and_key);
+  EXPECT_EQ(ToolHarness::Structured(id_and_key),
+            (Json{{"id", "1"}, {"key", "A-1"}, {"summary", "S"}}));
+  EXPECT_THAT(ToolHarness::TextOf(id_and_key), Not(HasSubstr("Jira sent no")));
+  EXPECT_EQ(harness.env.http->RequestsTo("/field").size(), 1U);
 }
 
 // Asked for by its id and by its name, a field is answered under both, in either order.

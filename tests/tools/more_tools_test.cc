@@ -923,6 +923,31 @@ TEST(SearchFields, ReadsOnWhenJiraAnswersASmallerPage) {
   EXPECT_THAT(requests[1].url, HasSubstr("startAt=1&maxResults=4"));
 }
 
+// A Jira that ignores startAt, sends more than asked, or gives only a total is read as far as it
+// is telling the truth: no field twice, never past max_results, and has_more from the total.
+TEST(SearchFields, ReadsAMisbehavingPagingHonestly) {
+  ToolHarness harness;
+  const char* same = R"({"isLast":false,"values":[{"id":"a","name":"A"},{"id":"b","name":"B"}]})";
+  harness.env.http->OnJson("GET", Api("/field/search"), 200, same);
+  harness.env.http->OnJson("GET", Api("/field/search"), 200, same);
+  harness.env.http->OnJson("GET", Api("/field/search"), 200, same);
+  harness.env.http->OnJson("GET", Api("/field/search"), 200,
+                           R"({"total":12,"values":[{"id":"a","name":"A"}]})");
+
+  const auto ignored_start = harness.Call("search_fields", {{"max_results", 10}});
+  const auto too_many = harness.Call("search_fields", {{"max_results", 1}});
+  const auto total_only = harness.Call("search_fields", {{"max_results", 1}});
+
+  ASSERT_FALSE(ignored_start.is_error) << ToolHarness::TextOf(ignored_start);
+  EXPECT_EQ(ToolHarness::Structured(ignored_start)["fields"].size(), 2U);
+  ASSERT_FALSE(too_many.is_error) << ToolHarness::TextOf(too_many);
+  EXPECT_EQ(ToolHarness::Structured(too_many)["fields"].size(), 1U);
+  EXPECT_TRUE(ToolHarness::Structured(too_many)["has_more"].get<bool>());
+  ASSERT_FALSE(total_only.is_error) << ToolHarness::TextOf(total_only);
+  EXPECT_TRUE(ToolHarness::Structured(total_only)["has_more"].get<bool>());
+  EXPECT_EQ(harness.env.http->RequestsTo("/field/search").size(), 4U);
+}
+
 // A list cut at max_results says more fields match, from either source.
 TEST(SearchFields, SaysWhenMoreFieldsMatch) {
   ToolHarness harness;

@@ -126,6 +126,13 @@ TEST(SearchIssues, AnIssueWithoutAKeyIsNamedByItsId) {
   EXPECT_EQ(structured["issues"][0], (Json{{"id", "100"}, {"summary", "S1"}}));
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("\n(id 100) | S1"));
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Jira sent 1 issue without a key"));
+
+  // In the wide layout of "*all" too.
+  harness.env.http->OnJson("POST", SearchUrl(), 200,
+                           R"({"isLast":true,"issues":[{"id":"100","fields":{"summary":"S1"}}]})");
+  const auto wide = harness.Call("search_issues", {{"jql", "project = A"}, {"fields", {"*all"}}});
+  ASSERT_FALSE(wide.is_error) << ToolHarness::TextOf(wide);
+  EXPECT_THAT(ToolHarness::TextOf(wide), HasSubstr("\n(id 100) · S1"));
 }
 
 // A pipe in a value is escaped once, so the row reads it as text, not as "\\|".
