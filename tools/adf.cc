@@ -408,14 +408,17 @@ class AdfBuilder {
     return out;
   }
 
-  void InlineChildren(cmark_node* node, const Json& marks, int depth, Json& out) {
-    for (auto& child : Inlines(node, marks, depth)) {
+  // Whether `node` had any inline content to add.
+  bool InlineChildren(cmark_node* node, const Json& marks, int depth, Json& out) {
+    Json children = Inlines(node, marks, depth);
+    for (auto& child : children) {
       if (child["type"] == "text") {
         AppendText(out, child["text"].get<std::string>(), child.value("marks", Json::array()));
       } else {
         out.push_back(std::move(child));
       }
     }
+    return !children.empty();
   }
 
   void Inline(cmark_node* node, const Json& marks, int depth, Json& out) {
@@ -462,10 +465,13 @@ class AdfBuilder {
     }
   }
 
-  // A link keeps its text; its address becomes a link mark unless it RunsContent.
+  // A link keeps its text; its address becomes a link mark unless it RunsContent. Inside a link
+  // (an image that is a link's text) the outer link stays the only one: ADF allows one per text.
   static Json WithLink(const Json& marks, cmark_node* node) {
     const char* url = cmark_node_get_url(node);
-    if (url == nullptr || *url == '\0' || RunsContent(url)) {
+    const bool linked = std::any_of(marks.begin(), marks.end(),
+                                    [](const Json& mark) { return mark["type"] == "link"; });
+    if (url == nullptr || *url == '\0' || RunsContent(url) || linked) {
       return marks;
     }
     Json attrs = {{"href", url}};
@@ -490,12 +496,12 @@ class AdfBuilder {
 
   void Image(cmark_node* node, const Json& marks, int depth, Json& out) {
     // An ADF image needs a media upload; a link to the image keeps what the author meant.
+    // Its alt text, else its address, else (an address refused as a link) the word "image".
     const Json link_marks = WithLink(marks, node);
-    const std::size_t before = out.size();
-    InlineChildren(node, link_marks, depth, out);
-    if (out.size() == before) {
+    if (!InlineChildren(node, link_marks, depth, out)) {
       const char* url = cmark_node_get_url(node);
-      AppendLeafText(out, url == nullptr ? "image" : url, link_marks);
+      const bool shown = url != nullptr && *url != '\0' && !RunsContent(url);
+      AppendLeafText(out, shown ? url : "image", link_marks);
     }
   }
 

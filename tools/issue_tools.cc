@@ -646,7 +646,12 @@ core::Result<mcp::ToolResult> CreateIssues(JiraClient& client, const Json& argum
     Json no_update = Json::object();
     auto fields = IssueFields(client, context, item, true, no_update, budget);
     if (!fields.ok()) {
-      return fields.status().WithContext(fmt::format("issues[{}]", i));
+      // Checked before anything is sent: no item of the batch was created.
+      const core::Status status = fields.status().WithContext(fmt::format("issues[{}]", i));
+      return core::Status(status.code(),
+                          EndSentence(status.message()) +
+                              " Nothing was created: fix that item and send the batch again.",
+                          status.detail());
     }
     updates.push_back({{"fields", std::move(*fields)}});
   }

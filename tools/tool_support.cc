@@ -491,6 +491,10 @@ core::Result<Json> DecodeSiteCursor(JiraClient& client, const mcp::CallContext& 
                     "points, or without `cursor` to start on '{}'.",
                     name, cloud_id, site->name, site->name));
   }
+  if (const std::string name = ValueOr(*state, kSiteNameKey, "");
+      !name.empty() && name != site->name) {
+    return ForeignCursor();  // the id edited to another of the user's sites: its name disagrees
+  }
   return state;
 }
 

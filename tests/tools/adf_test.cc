@@ -242,6 +242,26 @@ TEST(MarkdownToAdf, ImagesBecomeLinks) {
   EXPECT_EQ(inline_node["marks"][0]["attrs"]["href"], "https://x.test/d.png");
 }
 
+// After other text, an image's alt text joins that text and nothing else does: a refused address
+// is never glued to it, and an image with no alt text and a refused address reads "image".
+TEST(MarkdownToAdf, AnImageAfterTextKeepsOnlyItsAltText) {
+  EXPECT_EQ(Blocks("a ![img](javascript:x) b"), (Json{Para({Text("a img b")})}));
+  EXPECT_EQ(Blocks("a ![img](data:image/png;base64,AAA)"), (Json{Para({Text("a img")})}));
+  EXPECT_EQ(Blocks("a ![](javascript:alert(1)) b"), (Json{Para({Text("a image b")})}));
+  const Json linked = Blocks("see ![diagram](https://x.test/d.png)")[0]["content"];
+  ASSERT_EQ(linked.size(), 2U);
+  EXPECT_EQ(linked[1]["text"], "diagram");
+}
+
+// A linked image (a badge) is one link, the outer one: ADF allows one link mark per text.
+TEST(MarkdownToAdf, ALinkedImageKeepsTheOuterLinkOnly) {
+  const Json node = Blocks("[![img](https://a/b.png)](https://c/d)")[0]["content"][0];
+
+  EXPECT_EQ(node["text"], "img");
+  ASSERT_EQ(node["marks"].size(), 1U);
+  EXPECT_EQ(node["marks"][0]["attrs"]["href"], "https://c/d");
+}
+
 TEST(MarkdownToAdf, RawHtmlStaysText) {
   const Json blocks = Blocks("<div>hi</div>\n\na <b>b</b>");
 

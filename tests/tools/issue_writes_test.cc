@@ -214,6 +214,7 @@ TEST(CreateIssues, ConvertsABoundedAmountOfMarkdownPerCall) {
   EXPECT_TRUE(result.is_error);
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("issues[4]"));
   EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("one call converts at most 256 KiB"));
+  EXPECT_THAT(ToolHarness::TextOf(result), HasSubstr("Nothing was created"));
   EXPECT_TRUE(harness.env.http->requests().empty());
 }
 

@@ -543,6 +543,27 @@ TEST(SearchIssues, RefusesACursorFromAnotherSite) {
   EXPECT_EQ(bodies.size(), 1U);
 }
 
+// A cursor whose cloudId was edited to another of the caller's sites is refused as edited: its
+// site name no longer agrees, and nothing is asked of the other site.
+TEST(SearchIssues, RefusesACursorWhoseSiteIdWasEditedToAnotherOfTheUsersSites) {
+  ToolHarness harness({}, {}, /*two_sites=*/true);
+  std::vector<Json> bodies;
+  ServeMatches(harness, 30, &bodies);
+  const auto first = harness.Call("search_issues",
+                                  {{"jql", "project = A"}, {"site", "acme"}, {"max_results", 10}});
+  const std::string cursor = ToolHarness::Structured(first)["next_cursor"];
+  Json state = Json::parse(*core::Base64UrlDecode(cursor.substr(3)));
+  state["c"] = kBetaCloudId;
+
+  const auto edited = harness.Call(
+      "search_issues",
+      {{"jql", "project = A"}, {"cursor", "c1." + core::Base64UrlEncode(state.dump())}});
+
+  EXPECT_TRUE(edited.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(edited), HasSubstr("The cursor is not one this tool issued"));
+  EXPECT_EQ(bodies.size(), 1U);
+}
+
 TEST(SearchIssues, StaysWithinTheReplyBudgetAndContinuesWhereItStopped) {
   ToolHarness harness;
   harness.env.http->OnCall("POST", SearchUrl(), [](const core::HttpRequest&) {
