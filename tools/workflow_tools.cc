@@ -162,7 +162,9 @@ core::Result<mcp::ToolResult> TransitionIssue(JiraClient& client, const Json& ar
   request.body = std::move(body);
   auto response = client.Call(context, request);
   if (!response.ok()) {
-    return ExplainScreenError(response.status().WithContext("Transitioning " + key));
+    return WithAdvice(ExplainScreenError(response.status().WithContext("Transitioning " + key)),
+                      {"is not valid for this issue"},
+                      "list_transitions shows the transitions this issue has now.");
   }
 
   auto stored = client.Call(

@@ -86,6 +86,21 @@ TEST(TransitionIssue, ExplainsAFieldTheScreenDoesNotTake) {
   EXPECT_EQ(harness.env.http->RequestsTo("/transitions").size(), 1U);
 }
 
+// A transition id the issue does not have now points to list_transitions.
+TEST(TransitionIssue, AnIdNotAvailableNowPointsToListTransitions) {
+  ToolHarness harness;
+  harness.env.http->OnJson(
+      "POST", Api("/issue/A-1/transitions"), 400,
+      R"({"errorMessages":["Transition id '41' is not valid for this issue."],"errors":{}})");
+
+  const auto result =
+      harness.Call("transition_issue", {{"issue_key", "A-1"}, {"transition", "41"}});
+
+  EXPECT_TRUE(result.is_error);
+  EXPECT_THAT(ToolHarness::TextOf(result),
+              HasSubstr("list_transitions shows the transitions this issue has now"));
+}
+
 // A screen without a comment field points to add_comment, not to update_issue.
 TEST(TransitionIssue, ACommentTheScreenDoesNotTakeGoesToAddComment) {
   ToolHarness harness;
