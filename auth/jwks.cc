@@ -236,19 +236,16 @@ core::Result<Jwk> JwksSource::Find(std::string_view kid) {
 }
 
 core::Result<Jwk> JwksSource::FindReplacement(std::string_view kid, const Jwk& refused) {
-  const auto other = [&refused](const std::optional<Jwk>& key) {
-    return key.has_value() && key->key != refused.key;
-  };
   const std::lock_guard fetch_lock(fetch_mutex_);
   // Another thread may have fetched the new set while this one waited for the lock.
-  if (auto key = Cached(kid, /*fresh_only=*/false); other(key)) {
+  if (auto key = Cached(kid, /*fresh_only=*/false); key.has_value() && key->key != refused.key) {
     return *std::move(key);
   }
   if (MayFetchNow()) {
     if (auto fetched = Fetch(); !fetched.ok()) {
       return fetched;
     }
-    if (auto key = Cached(kid, /*fresh_only=*/false); other(key)) {
+    if (auto key = Cached(kid, /*fresh_only=*/false); key.has_value() && key->key != refused.key) {
       return *std::move(key);
     }
   }

@@ -133,7 +133,7 @@ Json Changes(const Json& histories) {
       // (a sprint, a parent) may come with the id alone.
       const auto side = [&item](const char* text, const char* raw) {
         for (const char* name : {text, raw}) {
-          if (const Json value = item.value(name, Json());
+          if (Json value = item.value(name, Json());
               value.is_string() && !value.get<std::string>().empty()) {
             return value;
           }
