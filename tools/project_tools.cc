@@ -272,73 +272,94 @@ Json FieldSummary(const Json& field) {
           {"schema_type", ValueOr(field.value("schema", Json::object()), "type", "")}};
 }
 
-core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& arguments,
-                                           const mcp::CallContext& context) {
-  const std::string query = StringArg(arguments, "query");
-  const int max_results = ValueOr(arguments, "max_results", 50);
+// Fields found, and whether more than those match.
+struct FoundFields {
+  Json values = Json::array();
+  bool more = false;
+};
+
+// /field/search (admins only), read on up to max_results: Jira may answer in smaller pages. A
+// page that adds no field not seen (a startAt ignored) ends the reading; `total` stands in for a
+// missing isLast. Errors keep Jira's code, so a caller can fall back on a refused first page.
+core::Result<FoundFields> SearchFieldPages(JiraClient& client, const mcp::CallContext& context,
+                                           const Json& arguments, const std::string& query,
+                                           std::size_t max_results) {
   const auto page_path = [&](std::size_t start) {
     std::string path = fmt::format("/rest/api/3/field/search?startAt={}&maxResults={}", start,
-                                   max_results - static_cast<int>(start));
+                                   max_results - start);
     return query.empty() ? path : path + "&query=" + Encode(query);
   };
-  Json values = Json::array();
-  bool more = false;  // fields past max_results also match
-  auto response = client.Call(context, Request("GET", page_path(0), ReadWork(), arguments));
-  // Jira may answer in pages smaller than asked for: read on up to max_results. A page that
-  // adds no field not seen (a startAt ignored) ends the reading.
+  FoundFields found;
   std::set<std::string> seen;
-  while (response.ok()) {
+  while (true) {
+    auto response =
+        client.Call(context, Request("GET", page_path(found.values.size()), ReadWork(), arguments));
+    if (!response.ok()) {
+      return response.status().WithContext(
+          found.values.empty() ? "Searching fields" : "Searching fields past the first page");
+    }
     const Json& page = MemberOrNull(response->body, "values");
     std::size_t added = 0;
-    more = false;  // as this page tells it
+    bool past_max = false;  // Jira sent more than asked for
     for (const auto& field : page.is_array() ? page : Json::array()) {
-      if (values.size() >= static_cast<std::size_t>(max_results)) {
-        more = true;  // Jira sent more than asked for
+      if (found.values.size() >= max_results) {
+        past_max = true;
         break;
       }
       if (seen.insert(ValueOr(field, "id", "")).second) {
-        values.push_back(field);
+        found.values.push_back(field);
         ++added;
       }
     }
     const Json& last = MemberOrNull(response->body, "isLast");
     const Json& total = MemberOrNull(response->body, "total");
-    more = more || last == false ||
-           (!last.is_boolean() && total.is_number_unsigned() &&
-            total.get<std::size_t>() > values.size());
-    if (!more || added == 0 || values.size() >= static_cast<std::size_t>(max_results)) {
-      break;
-    }
-    response =
-        client.Call(context, Request("GET", page_path(values.size()), ReadWork(), arguments));
-  }
-  const bool admin_only = !response.ok() && values.empty() &&
-                          (response.status().code() == core::Code::kPermissionDenied ||
-                           response.status().code() == core::Code::kNotFound);
-  if (!response.ok() && !admin_only) {
-    return response.status().WithContext(values.empty() ? "Searching fields"
-                                                        : "Searching fields past the first page");
-  }
-  if (admin_only) {
-    // /field/search is for admins; every user may read /field and filter it here.
-    auto all = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
-    if (!all.ok()) {
-      return all.status().WithContext("Listing fields");
-    }
-    values = Json::array();
-    for (const auto& field : all->body.is_array() ? all->body : Json::array()) {
-      const bool match =
-          field.is_object() &&
-          (query.empty() ||
-           Lower(ValueOr(field, "name", "")).find(Lower(query)) != std::string::npos ||
-           Lower(ValueOr(field, "id", "")).find(Lower(query)) != std::string::npos);
-      if (match && values.size() < static_cast<std::size_t>(max_results)) {
-        values.push_back(field);
-      } else if (match) {
-        more = true;
-      }
+    found.more = past_max || last == false ||
+                 (!last.is_boolean() && total.is_number_unsigned() &&
+                  total.get<std::size_t>() > found.values.size());
+    if (!found.more || added == 0 || found.values.size() >= max_results) {
+      return found;
     }
   }
+}
+
+// /field, which every user may read, filtered here by name or id.
+core::Result<FoundFields> FilterFieldList(JiraClient& client, const mcp::CallContext& context,
+                                          const Json& arguments, const std::string& query,
+                                          std::size_t max_results) {
+  auto all = client.Call(context, Request("GET", "/rest/api/3/field", ReadWork(), arguments));
+  if (!all.ok()) {
+    return all.status().WithContext("Listing fields");
+  }
+  FoundFields found;
+  for (const auto& field : all->body.is_array() ? all->body : Json::array()) {
+    const bool match = field.is_object() &&
+                       (query.empty() ||
+                        Lower(ValueOr(field, "name", "")).find(Lower(query)) != std::string::npos ||
+                        Lower(ValueOr(field, "id", "")).find(Lower(query)) != std::string::npos);
+    if (match && found.values.size() < max_results) {
+      found.values.push_back(field);
+    } else if (match) {
+      found.more = true;
+    }
+  }
+  return found;
+}
+
+core::Result<mcp::ToolResult> SearchFields(JiraClient& client, const Json& arguments,
+                                           const mcp::CallContext& context) {
+  const std::string query = StringArg(arguments, "query");
+  const int max_results = ValueOr(arguments, "max_results", 50);
+  const auto wanted = static_cast<std::size_t>(max_results);
+  auto found = SearchFieldPages(client, context, arguments, query, wanted);
+  if (!found.ok() && (found.status().code() == core::Code::kPermissionDenied ||
+                      found.status().code() == core::Code::kNotFound)) {
+    found = FilterFieldList(client, context, arguments, query, wanted);
+  }
+  if (!found.ok()) {
+    return found.status();
+  }
+  const Json& values = found->values;
+  const bool more = found->more;
   Json fields = Json::array();
   std::string text;
   for (const auto& field : values) {

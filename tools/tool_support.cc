@@ -1036,6 +1036,45 @@ core::Result<std::string> ResolveAccountId(JiraClient& client, const mcp::CallCo
                                   who, fmt::join(candidates, "; ")));
 }
 
+namespace {
+
+// The id of `field` in Jira's field list `all`: an id as Jira spells it, else the one field with
+// that name in any case (of several, the one spelt exactly so).
+core::Result<std::string> FieldIdIn(const Json& all, const std::string& field) {
+  if (IsKnownFieldId(field) || std::any_of(all.begin(), all.end(), [&field](const Json& known) {
+        return ValueOr(known, "id", "") == field;
+      })) {
+    return field;
+  }
+  std::vector<std::string> any_case;
+  std::vector<std::string> exact;
+  for (const auto& candidate : all) {
+    const std::string name = ValueOr(candidate, "name", "");
+    if (Lower(name) == Lower(field)) {
+      any_case.push_back(ValueOr(candidate, "id", ""));
+      if (name == field) {
+        exact.push_back(any_case.back());
+      }
+    }
+  }
+  const std::vector<std::string>& named = exact.size() == 1 ? exact : any_case;
+  if (named.empty()) {
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("No Jira field has the id or name '{}'. Use search_fields to "
+                                    "find its id or exact name.",
+                                    field));
+  }
+  if (named.size() > 1) {
+    return core::Status(core::Code::kInvalidArgument,
+                        fmt::format("{} Jira fields are named '{}' ({}): pass the id of the one "
+                                    "you mean.",
+                                    named.size(), field, fmt::join(named, ", ")));
+  }
+  return named.front();
+}
+
+}  // namespace
+
 core::Result<std::vector<std::string>> ResolveFieldNames(
     JiraClient& client, const mcp::CallContext& context, const Json& arguments,
     const std::vector<std::string>& fields,
@@ -1075,42 +1114,12 @@ core::Result<std::vector<std::string>> ResolveFieldNames(
     // "-name" leaves out the field of that id or name.
     const bool exclude = entry.starts_with('-');
     const std::string field = exclude ? entry.substr(1) : entry;
-    // An id as it is (exactly, in its case), else a name in any case.
-    const bool is_id =
-        IsKnownFieldId(field) || std::any_of(all.begin(), all.end(), [&field](const Json& known) {
-          return ValueOr(known, "id", "") == field;
-        });
-    std::vector<std::string> named;
-    for (const auto& candidate : all) {
-      if (!is_id && Lower(ValueOr(candidate, "name", "")) == Lower(field)) {
-        named.push_back(ValueOr(candidate, "id", ""));
-      }
+    auto found = FieldIdIn(all, field);
+    if (!found.ok()) {
+      return found.status();
     }
-    if (!is_id && named.empty()) {
-      return core::Status(core::Code::kInvalidArgument,
-                          fmt::format("No Jira field has the id or name '{}'. Use search_fields "
-                                      "to find its id or exact name.",
-                                      field));
-    }
-    if (named.size() > 1) {
-      // Several in any case, one as written: that one.
-      std::vector<std::string> exact;
-      for (const auto& candidate : all) {
-        if (ValueOr(candidate, "name", "") == field) {
-          exact.push_back(ValueOr(candidate, "id", ""));
-        }
-      }
-      if (exact.size() == 1) {
-        named = std::move(exact);
-      }
-    }
-    if (named.size() > 1) {
-      return core::Status(core::Code::kInvalidArgument,
-                          fmt::format("{} Jira fields are named '{}' ({}): pass the id of the one "
-                                      "you mean.",
-                                      named.size(), field, fmt::join(named, ", ")));
-    }
-    const std::string id = (exclude ? "-" : "") + (is_id ? field : named.front());
+    const bool is_id = *found == field;
+    const std::string id = (exclude ? "-" : "") + *found;
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
       ids.push_back(id);
     }
